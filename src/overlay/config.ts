@@ -1,0 +1,58 @@
+// Protocol constants, named in one place. Defaults are the Pastry paper's (b = 4, |L| = 16) plus the
+// timers of our maintenance protocols.
+
+export interface OverlayConfig {
+  /** Bits per digit (the paper's b). Must divide 128. */
+  bitsPerDigit: number;
+  /** Leaf set size |L|: L/2 numerically smaller and L/2 larger neighbours. */
+  leafSetSize: number;
+  /** Keep-alive period on leaf-set links. Background tabs clamp timers to >= 1 s, so stay above that. */
+  keepAliveMs: number;
+  /** A leaf that sent nothing for this long is declared failed (closed channels are noticed at once). */
+  failureTimeoutMs: number;
+  /** How often a node gossips its leaf set to its leaves (repairs concurrent joins and failures). */
+  leafSetGossipMs: number;
+  /** How often a node refreshes one routing-table row from a peer (routing-table maintenance, PNS). */
+  routingMaintenanceMs: number;
+  /** Probes (extra links measured for RTT) a node may have in flight for proximity neighbour selection. */
+  proximityProbeBudget: number;
+  /** Give up on a signalled link or a routed request after this long. */
+  requestTimeoutMs: number;
+  /** How long a hop remembers the previous hop of a routed request, for the reply's reverse path. */
+  reversePathMs: number;
+  /** Upper bound on remembered reverse paths (a flood must not grow memory without bound). */
+  reversePathMax: number;
+  /** A routed message that has taken this many hops is dropped (guards against loops while repairing). */
+  maxHops: number;
+  /** A link that neither side needs any more is closed after this grace period. */
+  idleLinkGraceMs: number;
+}
+
+export const DEFAULT_CONFIG: OverlayConfig = {
+  bitsPerDigit: 4,
+  leafSetSize: 16,
+  keepAliveMs: 5_000,
+  failureTimeoutMs: 15_000,
+  leafSetGossipMs: 20_000,
+  routingMaintenanceMs: 60_000,
+  proximityProbeBudget: 2,
+  requestTimeoutMs: 10_000,
+  reversePathMs: 30_000,
+  reversePathMax: 10_000,
+  maxHops: 40,
+  idleLinkGraceMs: 10_000,
+};
+
+export function resolveConfig(partial: Partial<OverlayConfig> = {}): OverlayConfig {
+  const config = { ...DEFAULT_CONFIG, ...partial };
+  if (128 % config.bitsPerDigit !== 0 || config.bitsPerDigit > 8) {
+    throw new Error(`bitsPerDigit must divide 128 and be at most 8, got ${config.bitsPerDigit}`);
+  }
+  if (config.leafSetSize < 2 || config.leafSetSize % 2 !== 0) {
+    throw new Error(`leafSetSize must be even and >= 2, got ${config.leafSetSize}`);
+  }
+  return config;
+}
+
+/** Upper bound on overlay frame size (bytes of JSON); bigger frames are dropped and counted. */
+export const MAX_FRAME_BYTES = 64 * 1024;

@@ -1,0 +1,64 @@
+// What a Pastry node needs from the world it runs in. The node holds no reference to tabs, Node.js
+// or the simulator: a browser tab, a headless peer and the simulator each hand it these.
+
+import type { NodeId } from './id.js';
+
+/** Milliseconds. Virtual in the simulator, performance.now()/Date.now() in real environments. */
+export interface Clock {
+  now(): number;
+  setTimer(delayMs: number, callback: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+export type TimerHandle = { readonly __timer: unique symbol } | number | object;
+
+/** Seeded randomness; the simulator and tests are reproducible from one seed. */
+export interface Random {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  bytes(n: number): Uint8Array;
+}
+
+/**
+ * An opaque signalling blob (an SDP offer or answer for WebRTC, an address in the simulator). The
+ * overlay carries it without looking inside; non-trickle ICE keeps it to one offer and one answer.
+ */
+export type SignalBlob = { readonly kind: 'offer' | 'answer'; readonly data: string };
+
+/** Delivers an offer to the peer somehow (through the overlay, the bootstrap, an invite...) and resolves with its answer. */
+export type Signaller = (offer: SignalBlob) => Promise<SignalBlob>;
+
+/** An open, authenticated, ordered and reliable link to one peer (a WebRTC data channel, a simulated pipe). */
+export interface Link {
+  /** The peer's id, proven by the transport (WebRTC: the peer signed our challenge with the key behind it). */
+  readonly peer: NodeId;
+  /** Sends one frame; frames are plain JSON-compatible objects, serialised by the transport if it must. */
+  send(frame: unknown): void;
+  /** Closes the link; the transport reports it to both sides through onClose. */
+  close(): void;
+}
+
+export interface TransportEvents {
+  /** A link (opened by us or by the peer) is up and its peer authenticated. */
+  onLink(link: Link): void;
+  /** A frame arrived. It is untrusted input: the node validates it. */
+  onFrame(link: Link, frame: unknown): void;
+  /** The link is gone (closed by either side, or the channel failed). */
+  onClose(link: Link): void;
+}
+
+export interface Transport {
+  readonly localId: NodeId;
+  start(events: TransportEvents): void;
+  /**
+   * Opens a link. `peer` is the id we expect (null when we do not know it yet, as for the first link
+   * through the bootstrap). The transport calls `signal` once with its offer and waits for the answer.
+   * Rejects when the peer cannot be reached or fails authentication.
+   */
+  dial(peer: NodeId | null, signal: Signaller): Promise<Link>;
+  /** An offer from `from` reached us (through the overlay); resolves with our answer. The link then arrives via onLink. */
+  answer(from: NodeId | null, offer: SignalBlob): Promise<SignalBlob>;
+  /** Closes every link; used when the node leaves or dies. */
+  stop(): void;
+}

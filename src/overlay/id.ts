@@ -1,0 +1,110 @@
+// Pastry identifiers: 128-bit numbers on a ring, written as 32 lowercase hex characters.
+//
+// Why hex strings and not bigints: ids are Map keys, wire fields and log output all the time, and
+// with b = 4 one hex character is exactly one Pastry digit, so prefix work is string work. Ring
+// arithmetic (distance, order around the ring) converts to bigint only where it is needed.
+
+import { sha256 } from '@noble/hashes/sha2.js';
+
+export const ID_BITS = 128;
+export const ID_HEX_LENGTH = ID_BITS / 4;
+const RING = 1n << BigInt(ID_BITS);
+const HALF_RING = RING >> 1n;
+const HEX_ID = /^[0-9a-f]{32}$/;
+
+/** A 128-bit node id or key, as 32 lowercase hex characters. */
+export type NodeId = string & { readonly __nodeId: unique symbol };
+
+export function isNodeId(value: unknown): value is NodeId {
+  return typeof value === 'string' && HEX_ID.test(value);
+}
+
+/** Parse and validate; throws on anything that is not 32 hex characters (use at edges only). */
+export function nodeId(hex: string): NodeId {
+  const lower = hex.toLowerCase();
+  if (!isNodeId(lower)) throw new Error(`not a 128-bit hex id: ${JSON.stringify(hex)}`);
+  return lower;
+}
+
+export function idToBigInt(id: NodeId): bigint {
+  return BigInt('0x' + id);
+}
+
+export function bigIntToId(value: bigint): NodeId {
+  const v = ((value % RING) + RING) % RING;
+  return v.toString(16).padStart(ID_HEX_LENGTH, '0') as NodeId;
+}
+
+export function bytesToId(bytes: Uint8Array): NodeId {
+  if (bytes.length < ID_BITS / 8) throw new Error('need at least 16 bytes for an id');
+  let hex = '';
+  for (let i = 0; i < ID_BITS / 8; i++) hex += bytes[i].toString(16).padStart(2, '0');
+  return hex as NodeId;
+}
+
+/** DESIGN.md: nodeId = first 128 bits of SHA-256(public key). */
+export function idFromPublicKey(publicKey: Uint8Array): NodeId {
+  return bytesToId(sha256(publicKey));
+}
+
+/** Digit `index` (0 = most significant) of `id` in base 2^bitsPerDigit. bitsPerDigit divides 128. */
+export function digit(id: NodeId, index: number, bitsPerDigit: number): number {
+  if (bitsPerDigit === 4) return parseInt(id[index], 16);
+  const firstBit = index * bitsPerDigit;
+  let value = 0;
+  for (let bit = firstBit; bit < firstBit + bitsPerDigit; bit++) {
+    const nibble = parseInt(id[bit >> 2], 16);
+    value = (value << 1) | ((nibble >> (3 - (bit & 3))) & 1);
+  }
+  return value;
+}
+
+/** Number of leading bits two ids share (128 when equal). */
+export function sharedPrefixBits(a: NodeId, b: NodeId): number {
+  for (let i = 0; i < ID_HEX_LENGTH; i++) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) {
+      const x = parseInt(a[i], 16) ^ parseInt(b[i], 16);
+      return i * 4 + (Math.clz32(x) - 28);
+    }
+  }
+  return ID_BITS;
+}
+
+/** Length of the shared prefix in Pastry digits (the paper's shl(A, B)). */
+export function sharedPrefixDigits(a: NodeId, b: NodeId, bitsPerDigit: number): number {
+  return Math.floor(sharedPrefixBits(a, b) / bitsPerDigit);
+}
+
+/** Shortest way around the ring between two ids. */
+export function ringDistance(a: NodeId, b: NodeId): bigint {
+  const d = (idToBigInt(a) - idToBigInt(b) + RING) % RING;
+  return d > HALF_RING ? RING - d : d;
+}
+
+/** Distance walking clockwise (increasing ids, wrapping) from `from` to `to`. */
+export function clockwiseDistance(from: NodeId, to: NodeId): bigint {
+  return (idToBigInt(to) - idToBigInt(from) + RING) % RING;
+}
+
+/**
+ * True when `a` is strictly closer to `key` than `b`. Equal distances (a key exactly between two
+ * nodes) are broken toward the smaller id, so every node in the overlay agrees on one root.
+ */
+export function isCloser(key: NodeId, a: NodeId, b: NodeId): boolean {
+  const da = ringDistance(key, a);
+  const db = ringDistance(key, b);
+  if (da !== db) return da < db;
+  return a < b;
+}
+
+/** The id among `candidates` numerically closest to `key` (ties as in isCloser). */
+export function closestTo(key: NodeId, candidates: Iterable<NodeId>): NodeId | undefined {
+  let best: NodeId | undefined;
+  for (const c of candidates) if (best === undefined || isCloser(key, c, best)) best = c;
+  return best;
+}
+
+/** The id halfway around the ring from `id` (handy in tests: the worst-case key for a node). */
+export function oppositeOf(id: NodeId): NodeId {
+  return bigIntToId(idToBigInt(id) + HALF_RING);
+}
