@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { Random } from './environment.js';
+import {
+  generateIdentity,
+  identityFromSecretKey,
+  loadIdentity,
+  storeIdentity,
+  verifySignature,
+} from './identity.js';
+import { isNodeId } from './id.js';
+
+/** A tiny deterministic Random (mulberry32), enough to show seeded keys are reproducible. */
+function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    bytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256)),
+  };
+}
+
+const message = new TextEncoder().encode('JOIN 0f3a');
+
+describe('identity', () => {
+  it('derives the nodeId as the first 128 bits of SHA-256(public key)', () => {
+    const identity = generateIdentity();
+    expect(isNodeId(identity.id)).toBe(true);
+    expect(identity.id).toBe(bytesToHex(sha256(identity.publicKey)).slice(0, 32));
+    expect(identity.publicKey).toHaveLength(32);
+  });
+
+  it('is reproducible from a seeded Random and differs across seeds', () => {
+    expect(generateIdentity(seededRandom(7)).id).toBe(generateIdentity(seededRandom(7)).id);
+    expect(generateIdentity(seededRandom(7)).id).not.toBe(generateIdentity(seededRandom(8)).id);
+  });
+
+  it('signs so that only the matching public key verifies, and only the signed bytes', () => {
+    const alice = generateIdentity(seededRandom(1));
+    const bob = generateIdentity(seededRandom(2));
+    const signature = alice.sign(message);
+    expect(verifySignature(alice.publicKey, message, signature)).toBe(true);
+    expect(verifySignature(bob.publicKey, message, signature)).toBe(false);
+    const tampered = Uint8Array.from(message);
+    tampered[0] ^= 1;
+    expect(verifySignature(alice.publicKey, tampered, signature)).toBe(false);
+  });
+
+  it('treats malformed keys and signatures as invalid instead of throwing', () => {
+    const alice = generateIdentity(seededRandom(1));
+    expect(verifySignature(alice.publicKey, message, new Uint8Array(10))).toBe(false);
+    expect(verifySignature(new Uint8Array(5), message, alice.sign(message))).toBe(false);
+    expect(verifySignature(new Uint8Array(32).fill(0xff), message, new Uint8Array(64))).toBe(false);
+  });
+
+  it('round-trips through its stored form, via JSON and structured clone', () => {
+    const alice = generateIdentity(seededRandom(3));
+    const viaJson = loadIdentity(JSON.parse(JSON.stringify(storeIdentity(alice))));
+    const viaClone = loadIdentity(structuredClone(storeIdentity(alice)));
+    for (const copy of [viaJson, viaClone]) {
+      expect(copy.id).toBe(alice.id);
+      expect(verifySignature(alice.publicKey, message, copy.sign(message))).toBe(true);
+    }
+  });
+
+  it('rejects a corrupt stored record and a wrong-sized secret key', () => {
+    expect(() => loadIdentity({ version: 1, secretKey: 'zz' })).toThrow();
+    expect(() => loadIdentity({ version: 2 } as never)).toThrow();
+    expect(() => identityFromSecretKey(new Uint8Array(31))).toThrow();
+  });
+});
