@@ -1,0 +1,178 @@
+// The buddy list: who may talk to us, with the public keys that check their signatures. Requests
+// need the other side's accept (DESIGN.md); every change that the peer must learn leaves a
+// `pendingNotice` on the record, retried by the messenger until it reaches the peer.
+
+import * as v from 'valibot';
+import type { NodeId } from '../overlay/id.js';
+import { publicKeyMatchesUid } from './crypto.js';
+import { BuddyRecord, type ImStorage } from './storage.js';
+import type { BuddyNotice, BuddyNoticeKind } from './wire.js';
+
+/** What an incoming notice changed, for the messenger to react to (events, presence, cleanup). */
+export type NoticeEffect = 'request' | 'accepted' | 'declined' | 'removed' | 'none';
+
+const ExportFile = v.strictObject({
+  format: v.literal('dima-buddies'),
+  version: v.literal(1),
+  buddies: v.array(v.unknown()),
+});
+
+export interface ImportResult {
+  added: number;
+  /** Already on the list: the stored record wins, import never overwrites. */
+  kept: number;
+  invalid: number;
+}
+
+export class BuddyBook {
+  private readonly records = new Map<NodeId, BuddyRecord>();
+
+  constructor(private readonly storage: ImStorage) {}
+
+  async load(): Promise<void> {
+    for (const record of await this.storage.listBuddies()) this.records.set(record.uid, record);
+  }
+
+  get(uid: NodeId): BuddyRecord | undefined {
+    return this.records.get(uid);
+  }
+
+  /** Everyone on the list except tombstones. */
+  list(): BuddyRecord[] {
+    return [...this.records.values()].filter((b) => b.status !== 'gone');
+  }
+
+  isAccepted(uid: NodeId): boolean {
+    return this.records.get(uid)?.status === 'accepted';
+  }
+
+  accepted(): NodeId[] {
+    return this.list().filter((b) => b.status === 'accepted').map((b) => b.uid);
+  }
+
+  withPendingNotice(): BuddyRecord[] {
+    return [...this.records.values()].filter((b) => b.pendingNotice !== undefined);
+  }
+
+  /** We ask `uid` to be our buddy; if they already asked us, this is an accept. */
+  async request(uid: NodeId, publicKey: string, name: string, now: number): Promise<BuddyRecord> {
+    if (!publicKeyMatchesUid(uid, publicKey)) throw new Error(`public key does not belong to ${uid}`);
+    const existing = this.records.get(uid);
+    if (existing?.status === 'incoming') return this.accept(uid);
+    if (existing?.status === 'accepted' || existing?.status === 'blocked') return existing;
+    return this.save({ uid, publicKey, name, status: 'outgoing', pendingNotice: 'request', lastNoticeAt: existing?.lastNoticeAt ?? 0, addedAt: now });
+  }
+
+  accept(uid: NodeId): Promise<BuddyRecord> {
+    return this.change(uid, ['incoming'], { status: 'accepted', pendingNotice: 'accept' });
+  }
+
+  decline(uid: NodeId): Promise<BuddyRecord> {
+    return this.change(uid, ['incoming'], { status: 'gone', pendingNotice: 'decline' });
+  }
+
+  remove(uid: NodeId): Promise<BuddyRecord> {
+    return this.change(uid, ['incoming', 'outgoing', 'accepted'], { status: 'gone', pendingNotice: 'remove' });
+  }
+
+  /** Silent: the blocked peer is not told, everything from it is dropped. */
+  block(uid: NodeId): Promise<BuddyRecord> {
+    return this.change(uid, ['incoming', 'outgoing', 'accepted', 'gone'], { status: 'blocked', pendingNotice: undefined });
+  }
+
+  async unblock(uid: NodeId): Promise<void> {
+    if (this.records.get(uid)?.status === 'blocked') await this.forget(uid);
+  }
+
+  /** The peer took our notice: stop retrying; a tombstone has done its job. */
+  async noticeDelivered(uid: NodeId, kind: BuddyNoticeKind): Promise<void> {
+    const record = this.records.get(uid);
+    if (record?.pendingNotice !== kind) return;
+    if (record.status === 'gone') await this.forget(uid);
+    else await this.save({ ...record, pendingNotice: undefined });
+  }
+
+  /** Applies an authentic notice (the caller checked its signature). Replays change nothing. */
+  async receive(notice: BuddyNotice, now: number): Promise<NoticeEffect> {
+    const record = this.records.get(notice.from);
+    if (record && notice.at <= record.lastNoticeAt) return 'none';
+    if (record?.status === 'blocked') return 'none';
+    const seen = { lastNoticeAt: notice.at, publicKey: notice.publicKey };
+    switch (notice.kind) {
+      case 'request':
+        if (!record || record.status === 'gone') {
+          await this.save({ uid: notice.from, name: notice.name, status: 'incoming', addedAt: now, ...seen });
+          return 'request';
+        }
+        if (record.status === 'outgoing') {
+          await this.save({ ...record, ...seen, status: 'accepted', pendingNotice: 'accept' });
+          return 'accepted';
+        }
+        // Already buddies and they ask again (they lost their list): answer with an accept again.
+        if (record.status === 'accepted') await this.save({ ...record, ...seen, pendingNotice: 'accept' });
+        return 'none';
+      case 'accept':
+        if (record?.status !== 'outgoing') return 'none';
+        await this.save({ ...record, ...seen, status: 'accepted', pendingNotice: undefined });
+        return 'accepted';
+      case 'decline':
+        if (record?.status !== 'outgoing') return 'none';
+        await this.forget(notice.from);
+        return 'declined';
+      case 'remove':
+        if (!record || record.status === 'gone') return 'none';
+        await this.forget(notice.from);
+        return 'removed';
+    }
+  }
+
+  exportJson(): string {
+    const buddies = this.list().map(({ pendingNotice: _, ...rest }) => rest);
+    return JSON.stringify({ format: 'dima-buddies', version: 1, buddies }, null, 2);
+  }
+
+  /** Adds buddies from an export; never overwrites a stored record, skips invalid ones. */
+  async importJson(json: string): Promise<ImportResult | { error: string }> {
+    let file: v.InferOutput<typeof ExportFile>;
+    try {
+      const parsed = v.safeParse(ExportFile, JSON.parse(json));
+      if (!parsed.success) return { error: 'not a DIMA buddy export' };
+      file = parsed.output;
+    } catch {
+      return { error: 'not JSON' };
+    }
+    const result: ImportResult = { added: 0, kept: 0, invalid: 0 };
+    for (const raw of file.buddies) {
+      const parsed = v.safeParse(BuddyRecord, raw);
+      if (!parsed.success || !publicKeyMatchesUid(parsed.output.uid, parsed.output.publicKey) || parsed.output.status === 'gone') {
+        result.invalid++;
+      } else if (this.records.has(parsed.output.uid)) {
+        result.kept++;
+      } else {
+        await this.save({ ...parsed.output, pendingNotice: undefined });
+        result.added++;
+      }
+    }
+    return result;
+  }
+
+  private async change(uid: NodeId, from: BuddyRecord['status'][], to: Partial<BuddyRecord>): Promise<BuddyRecord> {
+    const record = this.records.get(uid);
+    if (!record || !from.includes(record.status)) {
+      throw new Error(`cannot change buddy ${uid} from ${record?.status ?? 'unknown'} to ${to.status}`);
+    }
+    return this.save({ ...record, ...to });
+  }
+
+  private async save(record: BuddyRecord): Promise<BuddyRecord> {
+    const clean = Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as BuddyRecord;
+    await this.storage.putBuddy(clean);
+    this.records.set(clean.uid, clean);
+    return clean;
+  }
+
+  private async forget(uid: NodeId): Promise<void> {
+    await this.storage.deleteBuddy(uid);
+    this.records.delete(uid);
+  }
+}

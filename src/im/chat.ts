@@ -1,0 +1,148 @@
+// Chats between accepted buddies: sealing into the outbox, opening on arrival, showing in order
+// exactly once, and the receipts that empty the sender's outbox.
+//
+// Crash safety, receiving side: history is written, then the counters (ConversationBook.with
+// persists them when the work returns), and only then is the message shown and acknowledged. A crash
+// before the counters are stored means the sender resends, the history write repeats harmlessly,
+// and the message is shown for the first time. Sending side: history and outbox first, counter
+// after; on load the outbox pushes the counter past every queued seq.
+
+import type { Clock, Random } from '../overlay/environment.js';
+import type { NodeId } from '../overlay/id.js';
+import type { BuddyBook } from './buddies.js';
+import { MAX_TEXT_CHARS } from './config.js';
+import type { ConversationBook } from './conversation.js';
+import { openChat, sealChat, type ChatPlaintext, type Identity, type KeyRing } from './crypto.js';
+import { chatMessage, receipt, receiptIsAuthentic } from './messages.js';
+import type { Outbox } from './outbox.js';
+import type { PresenceTable } from './presence.js';
+import type { ImStats } from './stats.js';
+import type { HistoryEntry, ImStorage } from './storage.js';
+import type { ChatMessage, ImMessage, Receipt } from './wire.js';
+
+export interface IncomingMessage {
+  from: NodeId;
+  seq: number;
+  text: string;
+  sentAt: number;
+}
+
+export interface HistoryItem extends Omit<HistoryEntry, 'peer'> {
+  /** Outgoing: the buddy's receipt covers it. Incoming: always true. */
+  delivered: boolean;
+}
+
+export interface ChatDependencies {
+  identity: Identity;
+  storage: ImStorage;
+  clock: Clock;
+  random: Random;
+  keyRing: KeyRing;
+  buddies: BuddyBook;
+  outbox: Outbox;
+  conversations: ConversationBook<ChatPlaintext>;
+  presence: PresenceTable;
+  stats: ImStats;
+  /** Routes a message to key = peer and handles its answer. */
+  ask(peer: NodeId, body: ImMessage): void;
+  /** Routes a message to key = peer, no answer expected. */
+  tell(peer: NodeId, body: ImMessage): void;
+  shown(message: IncomingMessage): void;
+  acknowledged(peer: NodeId, seq: number): void;
+}
+
+export class ChatService {
+  constructor(private readonly deps: ChatDependencies) {}
+
+  /** Recovers the outbox after a reload; seqs already queued are never handed out again. */
+  async load(): Promise<void> {
+    for (const entry of await this.deps.outbox.load()) {
+      await this.deps.conversations.with(entry.peer, (c) => c.commitSend(entry.seq));
+    }
+  }
+
+  async send(to: NodeId, text: string): Promise<{ seq: number }> {
+    const { deps } = this;
+    const buddy = deps.buddies.get(to);
+    if (buddy?.status !== 'accepted') throw new Error(`${to} is not an accepted buddy`);
+    if (text.length > MAX_TEXT_CHARS) throw new Error(`a message has at most ${MAX_TEXT_CHARS} characters`);
+    const key = await deps.keyRing.keyFor(to, buddy.publicKey);
+    const seq = await deps.conversations.with(to, async (conversation) => {
+      const seq = conversation.peekSendSeq();
+      const plaintext = { text, sentAt: deps.clock.now() };
+      const sealed = await sealChat(deps.identity, key, to, seq, plaintext, deps.random);
+      await deps.storage.putHistory({ peer: to, direction: 'out', seq, text, sentAt: plaintext.sentAt });
+      await deps.outbox.add({ peer: to, seq, message: chatMessage(sealed), createdAt: plaintext.sentAt });
+      conversation.commitSend(seq);
+      return seq;
+    });
+    // Always try at once, online or not: the root of the key answers "not online" if need be.
+    this.flush(to, false);
+    return { seq };
+  }
+
+  /** Hands queued messages to the overlay: all of them when the buddy just came online. */
+  flush(peer: NodeId, everything: boolean): void {
+    for (const entry of this.deps.outbox.takeDue(peer, everything)) this.deps.ask(peer, entry.message);
+  }
+
+  /** Resends what went unacknowledged for resendMs to buddies that are online now. */
+  flushOnline(): void {
+    for (const peer of this.deps.outbox.peers()) if (this.deps.presence.isOnline(peer)) this.flush(peer, false);
+  }
+
+  async receive(message: ChatMessage, answer?: (body: Receipt) => void): Promise<void> {
+    const { deps } = this;
+    const buddy = deps.buddies.get(message.from);
+    if (buddy?.status !== 'accepted') return deps.stats.count('chat from a non-buddy');
+    const key = await deps.keyRing.keyFor(message.from, buddy.publicKey);
+    const result = await deps.conversations.with(message.from, async (conversation) => {
+      // A duplicate is acknowledged again without decrypting: its receipt may have been lost.
+      if (conversation.isDuplicate(message.seq)) return { ack: conversation.cumulativeAck, ready: [] };
+      const opened = await openChat(deps.identity.id, key, buddy.publicKey, message);
+      if (!opened.ok) {
+        deps.stats.count(`chat rejected: ${opened.reason}`);
+        return undefined;
+      }
+      const outcome = conversation.receive(message.seq, opened.plaintext);
+      if (outcome.kind !== 'accepted') return { ack: conversation.cumulativeAck, ready: [] };
+      for (const { seq, item } of outcome.ready) {
+        await deps.storage.putHistory({ peer: message.from, direction: 'in', seq, text: item.text, sentAt: item.sentAt });
+      }
+      return { ack: conversation.cumulativeAck, ready: outcome.ready };
+    });
+    if (!result) return;
+    deps.presence.heardFrom(message.from);
+    for (const { seq, item } of result.ready) deps.shown({ from: message.from, seq, text: item.text, sentAt: item.sentAt });
+    const ack = receipt(deps.identity, message.from, result.ack);
+    if (answer) answer(ack);
+    else deps.tell(message.from, ack);
+  }
+
+  async receipt(message: Receipt): Promise<void> {
+    const { deps } = this;
+    const buddy = deps.buddies.get(message.from);
+    if (buddy?.status !== 'accepted') return deps.stats.count('receipt from a non-buddy');
+    if (!receiptIsAuthentic(message, deps.identity.id, buddy.publicKey)) return deps.stats.count('receipt rejected');
+    deps.presence.heardFrom(message.from);
+    const progressed = await deps.conversations.with(message.from, (c) => c.acknowledge(message.ack));
+    if (!progressed) return;
+    await deps.outbox.acknowledge(message.from, message.ack);
+    deps.acknowledged(message.from, message.ack);
+  }
+
+  async history(peer: NodeId): Promise<HistoryItem[]> {
+    const acked = await this.deps.conversations.with(peer, (c) => c.peerAcked);
+    const entries = await this.deps.storage.listHistory(peer);
+    return entries.map(({ peer: _, ...entry }) => ({ ...entry, delivered: entry.direction === 'in' || entry.seq <= acked }));
+  }
+
+  /** The buddy is gone (removed, declined, blocked): its conversation, outbox and history too. */
+  async forget(peer: NodeId): Promise<void> {
+    await this.deps.outbox.clear(peer);
+    await this.deps.conversations.drop(peer);
+    await this.deps.storage.deleteHistory(peer);
+    this.deps.keyRing.forget(peer);
+    this.deps.presence.forget(peer);
+  }
+}

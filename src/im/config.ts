@@ -1,0 +1,43 @@
+// Protocol constants of the instant-messaging layer, named in one place.
+
+export interface ImConfig {
+  /**
+   * How often a node tells each online buddy it is still alive. Background tabs clamp timers to
+   * >= 1 s (and throttle harder after minutes hidden), so we stay well above that.
+   */
+  keepAliveMs: number;
+  /**
+   * A buddy not heard from for this long is shown offline. keepAliveMs * 2.5 tolerates one lost
+   * keep-alive plus a late timer; with the 1 s presence check a failure shows within
+   * presenceTimeoutMs + presenceCheckMs = 8.5 s, under the 10 s goal.
+   */
+  presenceTimeoutMs: number;
+  /** Granularity of the soft-state check (the background-tab floor). */
+  presenceCheckMs: number;
+  /** An unacknowledged outbox message to an online buddy is sent again after this long. */
+  resendMs: number;
+  /** Undelivered buddy requests / answers are retried this often (the other side may be offline). */
+  noticeRetryMs: number;
+  /** Overlay request timeout for IM messages (shorter than the overlay default: we retry anyway). */
+  requestTimeoutMs: number;
+  /** Out-of-order messages held per conversation; later ones are dropped and resent by the sender. */
+  reorderWindow: number;
+}
+
+export const DEFAULT_IM_CONFIG: ImConfig = {
+  keepAliveMs: 3_000,
+  presenceTimeoutMs: 7_500,
+  presenceCheckMs: 1_000,
+  resendMs: 5_000,
+  noticeRetryMs: 15_000,
+  requestTimeoutMs: 5_000,
+  reorderWindow: 256,
+};
+
+/** Name the IM layer registers under with the overlay. */
+export const IM_APPLICATION = 'dima.im';
+
+/** Longest chat text accepted (characters); keeps an envelope far below the overlay frame limit. */
+export const MAX_TEXT_CHARS = 2_000;
+/** Longest display name in buddy notices. */
+export const MAX_NAME_CHARS = 64;

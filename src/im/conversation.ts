@@ -1,0 +1,127 @@
+// Per-conversation sequence numbers: the sender numbers its messages 1, 2, 3...; the receiver
+// shows them in order and exactly once (reorder buffer + dedupe) and acknowledges cumulatively.
+// Counters live in ImStorage, so either side may restart without breaking the sequence.
+
+import type { NodeId } from '../overlay/id.js';
+import type { ConversationCounters, ImStorage } from './storage.js';
+
+export type ReceiveOutcome<T> =
+  /** Already shown (or buffered): acknowledge again, show nothing. */
+  | { kind: 'duplicate' }
+  /** Too far ahead of the buffer: dropped unacknowledged, the sender resends it later. */
+  | { kind: 'beyond-window' }
+  /** Accepted: `ready` are now shown in order (empty if it fills no gap yet). */
+  | { kind: 'accepted'; ready: { seq: number; item: T }[] };
+
+/** The sequence state of one conversation, as seen from our side. Pure: persistence is the book's job. */
+export class Conversation<T> {
+  private nextSendSeq: number;
+  private delivered: number;
+  private acked: number;
+  private readonly reorderBuffer = new Map<number, T>();
+
+  constructor(counters: ConversationCounters, private readonly window: number) {
+    this.nextSendSeq = counters.nextSendSeq;
+    this.delivered = counters.delivered;
+    this.acked = counters.acked;
+  }
+
+  counters(): ConversationCounters {
+    return { nextSendSeq: this.nextSendSeq, delivered: this.delivered, acked: this.acked };
+  }
+
+  /** Cumulative acknowledgement to send back: every seq up to it has been shown. */
+  get cumulativeAck(): number {
+    return this.delivered;
+  }
+
+  get peerAcked(): number {
+    return this.acked;
+  }
+
+  /** Seq for the next outgoing message (call commitSend once it is safely in the outbox). */
+  peekSendSeq(): number {
+    return this.nextSendSeq;
+  }
+
+  commitSend(seq: number): void {
+    this.nextSendSeq = Math.max(this.nextSendSeq, seq + 1);
+  }
+
+  /** Cheap check before decrypting: a seq already shown or buffered needs no work. */
+  isDuplicate(seq: number): boolean {
+    return seq <= this.delivered || this.reorderBuffer.has(seq);
+  }
+
+  receive(seq: number, item: T): ReceiveOutcome<T> {
+    if (this.isDuplicate(seq)) return { kind: 'duplicate' };
+    if (seq > this.delivered + this.window) return { kind: 'beyond-window' };
+    this.reorderBuffer.set(seq, item);
+    const ready: { seq: number; item: T }[] = [];
+    for (let next = this.delivered + 1; this.reorderBuffer.has(next); next++) {
+      ready.push({ seq: next, item: this.reorderBuffer.get(next) as T });
+      this.reorderBuffer.delete(next);
+      this.delivered = next;
+    }
+    return { kind: 'accepted', ready };
+  }
+
+  /** A receipt arrived; true when it acknowledges something new. Acks are cumulative and only grow. */
+  acknowledge(ack: number): boolean {
+    // An ack beyond what we ever sent is forged or from a previous life of the conversation.
+    if (ack <= this.acked || ack >= this.nextSendSeq) return false;
+    this.acked = ack;
+    return true;
+  }
+}
+
+/**
+ * All conversations of this node. Work on one conversation is serialised (decrypting and storing
+ * are async; two messages of one peer must not interleave), different peers run concurrently.
+ */
+export class ConversationBook<T> {
+  private readonly conversations = new Map<NodeId, Promise<Conversation<T>>>();
+  private readonly queues = new Map<NodeId, Promise<unknown>>();
+
+  constructor(private readonly storage: ImStorage, private readonly window: number) {}
+
+  /** Runs `work` with exclusive use of the conversation with `peer`, then persists its counters. */
+  with<R>(peer: NodeId, work: (conversation: Conversation<T>) => Promise<R> | R): Promise<R> {
+    const previous = this.queues.get(peer) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      const conversation = await this.load(peer);
+      const before = JSON.stringify(conversation.counters());
+      try {
+        return await work(conversation);
+      } finally {
+        const after = conversation.counters();
+        if (JSON.stringify(after) !== before) await this.storage.putCounters(peer, after);
+      }
+    });
+    const settled = run.catch(() => undefined);
+    this.queues.set(peer, settled);
+    void settled.then(() => {
+      if (this.queues.get(peer) === settled) this.queues.delete(peer);
+    });
+    return run;
+  }
+
+  /** Forget a conversation entirely (buddy removed): both counters and in-memory buffer. */
+  drop(peer: NodeId): Promise<void> {
+    return this.with(peer, async () => {
+      this.conversations.delete(peer);
+      await this.storage.deleteCounters(peer);
+    }).then(() => {
+      this.conversations.delete(peer);
+    });
+  }
+
+  private load(peer: NodeId): Promise<Conversation<T>> {
+    let conversation = this.conversations.get(peer);
+    if (!conversation) {
+      conversation = this.storage.getCounters(peer).then((c) => new Conversation<T>(c, this.window));
+      this.conversations.set(peer, conversation);
+    }
+    return conversation;
+  }
+}

@@ -1,0 +1,382 @@
+// The Messenger: what the UI holds. It is the IM layer's OverlayApplication: everything it sends
+// is routed to key = a buddy's uid, and a node accepts a message only when its own id EQUALS the
+// key; the root of somebody else's uid answers "not online" instead (DESIGN.md).
+
+import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../overlay/api.js';
+import type { Clock, Random, TimerHandle } from '../overlay/environment.js';
+import type { NodeId } from '../overlay/id.js';
+import { BuddyBook, type ImportResult } from './buddies.js';
+import { ChatService, type HistoryItem, type IncomingMessage } from './chat.js';
+import { DEFAULT_IM_CONFIG, IM_APPLICATION, type ImConfig } from './config.js';
+import { ConversationBook } from './conversation.js';
+import { bytesToHex, KeyRing, type ChatPlaintext, type Identity } from './crypto.js';
+import { Emitter } from './events.js';
+import { buddyNotice, notOnline, noticeIsAuthentic, presence, presenceIsAuthentic } from './messages.js';
+import { Outbox } from './outbox.js';
+import { PresenceTable } from './presence.js';
+import { ImStats } from './stats.js';
+import type { BuddyRecord, ImStorage, Profile } from './storage.js';
+import { decodeImMessage, type BuddyNotice, type ImMessage, type Presence, type PresenceState } from './wire.js';
+
+/** A profile found in the SCAN directory (records there are signed by their owner). */
+export interface DirectoryEntry {
+  uid: NodeId;
+  name: string;
+  publicKey: string;
+}
+export type BuddySearch = (query: string) => Promise<DirectoryEntry[]>;
+
+/** The part of the Pastry node the messenger needs: registering an application. */
+export interface OverlayHost {
+  register(name: string, application: OverlayApplication): OverlayEndpoint;
+}
+
+export interface MessengerOptions {
+  identity: Identity;
+  storage: ImStorage;
+  overlay: OverlayHost;
+  clock: Clock;
+  random: Random;
+  /** SCAN directory search (src/scan); without it search() finds nobody. */
+  search?: BuddySearch;
+  config?: Partial<ImConfig>;
+}
+
+export interface Buddy {
+  uid: NodeId;
+  name: string;
+  publicKey: string;
+  status: 'outgoing' | 'incoming' | 'accepted' | 'blocked';
+  online: boolean;
+}
+
+export interface MessengerEvents {
+  /** A buddy's message, shown in order and exactly once. */
+  message: IncomingMessage;
+  presence: { uid: NodeId; online: boolean };
+  /** Somebody asks to become our buddy (answer with acceptBuddy / declineBuddy). */
+  request: { from: NodeId; name: string; publicKey: string };
+  /** The buddy has every message we sent up to `seq`. */
+  receipt: { to: NodeId; seq: number };
+  state: 'online' | 'stopped';
+  /** The buddy list changed (request answered, buddy removed...). */
+  buddies: Buddy[];
+}
+
+export class Messenger {
+  readonly uid: NodeId;
+  readonly stats = new ImStats();
+  private readonly events = new Emitter<MessengerEvents>();
+  private readonly endpoint: OverlayEndpoint;
+  private readonly config: ImConfig;
+  private readonly buddyBook: BuddyBook;
+  private readonly presenceTable: PresenceTable;
+  private readonly chat: ChatService;
+  private profileRecord: Profile = { name: '', keywords: [] };
+  private readonly session: string;
+  private presenceTick = 0;
+  private lastNoticeAt = 0;
+  private lastProbeAt = -Infinity;
+  private timer: TimerHandle | undefined;
+  private running = false;
+
+  /** Loads buddies, outbox and profile from storage, then registers with the overlay. */
+  static async open(options: MessengerOptions): Promise<Messenger> {
+    const messenger = new Messenger(options);
+    await messenger.load();
+    return messenger;
+  }
+
+  private constructor(private readonly options: MessengerOptions) {
+    const { identity, storage, clock, random } = options;
+    this.uid = identity.id;
+    this.config = { ...DEFAULT_IM_CONFIG, ...options.config };
+    this.session = bytesToHex(random.bytes(8));
+    this.buddyBook = new BuddyBook(storage);
+    this.presenceTable = new PresenceTable(clock, this.config, (uid, online) => this.presenceChanged(uid, online));
+    this.chat = new ChatService({
+      identity, storage, clock, random,
+      keyRing: new KeyRing(identity),
+      buddies: this.buddyBook,
+      outbox: new Outbox(storage, clock, this.config.resendMs),
+      conversations: new ConversationBook<ChatPlaintext>(storage, this.config.reorderWindow),
+      presence: this.presenceTable,
+      stats: this.stats,
+      ask: (peer, body) => this.ask(peer, body),
+      tell: (peer, body) => this.tell(peer, body),
+      shown: (message) => this.events.emit('message', message),
+      acknowledged: (to, seq) => this.events.emit('receipt', { to, seq }),
+    });
+    this.endpoint = options.overlay.register(IM_APPLICATION, this.application());
+  }
+
+  private async load(): Promise<void> {
+    this.profileRecord = (await this.options.storage.getProfile()) ?? this.profileRecord;
+    await this.buddyBook.load();
+    await this.chat.load();
+  }
+
+  // ---- events (simple-peer style) -----------------------------------------------------------------
+
+  on<K extends keyof MessengerEvents>(event: K, listener: (payload: MessengerEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  off<K extends keyof MessengerEvents>(event: K, listener: (payload: MessengerEvents[K]) => void): void {
+    this.events.off(event, listener);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------------
+
+  /** Call once the overlay node has joined: tells every buddy we are online and starts keep-alives. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const uid of this.buddyBook.accepted()) this.sendPresence(uid, 'online');
+    for (const record of this.buddyBook.withPendingNotice()) this.sendNotice(record);
+    this.lastProbeAt = this.options.clock.now();
+    this.schedule();
+    this.events.emit('state', 'online');
+  }
+
+  /** Graceful leave (pagehide): tells online buddies we are offline. Call before the node leaves. */
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    for (const uid of this.presenceTable.online()) this.tell(uid, this.presenceMessage(uid, 'offline'));
+    this.presenceTable.clear();
+    this.events.emit('state', 'stopped');
+  }
+
+  // ---- profile and buddies --------------------------------------------------------------------------
+
+  profile(): Profile {
+    return structuredClone(this.profileRecord);
+  }
+
+  async setProfile(profile: Profile): Promise<void> {
+    await this.options.storage.putProfile(profile);
+    this.profileRecord = structuredClone(profile);
+  }
+
+  search(query: string): Promise<DirectoryEntry[]> {
+    return this.options.search ? this.options.search(query) : Promise.resolve([]);
+  }
+
+  buddies(): Buddy[] {
+    return this.buddyBook.list().map((b) => ({
+      uid: b.uid, name: b.name, publicKey: b.publicKey,
+      status: b.status as Buddy['status'],
+      online: this.presenceTable.isOnline(b.uid),
+    }));
+  }
+
+  /** Asks `entry` (a search result) to become our buddy; accepts if they already asked us. */
+  async requestBuddy(entry: DirectoryEntry): Promise<void> {
+    const record = await this.buddyBook.request(entry.uid, entry.publicKey, entry.name, this.options.clock.now());
+    this.afterBuddyChange(record);
+  }
+
+  async acceptBuddy(uid: NodeId): Promise<void> {
+    this.afterBuddyChange(await this.buddyBook.accept(uid));
+  }
+
+  async declineBuddy(uid: NodeId): Promise<void> {
+    this.afterBuddyChange(await this.buddyBook.decline(uid));
+  }
+
+  async removeBuddy(uid: NodeId): Promise<void> {
+    const record = await this.buddyBook.remove(uid);
+    await this.chat.forget(uid);
+    this.afterBuddyChange(record);
+  }
+
+  async blockBuddy(uid: NodeId): Promise<void> {
+    const record = await this.buddyBook.block(uid);
+    await this.chat.forget(uid);
+    this.afterBuddyChange(record);
+  }
+
+  async unblockBuddy(uid: NodeId): Promise<void> {
+    await this.buddyBook.unblock(uid);
+    this.events.emit('buddies', this.buddies());
+  }
+
+  exportBuddies(): string {
+    return this.buddyBook.exportJson();
+  }
+
+  async importBuddies(json: string): Promise<ImportResult | { error: string }> {
+    const result = await this.buddyBook.importJson(json);
+    if (!('error' in result) && result.added > 0) {
+      this.events.emit('buddies', this.buddies());
+      if (this.running) for (const uid of this.buddyBook.accepted()) this.sendPresence(uid, 'online');
+    }
+    return result;
+  }
+
+  // ---- messages -----------------------------------------------------------------------------------
+
+  /** Seals, stores in the outbox, and routes to key = buddy uid. Resolves once it is safely queued. */
+  send(buddy: NodeId, text: string): Promise<{ seq: number }> {
+    return this.chat.send(buddy, text);
+  }
+
+  /** Both directions, oldest first; outgoing entries say whether the buddy's receipt covers them. */
+  history(buddy: NodeId): Promise<HistoryItem[]> {
+    return this.chat.history(buddy);
+  }
+
+  // ---- overlay application ------------------------------------------------------------------------
+
+  private application(): OverlayApplication {
+    return { deliver: (msg) => this.deliver(msg) };
+  }
+
+  private deliver(msg: RoutedMessage): void {
+    const message = decodeImMessage(msg.body);
+    if (!message) return this.stats.count('malformed');
+    if (msg.key !== this.uid) {
+      // We are only the numerically closest node to someone else's uid: that someone is offline.
+      if (message.t === 'im.chat' || message.t === 'im.presence' || message.t === 'im.buddy') {
+        msg.reply?.(notOnline(msg.key));
+        this.stats.count('answered not online');
+      }
+      return;
+    }
+    this.handle(message, msg.reply);
+  }
+
+  private handle(message: ImMessage, answer?: (body: unknown) => void): void {
+    const work = (() => {
+      switch (message.t) {
+        case 'im.chat': return this.chat.receive(message, answer);
+        case 'im.receipt': return this.chat.receipt(message);
+        case 'im.presence': return this.onPresence(message, answer);
+        case 'im.buddy': return this.onNotice(message, answer);
+        default: return this.stats.count(`unexpected ${message.t}`);
+      }
+    })();
+    // Storage failing under us must not become an unhandled rejection inside the overlay node.
+    void Promise.resolve(work).catch(() => this.stats.count(`failed handling ${message.t}`));
+  }
+
+  /** Routes to key = peer; a "not online" answer marks the peer offline, anything else is handled. */
+  private ask(peer: NodeId, body: ImMessage, onAnswer?: (answer: ImMessage) => void): void {
+    let request: Promise<{ body: unknown }>;
+    try {
+      request = this.endpoint.request(peer, body, { timeoutMs: this.config.requestTimeoutMs });
+    } catch {
+      return this.stats.count('overlay refused request');
+    }
+    request.then((reply) => {
+      const answer = decodeImMessage(reply.body);
+      if (!answer) return this.stats.count('malformed answer');
+      if (answer.t === 'im.notOnline') {
+        if (answer.key === peer) this.presenceTable.notOnline(peer);
+        return;
+      }
+      if (onAnswer) onAnswer(answer);
+      else this.handle(answer);
+    }, () => this.stats.count('request timed out'));
+  }
+
+  private tell(peer: NodeId, body: ImMessage): void {
+    try {
+      this.endpoint.route(peer, body);
+    } catch {
+      this.stats.count('overlay refused route');
+    }
+  }
+
+  // ---- presence -----------------------------------------------------------------------------------
+
+  private presenceMessage(to: NodeId, state: PresenceState): Presence {
+    return presence(this.options.identity, to, state, this.session, ++this.presenceTick);
+  }
+
+  private sendPresence(to: NodeId, state: 'online' | 'alive'): void {
+    this.ask(to, this.presenceMessage(to, state));
+  }
+
+  private onPresence(message: Presence, answer?: (body: unknown) => void): void {
+    const buddy = this.buddyBook.get(message.from);
+    if (buddy?.status !== 'accepted') return this.stats.count('presence from a non-buddy');
+    if (!presenceIsAuthentic(message, this.uid, buddy.publicKey)) return this.stats.count('presence rejected');
+    const wasOnline = this.presenceTable.isOnline(message.from);
+    if (!this.presenceTable.presence(message.from, message.state, message.session, message.tick)) {
+      return this.stats.count('presence replayed');
+    }
+    if (message.state !== 'offline' && answer && this.running) answer(this.presenceMessage(message.from, 'alive'));
+    // A buddy that restarted while we still saw it online: everything unacknowledged goes again.
+    if (message.state === 'online' && wasOnline) this.chat.flush(message.from, true);
+  }
+
+  private presenceChanged(uid: NodeId, online: boolean): void {
+    this.events.emit('presence', { uid, online });
+    if (online) this.chat.flush(uid, true);
+  }
+
+  private schedule(): void {
+    this.timer = this.options.clock.setTimer(this.config.presenceCheckMs, () => {
+      if (!this.running) return;
+      this.tick();
+      this.schedule();
+    });
+  }
+
+  /** One timer for all soft state: background tabs clamp timers anyway, so fewer is kinder. */
+  private tick(): void {
+    this.presenceTable.expire();
+    for (const uid of this.presenceTable.needKeepAlive()) this.sendPresence(uid, 'alive');
+    this.chat.flushOnline();
+    const now = this.options.clock.now();
+    if (now - this.lastProbeAt < this.config.noticeRetryMs) return;
+    this.lastProbeAt = now;
+    // Buddies we believe offline may have missed our "online" (lost, or both started at once).
+    for (const uid of this.buddyBook.accepted()) if (!this.presenceTable.isOnline(uid)) this.sendPresence(uid, 'online');
+    for (const record of this.buddyBook.withPendingNotice()) this.sendNotice(record);
+  }
+
+  // ---- buddy notices ------------------------------------------------------------------------------
+
+  private afterBuddyChange(record: BuddyRecord): void {
+    this.events.emit('buddies', this.buddies());
+    if (!this.running) return;
+    this.sendNotice(record);
+    if (record.status === 'accepted') this.sendPresence(record.uid, 'online');
+  }
+
+  private sendNotice(record: BuddyRecord): void {
+    const kind = record.pendingNotice;
+    if (!kind || !this.running) return;
+    // Wall-clock based and strictly growing: the peer takes a notice not newer than the last as a replay.
+    this.lastNoticeAt = Math.max(Math.floor(this.options.clock.now()), this.lastNoticeAt + 1);
+    const notice = buddyNotice(this.options.identity, kind, record.uid, this.profileRecord.name, this.lastNoticeAt);
+    this.ask(record.uid, notice, (answer) => {
+      if (answer.t !== 'im.noticeTaken') return this.stats.count(`unexpected answer ${answer.t}`);
+      void this.buddyBook.noticeDelivered(record.uid, kind).catch(() => this.stats.count('failed storing notice'));
+    });
+  }
+
+  private async onNotice(notice: BuddyNotice, answer?: (body: unknown) => void): Promise<void> {
+    if (!noticeIsAuthentic(notice, this.uid)) return this.stats.count('buddy notice rejected');
+    const effect = await this.buddyBook.receive(notice, this.options.clock.now());
+    answer?.({ t: 'im.noticeTaken' });
+    if (effect === 'none') {
+      // E.g. a buddy who lost their list asks again: we owe them our accept again.
+      const record = this.buddyBook.get(notice.from);
+      if (record?.pendingNotice) this.sendNotice(record);
+      return;
+    }
+    if (effect === 'declined' || effect === 'removed') await this.chat.forget(notice.from);
+    if (effect === 'request') {
+      this.events.emit('request', { from: notice.from, name: notice.name, publicKey: notice.publicKey });
+    }
+    const record = this.buddyBook.get(notice.from);
+    if (record) this.afterBuddyChange(record);
+    else this.events.emit('buddies', this.buddies());
+  }
+}

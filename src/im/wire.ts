@@ -1,0 +1,96 @@
+// Every IM message on the wire: one typed definition and one validator each. Routed bodies are
+// untrusted: decodeImMessage returns undefined for anything malformed (the caller counts the drop),
+// and never throws.
+
+import * as v from 'valibot';
+import type { NodeId } from '../overlay/id.js';
+import { MAX_NAME_CHARS, MAX_TEXT_CHARS } from './config.js';
+
+const hex = (length: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${length}}$`)));
+const uid = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/), v.transform((s) => s as NodeId));
+const seq = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
+const counter = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const signature = hex(128);
+const publicKey = hex(64);
+// UTF-8 is at most 4 bytes a character; JSON wrapping and the 16-byte GCM tag add a little.
+const MAX_CIPHERTEXT_HEX = 2 * (MAX_TEXT_CHARS * 4 + 128 + 16);
+const ciphertext = v.pipe(v.string(), v.maxLength(MAX_CIPHERTEXT_HEX), v.regex(/^(?:[0-9a-f]{2})+$/));
+
+/** An end-to-end encrypted chat message, routed to key = recipient uid. */
+export const ChatMessage = v.strictObject({
+  t: v.literal('im.chat'),
+  from: uid,
+  to: uid,
+  seq,
+  nonce: hex(24),
+  ct: ciphertext,
+  sig: signature,
+});
+export type ChatMessage = v.InferOutput<typeof ChatMessage>;
+
+/** `from` (the recipient of the chat) has shown every message of `to` up to seq `ack` (cumulative), signed by `from`. */
+export const Receipt = v.strictObject({
+  t: v.literal('im.receipt'),
+  from: uid,
+  to: uid,
+  ack: counter,
+  sig: signature,
+});
+export type Receipt = v.InferOutput<typeof Receipt>;
+
+/** The root of a uid key answers this when its own id is not that uid (the buddy is offline). */
+export const NotOnline = v.strictObject({
+  t: v.literal('im.notOnline'),
+  key: uid,
+});
+export type NotOnline = v.InferOutput<typeof NotOnline>;
+
+/**
+ * Soft-state presence between buddies. `session` is fresh per start and `tick` grows within it,
+ * so a replayed old keep-alive cannot be taken for a new one.
+ */
+export const Presence = v.strictObject({
+  t: v.literal('im.presence'),
+  from: uid,
+  to: uid,
+  state: v.picklist(['online', 'alive', 'offline']),
+  session: hex(16),
+  tick: counter,
+  sig: signature,
+});
+export type Presence = v.InferOutput<typeof Presence>;
+export type PresenceState = Presence['state'];
+
+/** Buddy list changes; they carry the sender's public key so the peer can check it against `from`. */
+export const BuddyNotice = v.strictObject({
+  t: v.literal('im.buddy'),
+  kind: v.picklist(['request', 'accept', 'decline', 'remove']),
+  from: uid,
+  to: uid,
+  publicKey,
+  name: v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS)),
+  /** Sender's clock; a notice not newer than the last one seen from that uid is a replay. */
+  at: counter,
+  sig: signature,
+});
+export type BuddyNotice = v.InferOutput<typeof BuddyNotice>;
+export type BuddyNoticeKind = BuddyNotice['kind'];
+
+/** A buddy notice reached its addressee (the reply to a BuddyNotice request). */
+export const NoticeTaken = v.strictObject({
+  t: v.literal('im.noticeTaken'),
+});
+export type NoticeTaken = v.InferOutput<typeof NoticeTaken>;
+
+const ImMessage = v.variant('t', [ChatMessage, Receipt, NotOnline, Presence, BuddyNotice, NoticeTaken]);
+export type ImMessage = v.InferOutput<typeof ImMessage>;
+
+export function decodeImMessage(body: unknown): ImMessage | undefined {
+  const result = v.safeParse(ImMessage, body);
+  return result.success ? result.output : undefined;
+}
+
+export function isImBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && typeof (body as { t?: unknown }).t === 'string'
+    && (body as { t: string }).t.startsWith('im.');
+}
