@@ -89,8 +89,3 @@ export function decodeImMessage(body: unknown): ImMessage | undefined {
   const result = v.safeParse(ImMessage, body);
   return result.success ? result.output : undefined;
 }
-
-export function isImBody(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && typeof (body as { t?: unknown }).t === 'string'
-    && (body as { t: string }).t.startsWith('im.');
-}

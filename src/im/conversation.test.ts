@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../sim/seeded-random.js';
+import { Conversation, ConversationBook } from './conversation.js';
+import { FRESH_COUNTERS, memoryStorage } from './storage.js';
+import type { NodeId } from '../overlay/id.js';
+
+const peer = 'ab'.repeat(16) as NodeId;
+
+/** Every seq 1..n, shuffled, with some sent two or three times. */
+function messyArrivals(n: number, random: SeededRandom): number[] {
+  const arrivals: number[] = [];
+  for (let seq = 1; seq <= n; seq++) {
+    arrivals.push(seq);
+    if (random.next() < 0.3) arrivals.push(seq);
+    if (random.next() < 0.1) arrivals.push(seq);
+  }
+  for (let i = arrivals.length - 1; i > 0; i--) {
+    const j = random.int(i + 1);
+    [arrivals[i], arrivals[j]] = [arrivals[j], arrivals[i]];
+  }
+  return arrivals;
+}
+
+describe('conversation sequence numbers', () => {
+  it('show messages in order and exactly once under reordering and duplication', () => {
+    const random = new SeededRandom('reorder');
+    for (let run = 0; run < 20; run++) {
+      const conversation = new Conversation<string>({ ...FRESH_COUNTERS }, 1_000);
+      const shown: number[] = [];
+      for (const seq of messyArrivals(100, random)) {
+        const outcome = conversation.receive(seq, `m${seq}`);
+        if (outcome.kind === 'accepted') for (const r of outcome.ready) shown.push(r.seq);
+      }
+      expect(shown).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(conversation.cumulativeAck).toBe(100);
+    }
+  });
+
+  it('acknowledge cumulatively: a gap holds the ack back', () => {
+    const conversation = new Conversation<string>({ ...FRESH_COUNTERS }, 10);
+    conversation.receive(1, 'a');
+    conversation.receive(3, 'c');
+    expect(conversation.cumulativeAck).toBe(1);
+    expect(conversation.receive(3, 'c')).toEqual({ kind: 'duplicate' });
+    expect(conversation.receive(2, 'b')).toEqual({ kind: 'accepted', ready: [{ seq: 2, item: 'b' }, { seq: 3, item: 'c' }] });
+    expect(conversation.cumulativeAck).toBe(3);
+  });
+
+  it('drop messages beyond the reorder window unacknowledged', () => {
+    const conversation = new Conversation<string>({ ...FRESH_COUNTERS }, 4);
+    expect(conversation.receive(6, 'far')).toEqual({ kind: 'beyond-window' });
+    expect(conversation.isDuplicate(6)).toBe(false);
+  });
+
+  it('ignore receipts that go backwards or acknowledge seqs never sent', () => {
+    const conversation = new Conversation<string>({ nextSendSeq: 6, delivered: 0, acked: 2 }, 4);
+    expect(conversation.acknowledge(1)).toBe(false);
+    expect(conversation.acknowledge(9)).toBe(false);
+    expect(conversation.acknowledge(5)).toBe(true);
+    expect(conversation.peerAcked).toBe(5);
+  });
+
+  it('continue after a restart of either side from the stored counters', async () => {
+    const storage = memoryStorage();
+    const before = new ConversationBook<string>(storage, 10);
+    await before.with(peer, (c) => {
+      c.receive(1, 'a');
+      c.receive(2, 'b');
+      c.commitSend(c.peekSendSeq());
+    });
+    const after = new ConversationBook<string>(storage, 10);
+    await after.with(peer, (c) => {
+      expect(c.receive(2, 'b')).toEqual({ kind: 'duplicate' });
+      expect(c.peekSendSeq()).toBe(2);
+    });
+  });
+
+  it('serialise concurrent work on one conversation', async () => {
+    const book = new ConversationBook<string>(memoryStorage(), 10);
+    const order: string[] = [];
+    await Promise.all([
+      book.with(peer, async () => {
+        order.push('first start');
+        await new Promise((r) => setTimeout(r, 5));
+        order.push('first end');
+      }),
+      book.with(peer, () => void order.push('second')),
+    ]);
+    expect(order).toEqual(['first start', 'first end', 'second']);
+  });
+});
