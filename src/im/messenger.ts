@@ -79,6 +79,8 @@ export class Messenger {
   private lastProbeAt = -Infinity;
   private timer: TimerHandle | undefined;
   private running = false;
+  /** Handlers still running (WebCrypto and storage are async; see whenIdle). */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   /** Loads buddies, outbox and profile from storage, then registers with the overlay. */
   static async open(options: MessengerOptions): Promise<Messenger> {
@@ -229,6 +231,15 @@ export class Messenger {
     return this.chat.history(buddy);
   }
 
+  /**
+   * Resolves when no incoming message is still being handled. WebCrypto completes on a thread pool,
+   * not as a microtask, so a simulator on virtual time awaits this between steps to stay
+   * deterministic (otherwise virtual time runs ahead while a message is being decrypted).
+   */
+  async whenIdle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   // ---- overlay application ------------------------------------------------------------------------
 
   private application(): OverlayApplication {
@@ -260,7 +271,12 @@ export class Messenger {
       }
     })();
     // Storage failing under us must not become an unhandled rejection inside the overlay node.
-    void Promise.resolve(work).catch(() => this.stats.count(`failed handling ${message.t}`));
+    this.track(Promise.resolve(work).catch(() => this.stats.count(`failed handling ${message.t}`)));
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   /** Routes to key = peer; a "not online" answer marks the peer offline, anything else is handled. */
@@ -357,7 +373,7 @@ export class Messenger {
     const notice = buddyNotice(this.options.identity, kind, record.uid, this.profileRecord.name, this.lastNoticeAt);
     this.ask(record.uid, notice, (answer) => {
       if (answer.t !== 'im.noticeTaken') return this.stats.count(`unexpected answer ${answer.t}`);
-      void this.buddyBook.noticeDelivered(record.uid, kind).catch(() => this.stats.count('failed storing notice'));
+      this.track(this.buddyBook.noticeDelivered(record.uid, kind).catch(() => this.stats.count('failed storing notice')));
     });
   }
 

@@ -21,14 +21,14 @@ export class FakeOverlay {
     this.plan = () => [this.latencyMs];
   }
 
-  /** A node joins; its applications register on the returned host. */
+  /** A node joins; its applications register on the returned host. A killed node may join again. */
   join(id: NodeId): OverlayHost {
     const apps = new Map<string, OverlayApplication>();
     this.live.set(id, apps);
     return {
       register: (name, application) => {
         apps.set(name, application);
-        return this.endpoint(id, name);
+        return this.endpoint(id, name, apps);
       },
     };
   }
@@ -42,11 +42,16 @@ export class FakeOverlay {
     return this.live.has(id);
   }
 
-  private endpoint(localId: NodeId, app: string): OverlayEndpoint {
+  private endpoint(localId: NodeId, app: string, incarnation: Map<string, OverlayApplication>): OverlayEndpoint {
+    // A killed node's leftovers (timers of its old messenger) must stay silent after it rejoins.
+    const alive = () => this.live.get(localId) === incarnation;
     return {
       localId,
-      route: (key, body) => this.send(localId, app, key, body, undefined),
-      request: (key, body, options) => this.request(localId, app, key, body, options),
+      route: (key, body) => {
+        if (alive()) this.send(localId, app, key, body, undefined);
+      },
+      request: (key, body, options) =>
+        alive() ? this.request(localId, app, key, body, options) : Promise.reject(new Error('node is dead')),
       sendDirect: () => false,
       leafSet: () => [],
       replicaSet: (key, count) => [...this.live.keys()].sort((a, b) => (closestTo(key, [a, b]) === a ? -1 : 1)).slice(0, count),
