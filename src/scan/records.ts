@@ -136,10 +136,10 @@ function sameKeywords(a: readonly Keyword[], b: readonly Keyword[]): boolean {
 }
 
 /**
- * Accepts a record from the wire only if it is well formed, within caps, unexpired, consistent and
- * signed by the key behind its uid. Cheap checks run first; the signature check last.
+ * Everything validateRecord checks except the signature: shape, caps, expiry, uid = hash(public key),
+ * keywords. Lets a store skip the costly signature check for copies it would not keep anyway.
  */
-export function validateRecord(raw: unknown, now: number, verify: SignatureVerifier = verifySignature): Validation {
+export function checkRecord(raw: unknown, now: number): Validation {
   if (encodedSize(raw) > RECORD_LIMITS.encodedBytes) return { ok: false, reason: 'oversized' };
   const parsed = v.safeParse(schema, raw);
   if (!parsed.success) return { ok: false, reason: 'malformed' };
@@ -148,15 +148,28 @@ export function validateRecord(raw: unknown, now: number, verify: SignatureVerif
   if (exceedsCaps(record)) return { ok: false, reason: 'oversized' };
   if (record.expiresAt <= now) return { ok: false, reason: 'expired' };
   if (record.expiresAt > now + RECORD_LIMITS.maxTtlMs) return { ok: false, reason: 'expiry-too-far' };
-  const publicKey = hexToBytes(record.publicKey);
-  if (idFromPublicKey(publicKey) !== record.uid) return { ok: false, reason: 'forged' };
+  if (idFromPublicKey(hexToBytes(record.publicKey)) !== record.uid) return { ok: false, reason: 'forged' };
   const expected = record.kind === 'profile' ? deriveKeywords(record.fields) : record.keywords;
   if (record.keywords.length === 0 || !sameKeywords(record.keywords, expected)) {
     return { ok: false, reason: 'inconsistent-keywords' };
   }
   if (record.kind === 'delete' && Object.keys(record.fields).length > 0) return { ok: false, reason: 'malformed' };
-  if (!verify(publicKey, canonicalBytes(record), hexToBytes(record.signature))) return { ok: false, reason: 'forged' };
   return { ok: true, record: record as SignedRecord };
+}
+
+/** The owner's signature over the record's canonical encoding. */
+export function hasValidSignature(record: SignedRecord, verify: SignatureVerifier = verifySignature): boolean {
+  return verify(hexToBytes(record.publicKey), canonicalBytes(record), hexToBytes(record.signature));
+}
+
+/**
+ * Accepts a record from the wire only if it is well formed, within caps, unexpired, consistent and
+ * signed by the key behind its uid. Cheap checks run first; the signature check last.
+ */
+export function validateRecord(raw: unknown, now: number, verify: SignatureVerifier = verifySignature): Validation {
+  const checked = checkRecord(raw, now);
+  if (checked.ok && !hasValidSignature(checked.record, verify)) return { ok: false, reason: 'forged' };
+  return checked;
 }
 
 /**

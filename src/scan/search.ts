@@ -1,0 +1,96 @@
+// The searching side: one prefix walk per query word, results streamed in as each node of each walk
+// replies, every record checked again here (a directory node may lie), merged and ranked.
+//
+// Why a walk per word when matchAll needs only one: the walks are independent, so a word whose
+// root is failing or whose walk was cut short is covered by the others.
+
+import type { OverlayEndpoint, Reply } from '../overlay/api.js';
+import type { Clock } from '../overlay/environment.js';
+import type { KeyMapping } from './keys.js';
+import { decodeScanMessage, MAX_QUERY_WORDS, type QueryMessage } from './messages.js';
+import { tokenize, type Keyword } from './normalize.js';
+import { rankRecords, type SearchHit } from './ranking.js';
+import { validateRecord, type SignatureVerifier, type SignedRecord } from './records.js';
+
+export interface SearchOptions {
+  /** Keep only records matching every word (default) or any word (ranked by words matched). */
+  matchAll?: boolean;
+  /** Called with the ranked hits so far whenever a reply adds some (search-as-you-type). */
+  onUpdate?: (hits: SearchHit[]) => void;
+  timeoutMs?: number;
+}
+
+export interface SearchResult {
+  /** Normalised query words. */
+  words: Keyword[];
+  hits: SearchHit[];
+  /** Every walk reported done before the timeout. */
+  complete: boolean;
+  /** Some node capped its reply or a walk hit maxWalk: a longer prefix would find more. */
+  truncated: boolean;
+  /** Records dropped here: forged, expired, malformed. */
+  rejected: number;
+}
+
+export interface SearchContext {
+  endpoint: OverlayEndpoint;
+  mapping: KeyMapping;
+  clock: Clock;
+  verify: SignatureVerifier;
+  config: { queryTimeoutMs: number };
+}
+
+export function runSearch(context: SearchContext, text: string, options: SearchOptions): Promise<SearchResult> {
+  const words = tokenize(text).slice(0, MAX_QUERY_WORDS);
+  const matchAll = options.matchAll ?? true;
+  const result: SearchResult = { words, hits: [], complete: true, truncated: false, rejected: 0 };
+  if (words.length === 0) return Promise.resolve(result);
+
+  const records = new Map<string, SignedRecord>();
+  const pendingWords = new Set(words);
+
+  return new Promise((resolve) => {
+    const finish = (complete: boolean) => {
+      context.clock.clearTimer(timer);
+      result.complete = complete;
+      resolve(result);
+    };
+    const timer = context.clock.setTimer(options.timeoutMs ?? context.config.queryTimeoutMs, () => finish(false));
+
+    const onReply = (word: Keyword, reply: Reply) => {
+      const message = decodeScanMessage(reply.body);
+      if (message?.t !== 'scan/results' || !pendingWords.has(word)) return;
+      const now = context.clock.now();
+      let added = false;
+      for (const raw of message.records) {
+        const checked = validateRecord(raw, now, context.verify);
+        if (!checked.ok) {
+          result.rejected++;
+          continue;
+        }
+        const id = `${checked.record.uid}/${checked.record.seq}`;
+        if (!records.has(id)) added = true;
+        records.set(id, checked.record);
+      }
+      result.truncated ||= message.truncated;
+      if (added) {
+        result.hits = rankRecords(words, records.values(), matchAll);
+        options.onUpdate?.(result.hits);
+      }
+      if (message.done) {
+        pendingWords.delete(word);
+        if (pendingWords.size === 0) finish(true);
+      }
+    };
+
+    for (const word of words) {
+      const query: QueryMessage = { t: 'scan/query', prefix: word, words, matchAll, walked: 0 };
+      context.endpoint
+        .request(context.mapping.prefixRange(word).start, query, {
+          timeoutMs: options.timeoutMs ?? context.config.queryTimeoutMs,
+          onReply: (reply) => onReply(word, reply),
+        })
+        .catch(() => undefined); // no reply at all: the word stays pending until our own timeout
+    }
+  });
+}

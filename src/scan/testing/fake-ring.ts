@@ -1,0 +1,147 @@
+// UNIT-TEST FAKE, not the overlay. An in-memory ring of OverlayEndpoints with a perfect global view:
+// a routed message reaches the live node numerically closest to its key, each node's leaf set is
+// its L/2 live neighbours on each side, sendDirect/relay reach leaves only, and leaf-set changes
+// are reported through update(). Every message takes `latencyMs` of virtual time. No routing
+// tables or hops: routing itself is tested in src/overlay and the simulator.
+
+import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions, RoutedMessage } from '../../overlay/api.js';
+import type { Clock } from '../../overlay/environment.js';
+import { closestTo, isCloser, type NodeId } from '../../overlay/id.js';
+
+interface RingNode {
+  id: NodeId;
+  app?: OverlayApplication;
+}
+
+export class FakeRing {
+  private readonly nodes = new Map<NodeId, RingNode>();
+  private sorted: NodeId[] = [];
+  private requestCounter = 0;
+  /** Messages that reached an application, by body type `t` (for tests that count traffic). */
+  readonly delivered = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    readonly leafSetSize = 16,
+    readonly latencyMs = 5,
+  ) {}
+
+  /** A node joins; the returned function is the `connect` an application registers with. */
+  join(id: NodeId): (app: OverlayApplication) => OverlayEndpoint {
+    const before = this.leafSets();
+    const node: RingNode = { id };
+    this.nodes.set(id, node);
+    this.sorted = [...this.nodes.keys()].sort();
+    return (app) => {
+      node.app = app;
+      this.reportChanges(before);
+      return this.endpoint(node);
+    };
+  }
+
+  /** The node crashes; its neighbours notice at once (the real overlay takes a keep-alive timeout). */
+  fail(id: NodeId): void {
+    const before = this.leafSets();
+    this.nodes.delete(id);
+    this.sorted = this.sorted.filter((other) => other !== id);
+    this.reportChanges(before);
+  }
+
+  ids(): NodeId[] {
+    return [...this.sorted];
+  }
+
+  rootOf(key: NodeId): NodeId {
+    return closestTo(key, this.sorted) as NodeId;
+  }
+
+  /** The L/2 live neighbours on each side of a live node. */
+  leafSetOf(id: NodeId): NodeId[] {
+    const others = this.sorted.filter((other) => other !== id);
+    if (others.length <= this.leafSetSize) return others;
+    const at = this.sorted.indexOf(id);
+    const n = this.sorted.length;
+    const leaves: NodeId[] = [];
+    for (let i = 1; i <= this.leafSetSize / 2; i++) leaves.push(this.sorted[(at - i + n) % n], this.sorted[(at + i) % n]);
+    return leaves;
+  }
+
+  private leafSets(): Map<NodeId, NodeId[]> {
+    return new Map(this.sorted.map((id) => [id, this.leafSetOf(id)]));
+  }
+
+  private reportChanges(before: Map<NodeId, NodeId[]>): void {
+    for (const node of this.nodes.values()) {
+      const old = new Set(before.get(node.id) ?? []);
+      const now = new Set(this.leafSetOf(node.id));
+      for (const leaf of old) if (!now.has(leaf)) node.app?.update?.(leaf, false);
+      for (const leaf of now) if (!old.has(leaf) && before.has(node.id)) node.app?.update?.(leaf, true);
+    }
+  }
+
+  private endpoint(node: RingNode): OverlayEndpoint {
+    const self = node.id;
+    const alive = () => this.nodes.get(self) === node;
+    return {
+      localId: self,
+      route: (key, body) => {
+        if (alive()) this.later(() => this.deliverTo(this.rootOf(key), { key, origin: self, hops: 1, body }));
+      },
+      request: (key, body, options) => this.request(self, key, body, options),
+      sendDirect: (to, body) => {
+        if (!alive() || !this.leafSetOf(self).includes(to)) return false;
+        this.later(() => this.deliverTo(to, { key: to, origin: self, hops: 1, body }));
+        return true;
+      },
+      leafSet: () => this.leafSetOf(self),
+      replicaSet: (key, count) =>
+        [self, ...this.leafSetOf(self)].sort((a, b) => (isCloser(key, a, b) ? -1 : 1)).slice(0, count),
+      isRoot: (key) => this.rootOf(key) === self,
+    };
+  }
+
+  private request(origin: NodeId, key: NodeId, body: unknown, options: RequestOptions = {}): Promise<Reply> {
+    const id = ++this.requestCounter;
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const timer = this.clock.setTimer(options.timeoutMs ?? 10_000, () => {
+        open = false;
+        if (!answered) reject(new Error(`request ${id} to ${key} timed out`));
+      });
+      let open = true;
+      const reply = (from: NodeId) => (replyBody: unknown) =>
+        this.later(() => {
+          if (!open || !this.nodes.has(origin)) return;
+          const answer: Reply = { from, body: replyBody, hops: 1 };
+          options.onReply?.(answer);
+          if (!answered) resolve(answer);
+          answered = true;
+          if (!options.onReply) this.clock.clearTimer(timer);
+        });
+      const deliverAt = (at: NodeId, hops: number, requestBody: unknown): void => {
+        this.deliverTo(at, {
+          key, origin, hops, body: requestBody,
+          reply: reply(at),
+          relay: (to, relayed) => {
+            if (!this.leafSetOf(at).includes(to)) return false;
+            this.later(() => deliverAt(to, hops + 1, relayed));
+            return true;
+          },
+        });
+      };
+      this.later(() => deliverAt(this.rootOf(key), 1, body));
+    });
+  }
+
+  private deliverTo(to: NodeId, msg: RoutedMessage): void {
+    const app = this.nodes.get(to)?.app;
+    if (app === undefined) return;
+    const type = (msg.body as { t?: string } | null)?.t ?? '?';
+    this.delivered.set(type, (this.delivered.get(type) ?? 0) + 1);
+    app.deliver(msg);
+  }
+
+  private later(action: () => void): void {
+    this.clock.setTimer(this.latencyMs, action);
+  }
+}
