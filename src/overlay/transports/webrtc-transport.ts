@@ -1,0 +1,381 @@
+// The real Transport: one RTCPeerConnection with one data channel per link, through simple-peer.
+//
+// Non-trickle ICE (DESIGN.md): simple-peer waits for ICE gathering to finish and emits ONE offer and
+// ONE answer, so a link costs exactly two signalling messages (through the bootstrap or the overlay).
+// A SignalBlob's data is the raw SDP text.
+//
+// A link reaches onLink only after the peer proved its key on this very DTLS session (link-auth.ts),
+// and, when we dialled a known id, only if that key hashes to it.
+//
+// The WebRTC implementation is injected: browsers have RTCPeerConnection built in; Node passes
+// @roamhq/wrtc. Nothing here imports a Node-only module, so the same file runs in a tab.
+
+import SimplePeer from 'simple-peer';
+import { MAX_FRAME_BYTES } from '../config.js';
+import type { Clock, Link, SignalBlob, Signaller, TimerHandle, Transport, TransportEvents } from '../environment.js';
+import type { NodeId } from '../id.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import type { Identity } from '../identity.js';
+import { decodeFrame, encodeFrame } from './frame-codec.js';
+import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from './link-auth.js';
+
+/** SDP with a few host candidates is 1-3 KB; anything far larger is not an honest offer. */
+export const MAX_SDP_CHARS = 16 * 1024;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+export type WrtcImplementation = NonNullable<SimplePeer.Options['wrtc']>;
+
+export interface WebRtcTransportOptions {
+  identity: Identity;
+  /** STUN/TURN servers. Empty (the default) is enough on one host or one LAN. */
+  iceServers?: RTCIceServer[];
+  /** Node: `import wrtc from '@roamhq/wrtc'`. Browsers: leave undefined (native RTCPeerConnection). */
+  wrtc?: WrtcImplementation;
+  /** From creating the peer connection to an authenticated link (signalling + ICE + DTLS + proofs). */
+  connectTimeoutMs?: number;
+  /** Timers for the timeouts; defaults to setTimeout. */
+  clock?: Clock;
+  /** Source of handshake nonces; defaults to crypto.getRandomValues. Tests may make it deterministic. */
+  randomBytes?: (n: number) => Uint8Array;
+  maxFrameBytes?: number;
+}
+
+/** Counters, for tests, benchmarks and the UI's overlay picture. */
+export interface WebRtcTransportStats {
+  dials: number;
+  dialFailures: number;
+  answers: number;
+  answerFailures: number;
+  linksOpened: number;
+  linksClosed: number;
+  authFailures: number;
+  timeouts: number;
+  framesSent: number;
+  framesReceived: number;
+  /** Incoming frames that were not JSON (or not UTF-8). */
+  droppedMalformed: number;
+  /** Incoming frames over maxFrameBytes. */
+  droppedOversized: number;
+  /** Frames the node asked us to send that were oversized, unserialisable, or for a closed link. */
+  droppedOutgoing: number;
+}
+
+export class WebRtcTransport implements Transport {
+  readonly localId: NodeId;
+  readonly stats: WebRtcTransportStats = {
+    dials: 0,
+    dialFailures: 0,
+    answers: 0,
+    answerFailures: 0,
+    linksOpened: 0,
+    linksClosed: 0,
+    authFailures: 0,
+    timeouts: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    droppedMalformed: 0,
+    droppedOversized: 0,
+    droppedOutgoing: 0,
+  };
+  private events: TransportEvents | null = null;
+  private readonly sessions = new Set<PeerSession>();
+  private stopped = false;
+  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc'>> & { wrtc?: WrtcImplementation };
+
+  constructor(options: WebRtcTransportOptions) {
+    this.localId = options.identity.id;
+    this.settings = {
+      identity: options.identity,
+      iceServers: options.iceServers ?? [],
+      wrtc: options.wrtc,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      clock: options.clock ?? realClock,
+      randomBytes: options.randomBytes ?? randomBytes,
+      maxFrameBytes: options.maxFrameBytes ?? MAX_FRAME_BYTES,
+    };
+  }
+
+  start(events: TransportEvents): void {
+    this.events = events;
+    this.stopped = false;
+  }
+
+  /** Links that are authenticated and open right now. */
+  get openLinks(): number {
+    let n = 0;
+    for (const session of this.sessions) if (session.isOpen) n++;
+    return n;
+  }
+
+  /** Peer connections that exist right now (connecting or open); 0 after failures means nothing leaked. */
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  async dial(peer: NodeId | null, signal: Signaller): Promise<Link> {
+    this.stats.dials++;
+    try {
+      const session = this.openSession(true, peer);
+      const offer = await session.localSignal;
+      let answer: SignalBlob;
+      try {
+        // The session's own timeout must also end a signaller that never answers.
+        answer = await Promise.race([signal(offer), session.established.then(() => offer)]);
+      } catch (error) {
+        session.fail(`signalling failed: ${describe(error)}`);
+        return await session.established;
+      }
+      if (!isSignalBlob(answer, 'answer')) session.fail('the signaller returned something that is not an answer');
+      else session.acceptRemote(answer);
+      return await session.established;
+    } catch (error) {
+      this.stats.dialFailures++;
+      throw error;
+    }
+  }
+
+  async answer(from: NodeId | null, offer: SignalBlob): Promise<SignalBlob> {
+    this.stats.answers++;
+    try {
+      if (!isSignalBlob(offer, 'offer')) throw new Error('not an SDP offer');
+      const session = this.openSession(false, from);
+      // The answering side learns the outcome through onLink (or nothing); the promise is only for the dialler.
+      session.established.catch(() => {});
+      session.acceptRemote(offer);
+      return await session.localSignal;
+    } catch (error) {
+      this.stats.answerFailures++;
+      throw error;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const session of [...this.sessions]) session.close('transport stopped');
+  }
+
+  private openSession(initiator: boolean, expectedPeer: NodeId | null): PeerSession {
+    if (this.stopped) throw new Error('transport stopped');
+    if (!this.events) throw new Error('transport not started');
+    const session = new PeerSession(this, this.events, initiator, expectedPeer, () => this.sessions.delete(session));
+    this.sessions.add(session);
+    return session;
+  }
+}
+
+type SessionState = 'connecting' | 'open' | 'closed';
+
+/** One RTCPeerConnection, from offer to close. */
+class PeerSession {
+  readonly localSignal: Promise<SignalBlob>;
+  readonly established: Promise<Link>;
+  private resolveSignal!: (blob: SignalBlob) => void;
+  private rejectSignal!: (error: Error) => void;
+  private resolveLink!: (link: Link) => void;
+  private rejectLink!: (error: Error) => void;
+  private state: SessionState = 'connecting';
+  private readonly peer: SimplePeer.Instance;
+  private readonly timer: TimerHandle;
+  private localSdp: string | null = null;
+  private remoteSdp: string | null = null;
+  private handshake: LinkHandshake | null = null;
+  private link: Link | null = null;
+
+  constructor(
+    private readonly transport: WebRtcTransport,
+    private readonly events: TransportEvents,
+    private readonly initiator: boolean,
+    private readonly expectedPeer: NodeId | null,
+    private readonly onGone: () => void,
+  ) {
+    const { settings } = transport;
+    this.localSignal = new Promise((resolve, reject) => {
+      this.resolveSignal = resolve;
+      this.rejectSignal = reject;
+    });
+    this.localSignal.catch(() => {}); // only awaited on some paths
+    this.established = new Promise((resolve, reject) => {
+      this.resolveLink = resolve;
+      this.rejectLink = reject;
+    });
+    this.peer = new SimplePeer({
+      initiator,
+      trickle: false,
+      objectMode: true, // text messages stay strings: no Buffer round trip
+      config: { iceServers: settings.iceServers },
+      wrtc: settings.wrtc,
+    });
+    this.timer = settings.clock.setTimer(settings.connectTimeoutMs, () => {
+      if (this.state !== 'connecting') return;
+      transport.stats.timeouts++;
+      this.fail(`no authenticated link within ${settings.connectTimeoutMs} ms`);
+    });
+    this.peer.on('signal', (data: SimplePeer.SignalData) => this.onLocalSignal(data));
+    this.peer.on('connect', () => this.onChannelOpen());
+    this.peer.on('data', (data: unknown) => this.onData(data));
+    this.peer.on('error', (error: Error) => this.close(`channel error: ${error.message}`));
+    this.peer.on('close', () => this.close('channel closed'));
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  acceptRemote(blob: SignalBlob): void {
+    if (this.state === 'closed' || this.remoteSdp !== null) return;
+    this.remoteSdp = blob.data;
+    this.prepareHandshake();
+    try {
+      this.peer.signal({ type: blob.kind, sdp: blob.data });
+    } catch (error) {
+      this.fail(`bad remote description: ${describe(error)}`);
+    }
+  }
+
+  /** Gives up before the link was established (timeout, bad signalling, failed proof). */
+  fail(reason: string): void {
+    this.close(reason);
+  }
+
+  close(reason: string): void {
+    if (this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    this.transport.settings.clock.clearTimer(this.timer);
+    const error = new Error(reason);
+    this.rejectSignal(error);
+    this.rejectLink(error);
+    this.onGone();
+    this.peer.destroy();
+    if (wasOpen && this.link) {
+      this.transport.stats.linksClosed++;
+      this.events.onClose(this.link);
+    }
+  }
+
+  private onLocalSignal(data: SimplePeer.SignalData): void {
+    // Non-trickle: exactly one 'signal' event, the complete offer or answer.
+    if (data.type !== 'offer' && data.type !== 'answer') return;
+    if (typeof data.sdp !== 'string' || this.localSdp !== null) return;
+    this.localSdp = data.sdp;
+    this.resolveSignal({ kind: data.type, data: data.sdp });
+    this.prepareHandshake();
+  }
+
+  /** Both SDPs are known before any byte can cross the channel, so the handshake exists by then. */
+  private prepareHandshake(): void {
+    if (this.handshake || this.localSdp === null || this.remoteSdp === null) return;
+    const [offer, answer] = this.initiator ? [this.localSdp, this.remoteSdp] : [this.remoteSdp, this.localSdp];
+    const { identity, randomBytes } = this.transport.settings;
+    this.handshake = new LinkHandshake(identity, this.expectedPeer, channelBinding(offer, answer), randomBytes(NONCE_BYTES));
+  }
+
+  private onChannelOpen(): void {
+    // The peer's HELLO may have arrived before our own 'connect' event; the handshake holds it.
+    if (this.state === 'connecting' && this.handshake) this.applyStep(this.handshake.start());
+  }
+
+  private onData(data: unknown): void {
+    if (this.state === 'closed') return;
+    const decoded = decodeFrame(data, this.transport.settings.maxFrameBytes);
+    if (this.state === 'connecting') {
+      if (!decoded.ok) return this.authFailed(`unreadable handshake message (${decoded.reason})`);
+      if (!this.handshake) return this.authFailed('data before signalling completed');
+      return this.applyStep(this.handshake.receive(decoded.frame));
+    }
+    const { stats } = this.transport;
+    if (!decoded.ok) {
+      if (decoded.reason === 'oversized') stats.droppedOversized++;
+      else stats.droppedMalformed++;
+      return;
+    }
+    stats.framesReceived++;
+    this.events.onFrame(this.link!, decoded.frame);
+  }
+
+  private applyStep(step: HandshakeStep): void {
+    switch (step.kind) {
+      case 'send':
+        for (const message of step.messages) this.sendText(JSON.stringify(message));
+        return;
+      case 'failed':
+        return this.authFailed(step.reason);
+      case 'authenticated':
+        return this.opened(step.peer);
+    }
+  }
+
+  private opened(peer: NodeId): void {
+    this.state = 'open';
+    this.transport.settings.clock.clearTimer(this.timer);
+    const link = new WebRtcLink(peer, this.initiator, this);
+    this.link = link;
+    this.transport.stats.linksOpened++;
+    this.resolveLink(link);
+    this.events.onLink(link);
+  }
+
+  private authFailed(reason: string): void {
+    this.transport.stats.authFailures++;
+    this.fail(`authentication failed: ${reason}`);
+  }
+
+  /** Sends one overlay frame; bad or late frames are dropped and counted, never thrown at the node. */
+  sendFrame(frame: unknown): void {
+    const { stats } = this.transport;
+    if (this.state !== 'open') {
+      stats.droppedOutgoing++;
+      return;
+    }
+    const encoded = encodeFrame(frame, this.transport.settings.maxFrameBytes);
+    if (!encoded.ok) {
+      stats.droppedOutgoing++;
+      return;
+    }
+    if (this.sendText(encoded.text)) stats.framesSent++;
+    else stats.droppedOutgoing++;
+  }
+
+  private sendText(text: string): boolean {
+    try {
+      this.peer.send(text);
+      return true;
+    } catch (error) {
+      // The channel died under us (send on a closing channel throws); its close event follows.
+      this.close(`send failed: ${describe(error)}`);
+      return false;
+    }
+  }
+}
+
+class WebRtcLink implements Link {
+  constructor(
+    readonly peer: NodeId,
+    readonly outbound: boolean,
+    private readonly session: PeerSession,
+  ) {}
+
+  send(frame: unknown): void {
+    this.session.sendFrame(frame);
+  }
+
+  close(): void {
+    this.session.close('closed locally');
+  }
+}
+
+function isSignalBlob(value: unknown, kind: SignalBlob['kind']): value is SignalBlob {
+  if (typeof value !== 'object' || value === null) return false;
+  const blob = value as Record<string, unknown>;
+  return blob.kind === kind && typeof blob.data === 'string' && blob.data.length > 0 && blob.data.length <= MAX_SDP_CHARS;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const realClock: Clock = {
+  now: () => performance.now(),
+  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
