@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The whole suite (`npm test`): typecheck, unit + simulator tests (vitest), build, e2e (Playwright in
+# Debian's Chromium). Every step runs even when an earlier one failed, so one run shows everything.
+# Ends with ONE line "N passed, N failed[, N skipped]" summing vitest and Playwright; exits non-zero
+# if any test or step failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
+RESULTS=test-results
+mkdir -p "$RESULTS"
+rm -f "$RESULTS/vitest.json" "$RESULTS/playwright.json"
+failed_steps=()
+started=$SECONDS
+
+step() { printf '\n=== %s (%ss)\n' "$1" "$((SECONDS - started))"; }
+
+# CI is a fresh root machine: get Chromium from Debian (never `playwright install`, which downloads).
+if [ ! -x "$CHROMIUM" ]; then
+  step "installing chromium with apt-get"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation \
+      || failed_steps+=("apt-get install chromium")
+  else
+    echo "chromium is missing at $CHROMIUM and this is not root: install it (apt-get install chromium)" >&2
+    failed_steps+=("chromium missing")
+  fi
+fi
+
+step "typecheck: tsc --noEmit"
+npx tsc --noEmit || failed_steps+=("tsc")
+
+step "unit and simulator tests: vitest"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest.json" || failed_steps+=("vitest")
+
+step "build: vite build"
+if npx vite build; then
+  step "end-to-end: playwright"
+  if [ -x "$CHROMIUM" ]; then
+    CHROMIUM_PATH="$CHROMIUM" npx playwright test || failed_steps+=("playwright")
+  else
+    failed_steps+=("playwright (no chromium)")
+  fi
+else
+  failed_steps+=("vite build (playwright not run)")
+fi
+
+# Sum both JSON reports. A report that is missing (the runner crashed) counts as a failed step.
+counts=$(node - "$RESULTS/vitest.json" "$RESULTS/playwright.json" <<'NODE'
+const { existsSync, readFileSync } = require('node:fs');
+const [vitestFile, playwrightFile] = process.argv.slice(2);
+let passed = 0, failed = 0, skipped = 0;
+const missing = [];
+if (existsSync(vitestFile)) {
+  const v = JSON.parse(readFileSync(vitestFile, 'utf8'));
+  passed += v.numPassedTests ?? 0;
+  failed += v.numFailedTests ?? 0;
+  skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+  // A test file that fails to load has no failed tests but is a failure.
+  failed += (v.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+} else missing.push('vitest report');
+if (existsSync(playwrightFile)) {
+  const s = JSON.parse(readFileSync(playwrightFile, 'utf8')).stats ?? {};
+  passed += (s.expected ?? 0) + (s.flaky ?? 0);
+  failed += s.unexpected ?? 0;
+  skipped += s.skipped ?? 0;
+} else missing.push('playwright report');
+console.log(`${passed} ${failed} ${skipped} ${missing.join(',')}`);
+NODE
+)
+read -r passed failed skipped missing <<<"$counts"
+[ -n "${missing:-}" ] && failed_steps+=("missing: $missing")
+
+echo
+echo "suite took $((SECONDS - started))s"
+[ ${#failed_steps[@]} -gt 0 ] && echo "failed steps: ${failed_steps[*]}"
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary+=", $skipped skipped"
+echo "$summary"
+[ ${#failed_steps[@]} -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,187 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type {
+  Buddy,
+  BuddyRequest,
+  ChatMessage,
+  ConnectionState,
+  MessengerEvents,
+  MessengerPort,
+  OverlaySnapshot,
+  Profile,
+  Uid,
+} from './messenger-port.js';
+import { theme } from './theme.js';
+import './components/buddy-list.js';
+import './components/buddy-requests.js';
+import './components/chat-view.js';
+import './components/connection-status.js';
+import './components/onboarding.js';
+import './components/overlay-view.js';
+import './components/search-box.js';
+import './components/settings-panel.js';
+
+type View = { name: 'home' } | { name: 'chat'; uid: Uid } | { name: 'overlay' } | { name: 'settings' };
+
+const NARROW = '(max-width: 719px)';
+
+/**
+ * The shell: header with connection status, sidebar (search, requests, buddies) and a main pane
+ * (chat, overlay picture, settings). Below 720px one of the two is shown at a time.
+ * Keeps the port's current values and hands them down; components act through the port.
+ */
+@customElement('dima-app')
+export class DimaApp extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      :host { display: grid; grid-template-rows: auto 1fr; height: 100%; background: var(--bg); }
+      header { display: flex; align-items: center; gap: 1em; padding: 0.6em 1em; background: var(--surface); border-bottom: 1px solid var(--border); flex-wrap: wrap; }
+      header h1 { font-size: 1.15rem; margin: 0; letter-spacing: 0.08em; }
+      nav { margin-left: auto; display: flex; gap: 0.5em; }
+      nav button[aria-pressed='true'] { background: var(--self); }
+      .demo { background: var(--self); color: var(--accent-text); padding: 0.15em 0.6em; border-radius: 6px; font-size: 0.8rem; font-weight: 600; }
+      .body { display: grid; grid-template-columns: minmax(16em, 22em) 1fr; min-height: 0; }
+      aside { background: var(--surface); border-right: 1px solid var(--border); padding: 1em; overflow-y: auto; display: flex; flex-direction: column; gap: 1.2em; }
+      main { min-width: 0; min-height: 0; overflow: hidden; display: flex; flex-direction: column; }
+      main > * { flex: 1; min-height: 0; }
+      .placeholder { display: grid; place-items: center; text-align: center; padding: 2em; }
+      :host([narrow]) .body { grid-template-columns: 1fr; }
+      :host([narrow]) .body[data-pane='main'] aside,
+      :host([narrow]) .body[data-pane='sidebar'] main { display: none; }
+    `,
+  ];
+
+  /** The messenger. Until it is set the shell says so instead of pretending to work. */
+  @property({ attribute: false }) port: MessengerPort | undefined;
+  /** Shows a "demo data" badge: set by main.ts when it wires the in-memory DemoMessenger. */
+  @property({ type: Boolean }) demo = false;
+  @property({ type: Boolean, reflect: true }) narrow = false;
+
+  @state() private connection: ConnectionState = { phase: 'offline', links: 0 };
+  @state() private profile: Profile | undefined;
+  @state() private buddies: readonly Buddy[] = [];
+  @state() private requests: readonly BuddyRequest[] = [];
+  @state() private messages: readonly ChatMessage[] = [];
+  @state() private snapshot: OverlaySnapshot | undefined;
+  @state() private view: View = { name: 'home' };
+
+  private readonly media = window.matchMedia(NARROW);
+  private readonly onMedia = () => (this.narrow = this.media.matches);
+  private subscribed: MessengerPort | undefined;
+
+  private readonly handlers: { [E in keyof MessengerEvents]: (payload: MessengerEvents[E]) => void } = {
+    state: (s) => (this.connection = s),
+    profile: (p) => (this.profile = p),
+    buddies: (b) => (this.buddies = b),
+    requests: (r) => (this.requests = r),
+    overlay: (o) => (this.snapshot = o),
+    message: (m) => {
+      if (this.view.name !== 'chat' || m.peer !== this.view.uid || !this.port) return;
+      this.messages = this.port.conversation(m.peer);
+      if (m.direction === 'in') this.port.markRead(m.peer);
+    },
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.media.addEventListener('change', this.onMedia);
+    this.onMedia();
+    this.addEventListener('dima-select', (e) => this.openChat((e as CustomEvent<{ uid: Uid }>).detail.uid));
+    this.addEventListener('dima-back', () => this.show({ name: 'home' }));
+    this.addEventListener('dima-profile', (e) => void this.port?.setProfile((e as CustomEvent<{ profile: Profile }>).detail.profile));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.media.removeEventListener('change', this.onMedia);
+    this.subscribe(undefined);
+  }
+
+  protected override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('port')) this.subscribe(this.port);
+  }
+
+  private subscribe(port: MessengerPort | undefined): void {
+    // `as never`: each handler matches its own event, which a loop over the keys cannot express.
+    const events = Object.keys(this.handlers) as (keyof MessengerEvents)[];
+    for (const event of events) this.subscribed?.off(event, this.handlers[event] as never);
+    this.subscribed = port;
+    if (!port) return;
+    for (const event of events) port.on(event, this.handlers[event] as never);
+    this.connection = port.state();
+    this.profile = port.profile();
+    this.buddies = port.buddies();
+    this.requests = port.requests();
+    this.snapshot = port.overlay();
+  }
+
+  override render() {
+    if (!this.port) {
+      return html`<div class="placeholder"><p>The messenger is not wired in yet.<br />
+        <span class="muted">Open <a href="/?demo" style="color: var(--accent)">/?demo</a> for the in-memory demo of the interface.</span></p></div>`;
+    }
+    const header = html`<header>
+      <h1>DIMA</h1>
+      ${this.demo ? html`<span class="demo" title="In-memory DemoMessenger: not connected to any network">DEMO DATA</span>` : ''}
+      <dima-connection-status .state=${this.connection}></dima-connection-status>
+      ${this.profile ? html`<nav aria-label="Views">
+        <button class="quiet" aria-pressed=${this.view.name === 'overlay'} @click=${() => this.toggle('overlay')}>Network</button>
+        <button class="quiet" aria-pressed=${this.view.name === 'settings'} @click=${() => this.toggle('settings')}>Settings</button>
+      </nav>` : ''}
+    </header>`;
+    if (!this.profile) return html`${header}<dima-onboarding></dima-onboarding>`;
+    return html`${header}
+      <div class="body" data-pane=${this.view.name === 'home' ? 'sidebar' : 'main'}>
+        <aside aria-label="Buddies and search">
+          <dima-search-box .port=${this.port} .buddies=${this.buddies} .requests=${this.requests}></dima-search-box>
+          <dima-buddy-requests .port=${this.port} .requests=${this.requests}></dima-buddy-requests>
+          <section aria-label="Buddy list">
+            <h2 style="font-size: 1.05rem; margin: 0 0 0.4em">Buddies</h2>
+            <dima-buddy-list .buddies=${this.buddies} .selected=${this.view.name === 'chat' ? this.view.uid : undefined}></dima-buddy-list>
+          </section>
+        </aside>
+        <main>${this.renderMain(this.port)}</main>
+      </div>`;
+  }
+
+  private renderMain(port: MessengerPort) {
+    const view = this.view;
+    switch (view.name) {
+      case 'chat': {
+        const buddy = this.buddies.find((b) => b.uid === view.uid);
+        if (!buddy) return html`<div class="placeholder muted">That buddy is gone.</div>`;
+        return html`<dima-chat-view .port=${port} .buddy=${buddy} .messages=${this.messages} ?narrow=${this.narrow}></dima-chat-view>`;
+      }
+      case 'overlay':
+        return html`<dima-overlay-view .snapshot=${this.snapshot}></dima-overlay-view>`;
+      case 'settings':
+        return html`<dima-settings-panel .port=${port} .profile=${this.profile}></dima-settings-panel>`;
+      case 'home':
+        return html`<div class="placeholder muted">Pick a buddy, or search for someone to add.</div>`;
+    }
+  }
+
+  private openChat(uid: Uid): void {
+    if (!this.port) return;
+    this.messages = this.port.conversation(uid);
+    this.port.markRead(uid);
+    this.show({ name: 'chat', uid });
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('dima-chat-view')?.focus());
+  }
+
+  /** The header's view buttons: a second press goes back, which on narrow screens is the buddy list. */
+  private toggle(name: 'overlay' | 'settings'): void {
+    this.show(this.view.name === name ? { name: 'home' } : { name });
+  }
+
+  private show(view: View): void {
+    this.view = view;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'dima-app': DimaApp;
+  }
+}

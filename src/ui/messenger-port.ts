@@ -1,0 +1,166 @@
+// The one interface between the UI and the messenger. The UI (src/ui) only ever sees this; the real
+// messenger (src/im) implements it over the overlay, and DemoMessenger implements it in memory for
+// the shell's own rendering test. Shaped like simple-peer: a few methods, `on`/`off` for events,
+// plain data out (no live objects the UI could mutate).
+
+import type { NodeId } from '../overlay/id.js';
+
+/** A user id: the node id of that user's identity key (DESIGN.md: "UID = nodeId"). */
+export type Uid = NodeId;
+
+// ---- connection -------------------------------------------------------------------------------
+
+export type ConnectionPhase = 'joining' | 'joined' | 'offline';
+
+export interface ConnectionState {
+  readonly phase: ConnectionPhase;
+  /** Open overlay links (data channels) of this tab. */
+  readonly links: number;
+  /** This node's id once the identity is loaded. */
+  readonly selfId?: NodeId;
+}
+
+// ---- profile (what SCAN publishes) ------------------------------------------------------------
+
+export const PROFILE_FIELDS = ['name', 'nickname', 'city', 'email', 'words'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+export interface Profile {
+  /** `name` is the display name and is required; `words` is free text, split into keywords. */
+  readonly fields: Readonly<Partial<Record<ProfileField, string>>>;
+  /** Fields others may find us by (published to the directory). `name` may stay private too. */
+  readonly published: readonly ProfileField[];
+}
+
+// ---- search -----------------------------------------------------------------------------------
+
+export interface SearchResult {
+  readonly uid: Uid;
+  /** The published fields of that user's directory record. */
+  readonly fields: Readonly<Partial<Record<ProfileField, string>>>;
+  /** How many query words the record matched (the paper ranks by this). */
+  readonly matched: number;
+}
+
+export interface SearchHandle {
+  /** Settles when the search is over (all answers in, or timed out, or cancelled). */
+  readonly done: Promise<void>;
+  /** Stop delivering results (the user typed on). */
+  cancel(): void;
+}
+
+// ---- buddies and requests ---------------------------------------------------------------------
+
+export type Presence = 'online' | 'offline';
+
+export interface Buddy {
+  readonly uid: Uid;
+  readonly name: string;
+  readonly presence: Presence;
+  /** Incoming messages not yet read (see markRead). */
+  readonly unread: number;
+}
+
+export interface BuddyRequest {
+  readonly uid: Uid;
+  readonly name: string;
+  /** incoming: they asked us (accept/decline); outgoing: we asked, waiting for them. */
+  readonly direction: 'incoming' | 'outgoing';
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+// ---- messages ---------------------------------------------------------------------------------
+
+/**
+ * queued: in the outbox, buddy not reachable yet; sent: routed into the overlay (✓);
+ * delivered: the buddy's delivery receipt came back (✓✓); failed: given up (shown, can resend).
+ */
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'failed';
+
+export interface ChatMessage {
+  /** Stable id; a later 'message' event with the same id replaces the earlier one (status change). */
+  readonly id: string;
+  /** The buddy this conversation is with. */
+  readonly peer: Uid;
+  readonly direction: 'in' | 'out';
+  readonly text: string;
+  /** Epoch ms when written. */
+  readonly at: number;
+  /** Meaningful for outgoing messages; incoming ones are 'delivered'. */
+  readonly status: MessageStatus;
+}
+
+// ---- overlay picture --------------------------------------------------------------------------
+
+export interface RoutingEntry {
+  readonly row: number;
+  readonly column: number;
+  readonly id: NodeId;
+}
+
+export interface RoutedPath {
+  /** What was routed ('message', 'search', 'join', ...), for the legend. */
+  readonly kind: string;
+  readonly key: NodeId;
+  /** Node ids hop by hop, origin first. */
+  readonly hops: readonly NodeId[];
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+export interface OverlaySnapshot {
+  readonly selfId: NodeId;
+  /** Nearest first on each side, as OverlayEndpoint.leafSet(). */
+  readonly leafSet: readonly NodeId[];
+  readonly routingTable: readonly RoutingEntry[];
+  /** Most recent first; a handful is plenty. */
+  readonly recentPaths: readonly RoutedPath[];
+}
+
+// ---- the port ---------------------------------------------------------------------------------
+
+export interface MessengerEvents {
+  state: ConnectionState;
+  profile: Profile;
+  buddies: readonly Buddy[];
+  requests: readonly BuddyRequest[];
+  /** A new message in any conversation, or a status change of one (same id). */
+  message: ChatMessage;
+  overlay: OverlaySnapshot;
+}
+
+export type MessengerEvent = keyof MessengerEvents;
+export type Listener<E extends MessengerEvent> = (payload: MessengerEvents[E]) => void;
+
+export interface MessengerPort {
+  // Current values; each has the event of the same name for changes.
+  state(): ConnectionState;
+  /** undefined until onboarding has run once. */
+  profile(): Profile | undefined;
+  buddies(): readonly Buddy[];
+  requests(): readonly BuddyRequest[];
+  /** Oldest first. */
+  conversation(peer: Uid): readonly ChatMessage[];
+  overlay(): OverlaySnapshot | undefined;
+
+  /** Save the profile and (re)publish the chosen fields to the directory. */
+  setProfile(profile: Profile): Promise<void>;
+  /** Results stream in through onResult as directory nodes answer. */
+  search(query: string, onResult: (result: SearchResult) => void): SearchHandle;
+  requestBuddy(uid: Uid, name: string): Promise<void>;
+  accept(uid: Uid): Promise<void>;
+  decline(uid: Uid): Promise<void>;
+  removeBuddy(uid: Uid): Promise<void>;
+  /** Returns at once with the message (status 'queued' or 'sent'); updates come as 'message' events. */
+  send(peer: Uid, text: string): ChatMessage;
+  markRead(peer: Uid): void;
+  /** JSON the user can keep; importBuddies takes the same and answers how many were new. */
+  exportBuddies(): string;
+  importBuddies(json: string): Promise<number>;
+  /** Graceful leave (DESIGN.md: tell the leaf set and the buddies); state goes 'offline'. */
+  leave(): Promise<void>;
+
+  on<E extends MessengerEvent>(event: E, listener: Listener<E>): void;
+  off<E extends MessengerEvent>(event: E, listener: Listener<E>): void;
+}
