@@ -8,6 +8,7 @@ import type {
   BuddyRequest,
   ChatMessage,
   ConnectionState,
+  MessengerEvents,
   MessengerPort,
   OverlaySnapshot,
   Profile,
@@ -15,7 +16,7 @@ import type {
   SearchResult,
   Uid,
 } from '../messenger-port.js';
-import { PortEmitter } from '../port-emitter.js';
+import { Emitter } from '../../im/events.js';
 
 const demoId = (seed: string): NodeId => idFromPublicKey(new TextEncoder().encode(`dima-demo:${seed}`));
 
@@ -36,7 +37,7 @@ const PEOPLE: DemoPerson[] = [
 /** Made-up delays so streaming search and receipts are visible. */
 const DELAY_MS = { searchHit: 120, sent: 300, delivered: 900, echo: 1200 };
 
-export class DemoMessenger extends PortEmitter implements MessengerPort {
+export class DemoMessenger extends Emitter<MessengerEvents> implements MessengerPort {
   private connection: ConnectionState = { phase: 'joining', links: 0 };
   private currentProfile: Profile | undefined;
   private buddyList: Buddy[] = [];
