@@ -3,6 +3,12 @@
 
 import { MAX_FRAME_BYTES } from '../config.js';
 
+/**
+ * Largest SignalBlob (SDP text) a node accepts, wherever it travels (overlay, bootstrap). An SDP with
+ * host candidates is 1-3 KB; 16 KB leaves room for many interfaces and TURN candidates.
+ */
+export const MAX_SIGNAL_CHARS = 16 * 1024;
+
 export type DecodedFrame =
   | { readonly ok: true; readonly frame: unknown }
   | { readonly ok: false; readonly reason: 'oversized' | 'malformed' };

@@ -16,11 +16,10 @@ import type { Clock, Link, SignalBlob, Signaller, TimerHandle, Transport, Transp
 import type { NodeId } from '../id.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Identity } from '../identity.js';
-import { decodeFrame, encodeFrame } from './frame-codec.js';
+import { decodeFrame, encodeFrame, MAX_SIGNAL_CHARS } from './frame-codec.js';
+import { realClock } from './real-clock.js';
 import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from './link-auth.js';
 
-/** SDP with a few host candidates is 1-3 KB; anything far larger is not an honest offer. */
-export const MAX_SDP_CHARS = 16 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
 export type WrtcImplementation = NonNullable<SimplePeer.Options['wrtc']>;
@@ -367,15 +366,9 @@ class WebRtcLink implements Link {
 function isSignalBlob(value: unknown, kind: SignalBlob['kind']): value is SignalBlob {
   if (typeof value !== 'object' || value === null) return false;
   const blob = value as Record<string, unknown>;
-  return blob.kind === kind && typeof blob.data === 'string' && blob.data.length > 0 && blob.data.length <= MAX_SDP_CHARS;
+  return blob.kind === kind && typeof blob.data === 'string' && blob.data.length > 0 && blob.data.length <= MAX_SIGNAL_CHARS;
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-const realClock: Clock = {
-  now: () => performance.now(),
-  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../src/sim/virtual-clock.js';
+import type { ServerFrame } from '../src/overlay/bootstrap/protocol.js';
+import { MAX_INTRO_FRAME_BYTES } from '../src/overlay/bootstrap/protocol.js';
+import { Introducer, type IntroducerOptions } from './introducer.js';
+
+const OFFER = { kind: 'offer', data: 'v=0 offer' } as const;
+const ANSWER = { kind: 'answer', data: 'v=0 answer' } as const;
+const ID = 'ab'.repeat(16);
+
+/** A socket as the introducer sees it, recording what it was sent and how it was closed. */
+function fakeSocket(introducer: Introducer) {
+  const frames: ServerFrame[] = [];
+  let closedWith: { code: number; reason: string } | null = null;
+  const connection = introducer.connect({
+    send: (text) => frames.push(JSON.parse(text)),
+    close: (code, reason) => {
+      closedWith = { code, reason };
+      queueMicrotask(() => connection.closed());
+    },
+  });
+  return {
+    frames,
+    get closedWith() {
+      return closedWith;
+    },
+    say: (frame: unknown) => connection.receive(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    last: () => frames[frames.length - 1],
+    drop: () => connection.closed(),
+  };
+}
+
+function setup(options: Partial<IntroducerOptions> = {}) {
+  const clock = new VirtualClock();
+  const introducer = new Introducer({ clock, ...options });
+  const settle = (ms = 0) => clock.run({ until: clock.now() + ms });
+  return { clock, introducer, settle, socket: () => fakeSocket(introducer) };
+}
+
+describe('Introducer', () => {
+  it('tells the first joiner it is the first node, and relays the next joiner offer to ONE volunteer', async () => {
+    const { introducer, settle, socket } = setup();
+    const first = socket();
+    first.say({ type: 'join' });
+    expect(first.frames).toEqual([{ type: 'first' }]);
+    expect(first.closedWith?.code).toBe(1000);
+
+    const volunteers = [socket(), socket()];
+    for (const v of volunteers) v.say({ type: 'volunteer', id: ID });
+    const joiner = socket();
+    joiner.say({ type: 'join' });
+    expect(joiner.last()).toEqual({ type: 'ready' });
+    joiner.say({ type: 'offer', offer: OFFER });
+    await settle();
+
+    const asked = volunteers.filter((v) => v.last().type === 'offer');
+    expect(asked).toHaveLength(1);
+    const relayed = asked[0].last() as Extract<ServerFrame, { type: 'offer' }>;
+    expect(relayed.offer).toEqual(OFFER);
+    asked[0].say({ type: 'answer', intro: relayed.intro, answer: ANSWER });
+    await settle();
+
+    expect(joiner.last()).toEqual({ type: 'answer', answer: ANSWER });
+    expect(joiner.closedWith?.code).toBe(1000);
+    expect(introducer.stats).toMatchObject({ joins: 2, introductions: 1, firstNodeGrants: 1, volunteers: 2 });
+  });
+
+  it('holds a second early joiner until the first node volunteers, instead of starting a second ring', async () => {
+    const { introducer, settle, socket } = setup({ firstGraceMs: 5_000 });
+    socket().say({ type: 'join' });
+    const second = socket();
+    second.say({ type: 'join' });
+    await settle(1_000);
+    expect(second.frames).toEqual([]);
+    socket().say({ type: 'volunteer', id: ID });
+    expect(second.frames).toEqual([{ type: 'ready' }]);
+    expect(introducer.stats.firstNodeGrants).toBe(1);
+  });
+
+  it('lets a held joiner start the ring when the first node never volunteers', async () => {
+    const { introducer, settle, socket } = setup({ firstGraceMs: 5_000 });
+    socket().say({ type: 'join' });
+    const second = socket();
+    second.say({ type: 'join' });
+    await settle(5_001);
+    expect(second.frames).toEqual([{ type: 'first' }]);
+    expect(introducer.stats.firstNodeGrants).toBe(2);
+  });
+
+  it('passes the offer to another volunteer when one declines or stays silent', async () => {
+    const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000 });
+    const silent = socket();
+    const declining = socket();
+    const helpful = socket();
+    for (const v of [silent, declining, helpful]) v.say({ type: 'volunteer', id: ID });
+    const joiner = socket();
+    joiner.say({ type: 'join' });
+    joiner.say({ type: 'offer', offer: OFFER });
+    await settle(1_001); // silent was asked first (round robin) and timed out
+    const toDeclining = declining.last() as Extract<ServerFrame, { type: 'offer' }>;
+    declining.say({ type: 'decline', intro: toDeclining.intro });
+    await settle();
+    const toHelpful = helpful.last() as Extract<ServerFrame, { type: 'offer' }>;
+    helpful.say({ type: 'answer', intro: toHelpful.intro, answer: ANSWER });
+    await settle();
+    expect(joiner.last()).toEqual({ type: 'answer', answer: ANSWER });
+    expect(introducer.stats).toMatchObject({ introductions: 1, answerTimeouts: 1, failedIntroductions: 0 });
+  });
+
+  it('tells the joiner when no volunteer answers', async () => {
+    const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000, maxAttempts: 2 });
+    for (let i = 0; i < 3; i++) socket().say({ type: 'volunteer', id: ID });
+    const joiner = socket();
+    joiner.say({ type: 'join' });
+    joiner.say({ type: 'offer', offer: OFFER });
+    await settle(2_500);
+    expect(joiner.last()).toMatchObject({ type: 'error', code: 'no-answer' });
+    expect(introducer.stats).toMatchObject({ introductions: 0, failedIntroductions: 1, answerTimeouts: 2 });
+  });
+
+  it('keeps at most maxVolunteers sockets, letting the oldest go', async () => {
+    const { introducer, settle, socket } = setup({ maxVolunteers: 2 });
+    const [a, b, c] = [socket(), socket(), socket()];
+    for (const v of [a, b, c]) v.say({ type: 'volunteer', id: ID });
+    await settle();
+    expect(a.last()).toMatchObject({ type: 'error', code: 'replaced' });
+    expect(b.closedWith).toBeNull();
+    expect(introducer.stats).toMatchObject({ volunteers: 2, evictions: 1 });
+  });
+
+  it('withdraws a volunteer whose socket closed', async () => {
+    const { introducer, settle, socket } = setup();
+    const v = socket();
+    v.say({ type: 'volunteer', id: ID });
+    v.drop();
+    await settle();
+    expect(introducer.stats.volunteers).toBe(0);
+    const joiner = socket();
+    joiner.say({ type: 'join' });
+    expect(joiner.last()).toEqual({ type: 'first' });
+  });
+
+  it.each([
+    ['bad-json', '{"type":'],
+    ['unknown-type', { type: 'gossip' }],
+    ['unknown-type', [1, 2]],
+    ['invalid-frame', { type: 'offer', offer: { kind: 'answer', data: 'x' } }],
+    ['invalid-frame', { type: 'volunteer', id: 'not-an-id' }],
+    ['invalid-frame', { type: 'join', extra: true }],
+    ['too-large', JSON.stringify({ type: 'join', pad: 'x'.repeat(MAX_INTRO_FRAME_BYTES) })],
+    ['unexpected', { type: 'offer', offer: OFFER }],
+  ])('answers %s input with an error frame and a close', (code, input) => {
+    const { introducer, socket } = setup();
+    const s = socket();
+    s.say(input);
+    expect(s.frames).toEqual([{ type: 'error', code, message: expect.any(String) }]);
+    expect(s.closedWith).not.toBeNull();
+    expect(introducer.stats.errors[code as 'bad-json']).toBe(1);
+  });
+
+  it('rate-limits a flooding connection but not the answers it owes', async () => {
+    const { introducer, socket } = setup({ rateBurst: 5, ratePerSecond: 1 });
+    const flooder = socket();
+    for (let i = 0; i < 20 && !flooder.closedWith; i++) flooder.say({ type: 'ping' });
+    expect(flooder.last()).toMatchObject({ type: 'error', code: 'rate-limited' });
+    expect(flooder.frames.filter((f) => f.type === 'pong')).toHaveLength(5);
+    expect(introducer.stats.errors['rate-limited']).toBe(1);
+  });
+
+  it('closes connections that never say what they want, and refuses beyond maxConnections', async () => {
+    const { settle, socket } = setup({ helloTimeoutMs: 1_000, maxConnections: 1 });
+    const idle = socket();
+    const extra = socket();
+    expect(extra.last()).toMatchObject({ type: 'error', code: 'busy' });
+    await settle(1_001);
+    expect(idle.last()).toMatchObject({ type: 'error', code: 'timeout' });
+  });
+
+  it('serves in-process volunteers (a seed peer) like remote ones', async () => {
+    const { introducer, settle, socket } = setup();
+    const withdraw = introducer.addLocalVolunteer(async () => ANSWER);
+    const joiner = socket();
+    joiner.say({ type: 'join' });
+    joiner.say({ type: 'offer', offer: OFFER });
+    await settle();
+    expect(joiner.last()).toEqual({ type: 'answer', answer: ANSWER });
+    withdraw();
+    expect(introducer.stats.volunteers).toBe(0);
+  });
+});

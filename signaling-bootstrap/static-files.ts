@@ -1,0 +1,105 @@
+// Serves the built app (./dist) for `npm start`: correct MIME types, index.html for client-side
+// routes, and caching that cannot pin an old service worker.
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+/**
+ * Files the browser must re-check on every load. A service worker script cached for a day would keep
+ * users on an old app for that long (browsers cap SW script caching at 24 h, but we want 0).
+ */
+const NEVER_CACHE = /^(index\.html|sw\.js|service-worker\.js|registerSW\.js|workbox-sw\.js|manifest\.webmanifest)$/;
+/** Vite puts content-hashed files in /assets: safe to cache forever. */
+const IMMUTABLE_DIR = 'assets';
+
+export type StaticHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+
+export function staticFiles(distDir: string): StaticHandler {
+  const root = resolve(distDir);
+
+  return async (request, response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    } catch {
+      response.writeHead(400).end('bad path');
+      return;
+    }
+    const relative = normalize(pathname).replace(/^([/\\])+/, '');
+    const file = join(root, relative);
+    if (file !== root && !file.startsWith(root + sep)) {
+      response.writeHead(403).end();
+      return;
+    }
+    const target = (await fileAt(file)) ?? (await fileAt(join(file, 'index.html')));
+    if (target) return send(request, response, target, relative);
+    // Client-side routes (no extension) get the app; a missing asset is a real 404.
+    if (extname(relative) === '') {
+      const index = await fileAt(join(root, 'index.html'));
+      if (index) return send(request, response, index, 'index.html');
+      response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('The app is not built: run `npm run build`.\n');
+      return;
+    }
+    response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+  };
+}
+
+async function fileAt(path: string): Promise<{ path: string; size: number } | null> {
+  try {
+    const info = await stat(path);
+    return info.isFile() ? { path, size: info.size } : null;
+  } catch {
+    return null;
+  }
+}
+
+function send(request: IncomingMessage, response: ServerResponse, file: { path: string; size: number }, relative: string): void {
+  const name = relative.split(/[/\\]/).pop() || 'index.html';
+  const cacheControl = NEVER_CACHE.test(name) || file.path.endsWith('index.html')
+    ? 'no-cache'
+    : relative.startsWith(IMMUTABLE_DIR + '/') || relative.startsWith(IMMUTABLE_DIR + '\\')
+      ? 'public, max-age=31536000, immutable'
+      : 'public, max-age=0, must-revalidate';
+  const headers: Record<string, string | number> = {
+    'Content-Type': MIME[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': file.size,
+    'Cache-Control': cacheControl,
+    'X-Content-Type-Options': 'nosniff',
+  };
+  if (name === 'sw.js' || name === 'service-worker.js') headers['Service-Worker-Allowed'] = '/';
+  response.writeHead(200, headers);
+  if (request.method === 'HEAD') {
+    response.end();
+    return;
+  }
+  const stream = createReadStream(file.path);
+  stream.on('error', () => response.destroy());
+  stream.pipe(response);
+}

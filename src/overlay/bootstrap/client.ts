@@ -1,0 +1,201 @@
+// The node's side of the introduction protocol (protocol.ts), for browser tabs and Node peers alike.
+// The WebSocket implementation is injected: browsers pass `WebSocket`, Node 20 passes `ws` (it has
+// no global WebSocket).
+//
+//   const signaller = await bootstrapSignaller(url, WebSocket);   // null: we are the first node
+//   await node.start(signaller);
+//   const volunteering = volunteer(url, transport, WebSocket);    // answer offers of later joiners
+
+import type { SignalBlob, Signaller, Transport } from '../environment.js';
+import { decodeServerFrame, type ClientFrame, type ErrorCode, type ServerFrame } from './protocol.js';
+
+/** What we need of a WebSocket: the common ground of the browser's and `ws`'s. */
+export interface WebSocketLike {
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export class BootstrapError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'closed' | 'protocol',
+    message: string,
+  ) {
+    super(`bootstrap: ${message} (${code})`);
+    this.name = 'BootstrapError';
+  }
+}
+
+export interface BootstrapOptions {
+  /** Whole introduction, from connecting to the answer (the server may hold us while a first node starts). */
+  timeoutMs?: number;
+}
+
+/**
+ * Asks the introducer at `url` (ws://host/bootstrap) for a first link. Resolves with a Signaller that
+ * carries our one offer to one volunteer and brings back its answer, or with null when there is no
+ * node yet and we should start a new ring.
+ */
+export function bootstrapSignaller(
+  url: string,
+  WebSocketImpl: WebSocketConstructor,
+  options: BootstrapOptions = {},
+): Promise<Signaller | null> {
+  const session = new IntroSession(url, WebSocketImpl, options.timeoutMs ?? 60_000);
+  session.send({ type: 'join' });
+  return session.next().then((frame) => {
+    if (frame.type === 'first') {
+      session.close();
+      return null;
+    }
+    if (frame.type !== 'ready') throw session.abort(new BootstrapError('protocol', `unexpected '${frame.type}'`));
+    let used = false;
+    return async (offer: SignalBlob): Promise<SignalBlob> => {
+      if (used) throw new BootstrapError('protocol', 'a bootstrap signaller carries one offer only');
+      used = true;
+      session.send({ type: 'offer', offer: { kind: 'offer', data: offer.data } });
+      const reply = await session.next();
+      session.close();
+      if (reply.type !== 'answer') throw new BootstrapError('protocol', `unexpected '${reply.type}'`);
+      return reply.answer;
+    };
+  });
+}
+
+export interface Volunteering {
+  /** Resolves once the introducer has us on its list. */
+  readonly ready: Promise<void>;
+  /** Resolves when the socket is gone: we closed it, the server let us go ('replaced'), or it died. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly stats: { offers: number; answered: number; declined: number };
+  close(): void;
+}
+
+/**
+ * Keeps a socket open to the introducer and answers the offers it relays with `transport.answer()`;
+ * the resulting links reach the node through the transport's onLink like any other.
+ */
+export function volunteer(
+  url: string,
+  transport: Pick<Transport, 'localId' | 'answer'>,
+  WebSocketImpl: WebSocketConstructor,
+): Volunteering {
+  const stats = { offers: 0, answered: 0, declined: 0 };
+  const session = new IntroSession(url, WebSocketImpl, null);
+  session.send({ type: 'volunteer', id: transport.localId });
+  const ready = session.next().then((frame) => {
+    if (frame.type !== 'volunteering') throw session.abort(new BootstrapError('protocol', `unexpected '${frame.type}'`));
+    session.onFrame = (next) => {
+      if (next.type !== 'offer') return;
+      stats.offers++;
+      transport.answer(null, next.offer).then(
+        (answer) => {
+          stats.answered++;
+          session.send({ type: 'answer', intro: next.intro, answer: { kind: 'answer', data: answer.data } });
+        },
+        () => {
+          stats.declined++;
+          session.send({ type: 'decline', intro: next.intro });
+        },
+      );
+    };
+  });
+  ready.catch(() => {});
+  return { ready, closed: session.closed, stats, close: () => session.close() };
+}
+
+/**
+ * One introduction socket: queues outgoing frames until open, answers pings, and turns incoming
+ * frames into either next() results or onFrame calls. Errors from the server end it.
+ */
+class IntroSession {
+  onFrame: ((frame: ServerFrame) => void) | null = null;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private readonly socket: WebSocketLike;
+  private open = false;
+  private ended: Error | null = null;
+  private readonly outbox: string[] = [];
+  private readonly inbox: ServerFrame[] = [];
+  private waiter: { resolve(frame: ServerFrame): void; reject(error: Error): void } | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(url: string, WebSocketImpl: WebSocketConstructor, timeoutMs: number | null) {
+    let resolveClosed!: (info: { code: number; reason: string }) => void;
+    this.closed = new Promise((resolve) => (resolveClosed = resolve));
+    if (timeoutMs !== null) {
+      this.timer = setTimeout(() => this.abort(new BootstrapError('timeout', `no introduction within ${timeoutMs} ms`)), timeoutMs);
+    }
+    this.socket = new WebSocketImpl(url);
+    this.socket.onopen = () => {
+      this.open = true;
+      for (const text of this.outbox.splice(0)) this.socket.send(text);
+    };
+    this.socket.onmessage = (event: { data: unknown }) => this.receive(event.data);
+    this.socket.onerror = () => {}; // the close event follows with the details we have
+    this.socket.onclose = (event: { code?: number; reason?: string }) => {
+      const code = event?.code ?? 1006;
+      const reason = event?.reason ?? '';
+      this.end(new BootstrapError('closed', `connection closed (${code}${reason ? ` ${reason}` : ''})`));
+      resolveClosed({ code, reason });
+    };
+  }
+
+  send(frame: ClientFrame): void {
+    if (this.ended) return;
+    const text = JSON.stringify(frame);
+    if (this.open) this.socket.send(text);
+    else this.outbox.push(text);
+  }
+
+  next(): Promise<ServerFrame> {
+    const queued = this.inbox.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  close(): void {
+    this.end(new BootstrapError('closed', 'closed locally'));
+  }
+
+  /** Ends the session with `error` (for pending next() calls) and returns it, for `throw session.abort(...)`. */
+  abort(error: BootstrapError): BootstrapError {
+    this.end(error);
+    return error;
+  }
+
+  private receive(data: unknown): void {
+    if (this.ended) return;
+    const frame = typeof data === 'string' ? decodeServerFrame(data) : null;
+    if (!frame) return void this.abort(new BootstrapError('protocol', 'unreadable frame from the introducer'));
+    if (frame.type === 'ping') return this.send({ type: 'pong' });
+    if (frame.type === 'pong') return;
+    if (frame.type === 'error') return void this.abort(new BootstrapError(frame.code, frame.message));
+    if (this.waiter) {
+      const { resolve } = this.waiter;
+      this.waiter = null;
+      resolve(frame);
+    } else if (this.onFrame) {
+      this.onFrame(frame);
+    } else {
+      this.inbox.push(frame);
+    }
+  }
+
+  private end(error: Error): void {
+    if (this.ended) return;
+    this.ended = error;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.waiter?.reject(error);
+    this.waiter = null;
+    try {
+      this.socket.close(1000, 'done');
+    } catch {
+      // not open yet or already closed
+    }
+  }
+}
