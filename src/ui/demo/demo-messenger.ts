@@ -17,6 +17,7 @@ import type {
   Uid,
 } from '../messenger-port.js';
 import { Emitter } from '../../im/events.js';
+import { tokenize } from '../../scan/normalize.js';
 
 const demoId = (seed: string): NodeId => idFromPublicKey(new TextEncoder().encode(`dima-demo:${seed}`));
 
@@ -98,10 +99,11 @@ export class DemoMessenger extends Emitter<MessengerEvents> implements Messenger
   }
 
   search(query: string, onResult: (result: SearchResult) => void): SearchHandle {
-    const words = query.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').split(/\s+/).filter(Boolean);
+    // Words as SCAN compares them; each query word may be the prefix of a record word.
+    const words = tokenize(query);
     const hits = PEOPLE.map((person) => {
-      const text = Object.values(person.fields).join(' ').toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
-      return { uid: person.uid, fields: person.fields, matched: words.filter((w) => text.includes(w)).length };
+      const recordWords = tokenize(Object.values(person.fields).join(' '));
+      return { uid: person.uid, fields: person.fields, matched: words.filter((w) => recordWords.some((r) => r.startsWith(w))).length };
     }).filter((hit) => words.length > 0 && hit.matched === words.length);
     const timers: ReturnType<typeof setTimeout>[] = [];
     let finish!: () => void;
