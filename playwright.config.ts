@@ -54,7 +54,7 @@ export default defineConfig({
   webServer: {
     command: serverCommand,
     url: `${BASE_URL}/`,
-    env: { PORT: String(PORT), HOST, DIST_DIR: 'dist' },
+    env: { PORT: String(PORT), HOST, DIST: 'dist' },
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
     stdout: 'pipe',

@@ -47,8 +47,8 @@ export default defineConfig({
         // The app shell: everything the build emits, so a reload without network still starts the app.
         globPatterns: ['**/*.{js,css,html,png,svg}'],  // the plugin adds manifest.webmanifest itself
         navigateFallback: 'index.html',
-        // The bootstrap server's own endpoints are never answered from the cache.
-        navigateFallbackDenylist: [/^\/(bootstrap|signal|ws|api)(\/|$)/],
+        // The bootstrap server's own endpoints (BOOTSTRAP_PATH, src/overlay/bootstrap/protocol.ts) never get the shell.
+        navigateFallbackDenylist: [/^\/bootstrap(\/|$)/],
         clientsClaim: true,
         skipWaiting: true,
         cleanupOutdatedCaches: true,
