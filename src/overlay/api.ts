@@ -26,8 +26,11 @@ export interface RoutedMessage {
 export interface OverlayApplication {
   /** This node is the root for msg.key (numerically closest live node), or the message was relayed here. */
   deliver(msg: RoutedMessage): void;
-  /** Called on every hop before forwarding; return false to drop (the application has handled it). */
-  forward?(msg: RoutedMessage, nextHop: NodeId): boolean;
+  /**
+   * Called on every node that forwards the message (the origin included). Return false to drop it
+   * (the application has handled it), true to pass it on unchanged, or { body } to pass on a new body.
+   */
+  forward?(msg: RoutedMessage, nextHop: NodeId): boolean | { body: unknown };
   /** A node joined (true) or left (false) this node's leaf set. */
   update?(node: NodeId, joined: boolean): void;
 }

@@ -24,6 +24,14 @@ export interface OverlayConfig {
   reversePathMax: number;
   /** A routed message that has taken this many hops is dropped (guards against loops while repairing). */
   maxHops: number;
+  /**
+   * Soft cap on open links. Beyond it a node turns away inbound links from nodes that only want it
+   * as a routing-table entry (leaf-set links are always accepted). Chromium limits peer connections
+   * per page, and without a cap the oldest nodes become everyone's table entry (joiners copy tables).
+   */
+  maxLinks: number;
+  /** How long a node that answered "busy" is skipped as a candidate. */
+  busyBackoffMs: number;
   /** A link that neither side needs any more is closed after this grace period. */
   idleLinkGraceMs: number;
 }
@@ -41,6 +49,8 @@ export const DEFAULT_CONFIG: OverlayConfig = {
   reversePathMax: 10_000,
   maxHops: 40,
   idleLinkGraceMs: 10_000,
+  maxLinks: 96,
+  busyBackoffMs: 120_000,
 };
 
 export function resolveConfig(partial: Partial<OverlayConfig> = {}): OverlayConfig {

@@ -33,6 +33,11 @@ export type Signaller = (offer: SignalBlob) => Promise<SignalBlob>;
 export interface Link {
   /** The peer's id, proven by the transport (WebRTC: the peer signed our challenge with the key behind it). */
   readonly peer: NodeId;
+  /**
+   * True when this side dialled the link. When two nodes dial each other at once both links come
+   * up; each side keeps the one dialled by the smaller id, so both sides keep the same one.
+   */
+  readonly outbound: boolean;
   /** Sends one frame; frames are plain JSON-compatible objects, serialised by the transport if it must. */
   send(frame: unknown): void;
   /** Closes the link; the transport reports it to both sides through onClose. */

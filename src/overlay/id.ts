@@ -26,8 +26,19 @@ export function nodeId(hex: string): NodeId {
   return lower;
 }
 
+// Parsing 32 hex characters into a bigint dominated simulator profiles; the same ids (leaves, table
+// entries) are converted over and over, so memoise. Bounded: cleared when it grows past the limit.
+const BIGINT_CACHE_LIMIT = 1 << 20;
+const bigIntCache = new Map<string, bigint>();
+
 export function idToBigInt(id: NodeId): bigint {
-  return BigInt('0x' + id);
+  let value = bigIntCache.get(id);
+  if (value === undefined) {
+    if (bigIntCache.size >= BIGINT_CACHE_LIMIT) bigIntCache.clear();
+    value = BigInt('0x' + id);
+    bigIntCache.set(id, value);
+  }
+  return value;
 }
 
 export function bigIntToId(value: bigint): NodeId {

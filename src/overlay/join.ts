@@ -1,0 +1,159 @@
+// Joining, and opening links through the overlay.
+//
+// Join (the paper's section 2.4, adapted to WebRTC): the new node X has one link, to A (whoever the
+// bootstrap introduced). X routes JOIN toward its own id through A; every node on the path adds
+// itself and its routing-table rows that X can use; the root Z (numerically closest to X) adds its
+// leaf set and replies along the reverse path. X then picks its leaf set and one node per routing
+// table slot and opens links to them, each signalled through the overlay via A. Opening those links
+// is X's announcement: each peer places X in its own leaf set or table when the link comes up.
+//
+// Signalling: SIGNAL(offer) is routed toward the target's id; only the node whose id IS that key
+// answers, and the answer returns along the reverse path (the dialler need not be reachable by key).
+
+import type { RoutedMessage } from './api.js';
+import type { SignalBlob, Signaller } from './environment.js';
+import type { NodeId } from './id.js';
+import { LeafSet } from './leaf-set.js';
+import {
+  decodeJoinBody,
+  decodeJoinReply,
+  decodeSignalBody,
+  JOIN_APP,
+  MAX_IDS_PER_FRAME,
+  SIGNAL_APP,
+  type JoinBody,
+  type JoinReplyBody,
+  type SignalBody,
+  type SignalRefusal,
+} from './messages.js';
+import { RoutingTable } from './routing-table.js';
+import type { PastryNode } from './pastry-node.js';
+
+export class JoinProtocol {
+  constructor(private readonly node: PastryNode) {
+    node.registerInternal(JOIN_APP, {
+      forward: (msg) => this.addOwnState(msg),
+      deliver: (msg) => this.answerAsRoot(msg),
+    });
+    node.registerInternal(SIGNAL_APP, { deliver: (msg) => this.answerSignal(msg) });
+  }
+
+  /** Runs the join through the first link that `bootstrap` signals for us. */
+  async run(bootstrap: Signaller): Promise<void> {
+    const node = this.node;
+    const first = await node.transport.dial(null, bootstrap);
+    const via = first.peer;
+    node.pin(via);
+    try {
+      const reply = await node.request(node.id, JOIN_APP, { joiner: node.id, candidates: [] } satisfies JoinBody, { firstHop: via });
+      const state = decodeJoinReply(reply.body);
+      if (!state) throw new Error('malformed join reply');
+      const candidates = [state.root, ...state.leafSet, ...state.candidates, via];
+      const tried = new Set<NodeId>();
+      // Up to three rounds: a slot whose pick turned us away (busy) or failed gets another candidate.
+      for (let round = 0; round < 3; round++) {
+        const chosen = this.choose(candidates.filter((id) => !tried.has(id) && !node.isBusy(id)), round === 0);
+        const fresh = chosen.filter((id) => !node.links.has(id) && !tried.has(id));
+        if (fresh.length === 0) break;
+        for (const id of fresh) tried.add(id);
+        await Promise.all(fresh.map((peer) => node.connect(peer, { firstHop: via })));
+      }
+    } finally {
+      node.unpin(via);
+    }
+  }
+
+  /** Opens a link's signalling: routes our offer to `peer` and waits for its answer. */
+  async signal(peer: NodeId, offer: SignalBlob, firstHop?: NodeId): Promise<SignalBlob> {
+    const body: SignalBody = { target: peer, kind: 'offer', data: offer.data };
+    const reply = await this.node.request(peer, SIGNAL_APP, body, { firstHop });
+    const answer = decodeSignalBody(reply.body);
+    if ((reply.body as Partial<SignalRefusal> | null)?.refused === 'busy') this.node.markBusy(peer);
+    if (reply.from !== peer || !answer || answer.kind !== 'answer') throw new Error(`${peer} is not reachable`);
+    return { kind: 'answer', data: answer.data };
+  }
+
+  /** The leaf set (first round only) and one node per still-empty routing-table slot. */
+  private choose(candidates: NodeId[], withLeaves: boolean): NodeId[] {
+    const node = this.node;
+    const leaves = new LeafSet(node.id, node.config.leafSetSize);
+    if (withLeaves) for (const id of candidates) if (id !== node.id) leaves.add(id);
+    // Leaves get links anyway, so they fill their table slots first; a random candidate takes each
+    // remaining slot (without RTTs yet; routing-table maintenance later swaps in nearer nodes).
+    const table = new RoutingTable(node.id, node.config.bitsPerDigit);
+    // Peers we already have links with count too: their "announce" may still be on its way.
+    for (const id of [...node.routingTable.entries(), ...node.links.peers(), ...leaves.members()]) {
+      if (table.occupantOf(id) === undefined) table.set(id);
+    }
+    const shuffled = [...new Set(candidates)];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = node.random.int(i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    for (const id of shuffled) if (id !== node.id && table.occupantOf(id) === undefined) table.set(id);
+    return [...new Set([...leaves.members(), ...table.entries()])].filter((id) => !node.links.has(id));
+  }
+
+  /** On the path of a JOIN: add ourselves and the rows the joiner can use (those up to our shared prefix). */
+  private addOwnState(msg: RoutedMessage): boolean | { body: JoinBody } {
+    const join = decodeJoinBody(msg.body);
+    if (!join) {
+      this.node.stats.drop('malformed join');
+      return false;
+    }
+    return { body: { joiner: join.joiner, candidates: this.withOwnState(join.candidates, join.joiner) } };
+  }
+
+  private answerAsRoot(msg: RoutedMessage): void {
+    const join = decodeJoinBody(msg.body);
+    if (!join || !msg.reply) {
+      this.node.stats.drop('malformed join');
+      return;
+    }
+    const reply: JoinReplyBody = {
+      root: this.node.id,
+      leafSet: this.node.leafSet.members(),
+      candidates: this.withOwnState(join.candidates, join.joiner),
+    };
+    msg.reply(reply);
+  }
+
+  /**
+   * Adds us, our routing-table rows the joiner can use, and every other joined node we have a link
+   * with. Links include the nodes that picked us recently, not only the ones we picked: a pool of
+   * distinct candidates where each is one draw keeps joiners from all copying the same old nodes.
+   */
+  private withOwnState(collected: NodeId[], joiner: NodeId): NodeId[] {
+    const node = this.node;
+    const table = node.routingTable;
+    const shared = Math.min(table.slotOf(joiner)?.row ?? 0, table.maxRows - 1);
+    const all = new Set(collected);
+    all.add(node.id);
+    for (let row = 0; row <= shared; row++) for (const id of table.row(row)) all.add(id);
+    for (const entry of node.links.all()) if (entry.announced) all.add(entry.link.peer);
+    all.delete(joiner);
+    return [...all].slice(0, MAX_IDS_PER_FRAME);
+  }
+
+  private answerSignal(msg: RoutedMessage): void {
+    const signal = decodeSignalBody(msg.body);
+    if (!signal || signal.kind !== 'offer' || !msg.reply) {
+      this.node.stats.drop('malformed signal');
+      return;
+    }
+    const refuse = () => msg.reply?.({ refused: 'no-such-node' } satisfies SignalRefusal);
+    // DESIGN.md: the root answers only if its own id equals the key; anyone else says "not here".
+    if (signal.target !== this.node.id) {
+      refuse();
+      return;
+    }
+    if (this.node.shouldTurnAway(msg.origin)) {
+      msg.reply({ refused: 'busy' } satisfies SignalRefusal);
+      return;
+    }
+    this.node.transport.answer(msg.origin, { kind: 'offer', data: signal.data }).then(
+      (answer) => msg.reply?.({ target: msg.origin, kind: 'answer', data: answer.data } satisfies SignalBody),
+      refuse,
+    );
+  }
+}

@@ -1,0 +1,118 @@
+// The Pastry leaf set: the L/2 numerically closest nodes on each side of this node. Routing ends
+// here (the root of a key is found among the leaves), and every leaf is a link we keep alive.
+//
+// In a ring with fewer than L+1 nodes one node can sit on both sides; the leaf set then holds every
+// node there is, and covers() is true for every key.
+
+import { clockwiseDistance, closestTo, type NodeId } from './id.js';
+
+export class LeafSet {
+  /** Counter-clockwise neighbours (smaller ids, wrapping), nearest first. */
+  private readonly left: NodeId[] = [];
+  /** Clockwise neighbours (larger ids, wrapping), nearest first. */
+  private readonly right: NodeId[] = [];
+
+  constructor(
+    readonly self: NodeId,
+    readonly size: number,
+  ) {}
+
+  get half(): number {
+    return this.size / 2;
+  }
+
+  /** Left side nearest first, then right side nearest first (a node on both sides appears once). */
+  members(): NodeId[] {
+    const all = [...this.left];
+    for (const id of this.right) if (!all.includes(id)) all.push(id);
+    return all;
+  }
+
+  leftSide(): readonly NodeId[] {
+    return this.left;
+  }
+
+  rightSide(): readonly NodeId[] {
+    return this.right;
+  }
+
+  has(id: NodeId): boolean {
+    return this.left.includes(id) || this.right.includes(id);
+  }
+
+  get count(): number {
+    return this.members().length;
+  }
+
+  /** True when `id` would enter the leaf set (it is closer than the farthest leaf on a side, or a side has room). */
+  wouldAccept(id: NodeId): boolean {
+    if (id === this.self || this.has(id)) return false;
+    return this.fitsSide(this.right, clockwiseDistance(this.self, id), true) ||
+      this.fitsSide(this.left, clockwiseDistance(id, this.self), false);
+  }
+
+  /** Adds `id` where it belongs; returns the ids pushed out of the leaf set entirely. Empty when nothing changed. */
+  add(id: NodeId): { added: boolean; evicted: NodeId[] } {
+    if (id === this.self || this.has(id)) return { added: false, evicted: [] };
+    const pushed: NodeId[] = [];
+    let added = false;
+    if (this.insert(this.right, id, (x) => clockwiseDistance(this.self, x), pushed)) added = true;
+    if (this.insert(this.left, id, (x) => clockwiseDistance(x, this.self), pushed)) added = true;
+    return { added, evicted: pushed.filter((x) => !this.has(x)) };
+  }
+
+  remove(id: NodeId): boolean {
+    const l = this.left.indexOf(id);
+    const r = this.right.indexOf(id);
+    if (l >= 0) this.left.splice(l, 1);
+    if (r >= 0) this.right.splice(r, 1);
+    return l >= 0 || r >= 0;
+  }
+
+  /** Both sides full and disjoint: the leaf set then covers only the arc from leftmost to rightmost. */
+  private coversWholeRing(): boolean {
+    if (this.left.length < this.half || this.right.length < this.half) return true;
+    return this.left.some((id) => this.right.includes(id));
+  }
+
+  /** The paper's first routing case: is `key` within the range of the leaf set? */
+  covers(key: NodeId): boolean {
+    if (this.coversWholeRing()) return true;
+    const leftmost = this.left[this.left.length - 1];
+    const rightmost = this.right[this.right.length - 1];
+    return clockwiseDistance(leftmost, key) <= clockwiseDistance(leftmost, rightmost);
+  }
+
+  /** The member (or self) numerically closest to `key`. */
+  closest(key: NodeId): NodeId {
+    return closestTo(key, [this.self, ...this.left, ...this.right]) ?? this.self;
+  }
+
+  /** The farthest leaf on the side `failed` was on: the node to ask for a replacement (the paper's repair rule). */
+  farthestOnSideOf(failedDistanceClockwise: bigint, failedDistanceCounter: bigint): NodeId | undefined {
+    const side = failedDistanceClockwise <= failedDistanceCounter ? this.right : this.left;
+    return side[side.length - 1] ?? (side === this.right ? this.left : this.right)[0];
+  }
+
+  private fitsSide(side: NodeId[], distance: bigint, clockwise: boolean): boolean {
+    if (side.length < this.half) return true;
+    const farthest = side[side.length - 1];
+    const farDistance = clockwise ? clockwiseDistance(this.self, farthest) : clockwiseDistance(farthest, this.self);
+    return distance < farDistance;
+  }
+
+  private insert(side: NodeId[], id: NodeId, distanceOf: (x: NodeId) => bigint, pushed: NodeId[]): boolean {
+    const d = distanceOf(id);
+    let at = side.length;
+    for (let i = 0; i < side.length; i++) {
+      if (d < distanceOf(side[i])) {
+        at = i;
+        break;
+      }
+    }
+    if (at >= this.half) return false;
+    side.splice(at, 0, id);
+    if (side.length > this.half) pushed.push(side.pop()!);
+    return true;
+  }
+}

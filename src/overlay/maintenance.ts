@@ -1,0 +1,182 @@
+// Keeping the overlay healthy: keep-alive and failure detection, leaf-set repair and gossip, lazy
+// routing-table repair, and routing-table maintenance with proximity probes.
+//
+// One periodic tick drives it all. Background tabs clamp timers to >= 1 s (and to one wake-up a
+// minute under intensive throttling, from which pages with open WebRTC connections are exempt), so
+// nothing here relies on sub-second timers; a closed data channel is noticed at once anyway.
+
+import { clockwiseDistance, type NodeId } from './id.js';
+import type { AskFrame, NodesFrame, OverlayFrame, PingFrame, PongFrame } from './messages.js';
+import type { Slot } from './routing-table.js';
+import type { PastryNode } from './pastry-node.js';
+
+const RTT_SMOOTHING = 0.25;
+
+export class Maintenance {
+  private tickTimer: unknown;
+  private nextGossip = 0;
+  private nextTableRefresh = 0;
+  private probesInFlight = 0;
+  private running = false;
+
+  constructor(private readonly node: PastryNode) {}
+
+  start(): void {
+    const { keepAliveMs, leafSetGossipMs, routingMaintenanceMs } = this.node.config;
+    if (!Number.isFinite(keepAliveMs)) return;
+    this.running = true;
+    const now = this.node.clock.now();
+    // Spread the periodic work of many nodes over the period instead of synchronising it.
+    this.nextGossip = now + this.node.random.next() * leafSetGossipMs;
+    this.nextTableRefresh = now + this.node.random.next() * routingMaintenanceMs;
+    this.schedule(this.node.random.next() * keepAliveMs);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.tickTimer !== undefined) this.node.clock.clearTimer(this.tickTimer as never);
+  }
+
+  ping(peer: NodeId): void {
+    const entry = this.node.links.get(peer);
+    if (!entry) return;
+    entry.pingOutstanding = this.node.clock.now();
+    this.node.send(peer, { t: 'ping', stamp: entry.pingOutstanding } satisfies PingFrame);
+  }
+
+  onFrame(peer: NodeId, frame: OverlayFrame): void {
+    const node = this.node;
+    switch (frame.t) {
+      case 'ping':
+        node.send(peer, { t: 'pong', stamp: frame.stamp } satisfies PongFrame);
+        return;
+      case 'pong':
+        this.onPong(peer, frame);
+        return;
+      case 'ask': {
+        const ids = frame.what === 'leafset' ? node.leafSet.members() : node.routingTable.row(frame.row);
+        node.send(peer, { t: 'nodes', what: frame.what, ids } satisfies NodesFrame);
+        return;
+      }
+      case 'nodes':
+        this.consider(frame.what === 'leafset' ? [peer, ...frame.ids] : frame.ids, frame.what === 'row');
+        return;
+      default:
+        node.stats.drop('unexpected frame');
+    }
+  }
+
+  /**
+   * A peer is gone. Leaf set: ask the farthest live leaf on the side it was on for its leaf set
+   * (the paper's repair). Routing table: ask another entry of the same row (or the next row) for
+   * its row, which holds candidates for the hole (lazy repair, the paper's section 2.5).
+   */
+  repair(gone: NodeId, wasLeaf: boolean, slot: Slot | undefined): void {
+    const node = this.node;
+    if (wasLeaf) {
+      const helper = node.leafSet.farthestOnSideOf(clockwiseDistance(node.id, gone), clockwiseDistance(gone, node.id));
+      if (helper) this.ask(helper, 'leafset', 0);
+    }
+    if (slot) {
+      for (const row of [slot.row, slot.row + 1]) {
+        const mates = node.routingTable.row(row);
+        if (mates.length > 0) {
+          this.ask(mates[node.random.int(mates.length)], 'row', slot.row);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Opens links to candidates we want: leaf-set members, holes in the table, and (if probing) nearer nodes for filled slots. */
+  consider(ids: NodeId[], probe: boolean): void {
+    const node = this.node;
+    for (const id of ids) {
+      if (id === node.id || node.links.has(id) || node.isDialling(id)) continue;
+      if (node.leafSet.wouldAccept(id)) {
+        void node.connect(id);
+      } else if (node.isBusy(id)) {
+        continue;
+      } else if (node.routingTable.occupantOf(id) === undefined) {
+        void node.connect(id);
+      } else if (probe && this.probesInFlight < node.config.proximityProbeBudget) {
+        // Proximity neighbour selection: measure the candidate; placePeer keeps it only if nearer.
+        this.probesInFlight++;
+        void node.connect(id).finally(() => this.probesInFlight--);
+      }
+    }
+  }
+
+  private ask(peer: NodeId, what: AskFrame['what'], row: number): void {
+    this.node.send(peer, { t: 'ask', what, row } satisfies AskFrame);
+  }
+
+  private onPong(peer: NodeId, frame: PongFrame): void {
+    const entry = this.node.links.get(peer);
+    if (!entry || entry.pingOutstanding !== frame.stamp) return;
+    entry.pingOutstanding = undefined;
+    const sample = this.node.clock.now() - frame.stamp;
+    entry.rttMs = entry.rttMs === undefined ? sample : entry.rttMs + RTT_SMOOTHING * (sample - entry.rttMs);
+    this.node.placePeer(peer);
+  }
+
+  private schedule(delay: number): void {
+    if (!this.running) return;
+    this.tickTimer = this.node.clock.setTimer(delay, () => this.tick());
+  }
+
+  private tick(): void {
+    const node = this.node;
+    if (!this.running || node.state === 'left') return;
+    const now = node.clock.now();
+    const { keepAliveMs, failureTimeoutMs, leafSetGossipMs, routingMaintenanceMs } = node.config;
+
+    // Keep-alive and failure detection on every link we need (silence = failure after the timeout).
+    const silent: NodeId[] = [];
+    for (const entry of node.links.all()) {
+      if (!entry.localNeed) continue;
+      const quiet = now - entry.lastHeard;
+      if (quiet > failureTimeoutMs) silent.push(entry.link.peer);
+      else if (quiet >= keepAliveMs && entry.pingOutstanding === undefined) this.ping(entry.link.peer);
+      else if (entry.pingOutstanding !== undefined && now - entry.pingOutstanding >= keepAliveMs) this.ping(entry.link.peer);
+    }
+    for (const peer of silent) {
+      const entry = node.links.get(peer);
+      if (!entry) continue;
+      entry.link.close();
+      // close() reports onClose asynchronously on some transports; forget the peer now either way.
+      if (node.links.remove(entry.link)) node.peerGone(peer);
+    }
+
+    // Leaf-set gossip: concurrent joins and failures leave gaps that a push of our leaf set fills.
+    if (now >= this.nextGossip) {
+      this.nextGossip = now + leafSetGossipMs;
+      const members = node.leafSet.members();
+      for (const leaf of members) node.send(leaf, { t: 'nodes', what: 'leafset', ids: members } satisfies NodesFrame);
+      if (members.length < node.config.leafSetSize) this.refillLeafSet();
+    }
+
+    // Routing-table maintenance: ask a random entry of a random row for its row; candidates that are
+    // nearer than our entries replace them (proximity neighbour selection converges over time).
+    if (now >= this.nextTableRefresh) {
+      this.nextTableRefresh = now + routingMaintenanceMs;
+      const rows = node.routingTable.rowCount;
+      if (rows > 0) {
+        const row = node.random.int(rows);
+        const entries = node.routingTable.row(row);
+        if (entries.length > 0) this.ask(entries[node.random.int(entries.length)], 'row', row);
+      }
+    }
+
+    node.sweepReversePaths();
+    this.schedule(keepAliveMs);
+  }
+
+  /** A short leaf set (after failures) asks its outermost leaves for theirs. */
+  private refillLeafSet(): void {
+    const left = this.node.leafSet.leftSide();
+    const right = this.node.leafSet.rightSide();
+    if (left.length > 0) this.ask(left[left.length - 1], 'leafset', 0);
+    if (right.length > 0) this.ask(right[right.length - 1], 'leafset', 0);
+  }
+}

@@ -1,0 +1,135 @@
+// Book-keeping for this node's open links: one per peer, with what each side needs it for, when we
+// last heard from the peer, and its measured round-trip time. A link stays open while either side
+// needs it (leaf set, routing table, a pending request through it); when neither does, it is closed
+// after a grace period.
+
+import type { Link } from './environment.js';
+import type { NodeId } from './id.js';
+
+export interface PeerLink {
+  readonly link: Link;
+  /** The peer has announced that it joined: only then may it enter our leaf set or routing table. */
+  announced: boolean;
+  /** We need this link (the peer is in our leaf set or routing table, or a request is pending through it). */
+  localNeed: boolean;
+  /** The peer told us whether it needs the link; assume yes until told otherwise. */
+  remoteNeed: boolean;
+  /** What we last told the peer (so we only send changes). */
+  advertisedNeed: boolean;
+  lastHeard: number;
+  lastSent: number;
+  /** Smoothed round-trip time in ms; undefined until the first pong. */
+  rttMs: number | undefined;
+  /** Timestamp of our unanswered ping, if any. */
+  pingOutstanding: number | undefined;
+}
+
+export class PeerLinks {
+  private readonly byPeer = new Map<NodeId, PeerLink>();
+
+  constructor(private readonly self: NodeId) {}
+
+  get size(): number {
+    return this.byPeer.size;
+  }
+
+  get(peer: NodeId): PeerLink | undefined {
+    return this.byPeer.get(peer);
+  }
+
+  has(peer: NodeId): boolean {
+    return this.byPeer.has(peer);
+  }
+
+  peers(): IterableIterator<NodeId> {
+    return this.byPeer.keys();
+  }
+
+  all(): IterableIterator<PeerLink> {
+    return this.byPeer.values();
+  }
+
+  /**
+   * Records a new link. When a link to the same peer exists, both nodes keep the one dialled by the
+   * smaller id; returns the link that lost (to be closed), or undefined.
+   */
+  add(link: Link, now: number): { kept: boolean; loser?: Link } {
+    const existing = this.byPeer.get(link.peer);
+    if (existing) {
+      const dialledBySmaller = (l: Link) => (l.outbound ? this.self : l.peer) < (l.outbound ? l.peer : this.self);
+      if (existing.link === link) return { kept: true };
+      if (dialledBySmaller(existing.link) || !dialledBySmaller(link)) return { kept: false, loser: link };
+      this.byPeer.set(link.peer, this.fresh(link, now, existing));
+      return { kept: true, loser: existing.link };
+    }
+    this.byPeer.set(link.peer, this.fresh(link, now));
+    return { kept: true };
+  }
+
+  /** Forgets the link if it is the current one for its peer; true when it was. */
+  remove(link: Link): boolean {
+    const current = this.byPeer.get(link.peer);
+    if (!current || current.link !== link) return false;
+    this.byPeer.delete(link.peer);
+    return true;
+  }
+
+  rtt(peer: NodeId): number | undefined {
+    return this.byPeer.get(peer)?.rttMs;
+  }
+
+  private fresh(link: Link, now: number, previous?: PeerLink): PeerLink {
+    return {
+      link,
+      announced: previous?.announced ?? false,
+      localNeed: previous?.localNeed ?? false,
+      remoteNeed: true,
+      advertisedNeed: true,
+      lastHeard: now,
+      lastSent: now,
+      rttMs: previous?.rttMs,
+      pingOutstanding: undefined,
+    };
+  }
+}
+
+/** Remembers, per routed request id, the link it came in on, so replies retrace the path. Bounded and expiring. */
+export class ReversePaths {
+  private readonly entries = new Map<string, { previousHop: NodeId; expires: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max: number,
+  ) {}
+
+  remember(id: string, previousHop: NodeId, now: number): void {
+    if (this.entries.has(id)) return;
+    if (this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(id, { previousHop, expires: now + this.ttlMs });
+  }
+
+  previousHop(id: string, now: number): NodeId | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (entry.expires < now) {
+      this.entries.delete(id);
+      return undefined;
+    }
+    return entry.previousHop;
+  }
+
+  /** Drops expired entries (insertion order is expiry order, so stop at the first live one). */
+  sweep(now: number): void {
+    for (const [id, entry] of this.entries) {
+      if (entry.expires >= now) break;
+      this.entries.delete(id);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

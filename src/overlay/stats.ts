@@ -1,0 +1,30 @@
+// Counters every node keeps: what it sent, received, forwarded, delivered, and what it dropped and why.
+// Bad input from a peer is never an exception: it is dropped here and counted.
+
+export class OverlayStats {
+  framesSent = 0;
+  framesReceived = 0;
+  forwarded = 0;
+  delivered = 0;
+  dialsStarted = 0;
+  dialsFailed = 0;
+  peersFailed = 0;
+  readonly dropped = new Map<string, number>();
+
+  drop(reason: string): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
+  }
+
+  droppedTotal(): number {
+    let total = 0;
+    for (const n of this.dropped.values()) total += n;
+    return total;
+  }
+}
+
+/** Random hex string from an injected Random (message ids must not come from Math.random). */
+export function randomHex(random: { int(n: number): number }, chars: number): string {
+  let out = '';
+  while (out.length < chars) out += random.int(0x10000).toString(16).padStart(4, '0');
+  return out.slice(0, chars);
+}

@@ -1,0 +1,264 @@
+// The simulated network: nodes are points on a plane and a frame takes (distance) ms to arrive,
+// as in the Pastry paper's experiments. Links are in-memory pipes, ordered and reliable like a
+// WebRTC data channel, unless message loss is switched on to stress the protocols.
+//
+// Opening a link can be signalled through the overlay exactly as over WebRTC (the offer names the
+// dialler, the answer comes back over the overlay, then the "ICE/DTLS handshake" takes one round
+// trip), or directly (one round trip, no overlay messages) for very large runs. The node cannot tell.
+
+import type { Clock, Link, Random, SignalBlob, Signaller, Transport, TransportEvents } from '../environment.js';
+import type { NodeId } from '../id.js';
+
+export interface SimNetworkOptions {
+  clock: Clock;
+  random: Random;
+  /** Side of the square plane, in ms of one-way delay (default 200: delays 0..283 ms, mean ~104 ms). */
+  planeSizeMs?: number;
+  /** Probability that a frame is lost (default 0: data channels are reliable). */
+  lossRate?: number;
+  /** 'overlay' signals every link through the overlay; 'direct' models only the handshake round trip. */
+  signalling?: 'overlay' | 'direct';
+  /** A dial to a dead or unknown node fails after this long (an ICE timeout). */
+  dialTimeoutMs?: number;
+}
+
+interface SimEndpoint {
+  readonly id: NodeId;
+  readonly x: number;
+  readonly y: number;
+  alive: boolean;
+  transport: SimTransport;
+}
+
+export class SimNetwork {
+  readonly clock: Clock;
+  private readonly random: Random;
+  private readonly endpoints = new Map<NodeId, SimEndpoint>();
+  private readonly planeSize: number;
+  private readonly lossRate: number;
+  readonly signalling: 'overlay' | 'direct';
+  readonly dialTimeoutMs: number;
+  /** Frames put on the wire, network-wide (the simulator's message counter). */
+  framesSent = 0;
+  framesLost = 0;
+
+  constructor(options: SimNetworkOptions) {
+    this.clock = options.clock;
+    this.random = options.random;
+    this.planeSize = options.planeSizeMs ?? 200;
+    this.lossRate = options.lossRate ?? 0;
+    this.signalling = options.signalling ?? 'overlay';
+    this.dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
+  }
+
+  /** A transport for a new node at a random point of the plane. */
+  createTransport(id: NodeId): SimTransport {
+    if (this.endpoints.has(id)) throw new Error(`duplicate simulated node ${id}`);
+    const transport = new SimTransport(id, this);
+    this.endpoints.set(id, { id, x: this.random.next() * this.planeSize, y: this.random.next() * this.planeSize, alive: true, transport });
+    return transport;
+  }
+
+  /** One-way delay between two nodes, in ms. */
+  latency(a: NodeId, b: NodeId): number {
+    const p = this.endpoints.get(a);
+    const q = this.endpoints.get(b);
+    if (!p || !q) return Infinity;
+    return Math.max(0.1, Math.hypot(p.x - q.x, p.y - q.y));
+  }
+
+  isAlive(id: NodeId): boolean {
+    return this.endpoints.get(id)?.alive ?? false;
+  }
+
+  /**
+   * Kills a node. `silent`: like a machine losing power, its peers hear nothing and must notice
+   * by keep-alive timeouts. Otherwise like a closed tab: its channels close and peers see it.
+   */
+  crash(id: NodeId, silent: boolean): void {
+    const endpoint = this.endpoints.get(id);
+    if (!endpoint || !endpoint.alive) return;
+    endpoint.alive = false;
+    endpoint.transport.die(silent);
+  }
+
+  /** The bootstrap of the simulated world: hands `offer` to one random live node (other than the dialler). */
+  introducer(exclude: NodeId): Signaller {
+    return async (offer) => {
+      const alive = [...this.endpoints.values()].filter((e) => e.alive && e.id !== exclude && e.transport.started);
+      if (alive.length === 0) throw new Error('no live node to introduce to');
+      const entry = alive[this.random.int(alive.length)];
+      return entry.transport.answer(null, offer);
+    };
+  }
+
+  /** @internal Puts a frame on the wire from `from` to `to`. */
+  deliver(to: SimLink, frame: unknown, delay: number): void {
+    this.framesSent++;
+    if (this.lossRate > 0 && this.random.next() < this.lossRate) {
+      this.framesLost++;
+      return;
+    }
+    this.clock.setTimer(delay, () => to.receive(frame));
+  }
+
+  /** @internal */
+  endpoint(id: NodeId): SimEndpoint | undefined {
+    return this.endpoints.get(id);
+  }
+}
+
+export class SimLink implements Link {
+  other!: SimLink;
+  open = true;
+
+  constructor(
+    readonly peer: NodeId,
+    readonly outbound: boolean,
+    private readonly owner: SimTransport,
+    private readonly delay: number,
+  ) {}
+
+  send(frame: unknown): void {
+    if (!this.open) throw new Error('link closed');
+    this.owner.network.deliver(this.other, frame, this.delay);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.shut();
+    this.owner.network.clock.setTimer(this.delay, () => this.other.shut());
+  }
+
+  /** @internal A frame arrives at this end. */
+  receive(frame: unknown): void {
+    if (this.open && this.owner.alive) this.owner.events?.onFrame(this, frame);
+  }
+
+  /** @internal This end is closed; its node hears about it once. */
+  shut(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.owner.forget(this);
+    if (this.owner.alive) this.owner.events?.onClose(this);
+  }
+}
+
+interface SimOffer {
+  from: NodeId;
+  token: number;
+}
+
+export class SimTransport implements Transport {
+  events: TransportEvents | undefined;
+  alive = true;
+  started = false;
+  private readonly links = new Set<SimLink>();
+  private readonly awaitingAnswer = new Map<number, (answerer: NodeId) => void>();
+  private nextToken = 0;
+
+  constructor(
+    readonly localId: NodeId,
+    readonly network: SimNetwork,
+  ) {}
+
+  start(events: TransportEvents): void {
+    this.events = events;
+    this.started = true;
+  }
+
+  get linkCount(): number {
+    return this.links.size;
+  }
+
+  dial(peer: NodeId | null, signal: Signaller): Promise<Link> {
+    const network = this.network;
+    if (peer !== null && network.signalling === 'direct') return this.handshake(peer);
+    const token = this.nextToken++;
+    return new Promise<Link>((resolve, reject) => {
+      const timer = network.clock.setTimer(network.dialTimeoutMs + 20_000, () => {
+        this.awaitingAnswer.delete(token);
+        reject(new Error('dial timed out'));
+      });
+      this.awaitingAnswer.set(token, (answerer) => {
+        network.clock.clearTimer(timer);
+        if (peer !== null && answerer !== peer) reject(new Error('answered by the wrong node'));
+        else this.handshake(answerer).then(resolve, reject);
+      });
+      const offer: SignalBlob = { kind: 'offer', data: JSON.stringify({ from: this.localId, token } satisfies SimOffer) };
+      signal(offer).then(
+        (answer) => {
+          const parsed = parseSimBlob(answer.data);
+          const waiting = this.awaitingAnswer.get(token);
+          this.awaitingAnswer.delete(token);
+          if (!parsed || !waiting) return reject(new Error('bad answer'));
+          waiting(parsed.from);
+        },
+        (error: unknown) => {
+          network.clock.clearTimer(timer);
+          this.awaitingAnswer.delete(token);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  async answer(_from: NodeId | null, offer: SignalBlob): Promise<SignalBlob> {
+    if (!this.alive || !parseSimBlob(offer.data)) throw new Error('cannot answer');
+    return { kind: 'answer', data: JSON.stringify({ from: this.localId, token: 0 } satisfies SimOffer) };
+  }
+
+  stop(): void {
+    for (const link of [...this.links]) link.close();
+  }
+
+  /** @internal */
+  die(silent: boolean): void {
+    this.alive = false;
+    for (const link of [...this.links]) {
+      if (silent) link.open = false;
+      else link.close();
+    }
+    this.links.clear();
+  }
+
+  /** @internal */
+  forget(link: SimLink): void {
+    this.links.delete(link);
+  }
+
+  /** The "ICE + DTLS" part: one round trip, then both ends come up (if both nodes still live). */
+  private handshake(peer: NodeId): Promise<Link> {
+    const network = this.network;
+    const remote = network.endpoint(peer);
+    const delay = network.latency(this.localId, peer);
+    return new Promise<Link>((resolve, reject) => {
+      if (!remote || peer === this.localId) return reject(new Error('no such node'));
+      network.clock.setTimer(Number.isFinite(delay) ? 2 * delay : 0, () => {
+        if (!this.alive) return reject(new Error('we died while dialling'));
+        if (!remote.alive) {
+          network.clock.setTimer(network.dialTimeoutMs, () => reject(new Error('peer unreachable')));
+          return;
+        }
+        const mine = new SimLink(peer, true, this, delay);
+        const theirs = new SimLink(this.localId, false, remote.transport, delay);
+        mine.other = theirs;
+        theirs.other = mine;
+        this.links.add(mine);
+        remote.transport.links.add(theirs);
+        remote.transport.events?.onLink(theirs);
+        this.events?.onLink(mine);
+        resolve(mine);
+      });
+    });
+  }
+}
+
+function parseSimBlob(data: string): SimOffer | undefined {
+  try {
+    const parsed = JSON.parse(data) as SimOffer;
+    return typeof parsed.from === 'string' && typeof parsed.token === 'number' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

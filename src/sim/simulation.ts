@@ -1,0 +1,182 @@
+// A whole simulated overlay in one process: N PastryNodes (the same class browser tabs run) on a
+// SimNetwork, driven by a VirtualClock, reproducible from one seed.
+
+import type { OverlayConfig } from '../overlay/config.js';
+import { bytesToId, idToBigInt, isCloser, type NodeId } from '../overlay/id.js';
+import { PastryNode } from '../overlay/pastry-node.js';
+import { SimNetwork } from '../overlay/transports/sim-transport.js';
+import { SeededRandom } from './seeded-random.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export interface SimulationOptions {
+  seed: number;
+  config?: Partial<OverlayConfig>;
+  signalling?: 'overlay' | 'direct';
+  planeSizeMs?: number;
+  lossRate?: number;
+}
+
+export interface LookupResult {
+  key: NodeId;
+  origin: NodeId;
+  /** The live node numerically closest to the key when the lookup was sent. */
+  expectedRoot: NodeId;
+  deliveredAt?: NodeId;
+  hops?: number;
+  latencyMs?: number;
+  /** One-way delay straight from origin to the node that delivered (for route stretch). */
+  directMs?: number;
+}
+
+const LOOKUP_APP = 'sim-lookup';
+
+export class Simulation {
+  readonly clock = new VirtualClock();
+  readonly random: SeededRandom;
+  readonly network: SimNetwork;
+  readonly nodes = new Map<NodeId, PastryNode>();
+  /** Frames the network carried during each node's join (all nodes' frames, joins run one at a time). */
+  readonly joinFrames: number[] = [];
+  private readonly idRandom: SeededRandom;
+  private readonly inFlight = new Map<string, { result: LookupResult; sentAt: number }>();
+  private sortedLive: { id: NodeId; value: bigint }[] | undefined;
+  private lookupCounter = 0;
+
+  constructor(readonly options: SimulationOptions) {
+    this.random = new SeededRandom(options.seed);
+    this.idRandom = this.random.fork('node-ids');
+    this.network = new SimNetwork({
+      clock: this.clock,
+      random: this.random.fork('network'),
+      planeSizeMs: options.planeSizeMs,
+      lossRate: options.lossRate,
+      signalling: options.signalling,
+    });
+  }
+
+  /** Creates a node with a fresh id (not yet joined). */
+  createNode(): PastryNode {
+    const id = bytesToId(this.idRandom.bytes(16));
+    const index = this.nodes.size;
+    const node = new PastryNode({
+      transport: this.network.createTransport(id),
+      clock: this.clock,
+      random: this.random.fork(`node-${index}`),
+      config: this.options.config,
+    });
+    node.register(LOOKUP_APP, { deliver: (msg) => this.onLookupDelivered(node.id, msg.body, msg.hops) });
+    this.nodes.set(id, node);
+    this.sortedLive = undefined;
+    return node;
+  }
+
+  /** Joins `node` through a random live node (or as the first node) and runs virtual time until it has joined. */
+  async join(node: PastryNode): Promise<void> {
+    const before = this.network.framesSent;
+    const first = this.liveNodes().length === 0;
+    let settled = false;
+    let failure: unknown;
+    node.start(first ? null : this.network.introducer(node.id)).then(
+      () => (settled = true),
+      (error: unknown) => {
+        failure = error;
+        settled = true;
+      },
+    );
+    await this.clock.run({ done: () => settled });
+    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+    if (!settled) throw new Error(`join of ${node.id} never finished`);
+    this.joinFrames.push(this.network.framesSent - before);
+    this.sortedLive = undefined;
+  }
+
+  /** Builds an overlay of `count` nodes, one join after another. */
+  async build(count: number, onProgress?: (joined: number) => void): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      await this.join(this.createNode());
+      if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
+    }
+  }
+
+  liveNodes(): PastryNode[] {
+    return [...this.nodes.values()].filter((n) => n.state === 'joined' && this.network.isAlive(n.id));
+  }
+
+  /** The live node numerically closest to `key`: the node a correct lookup must reach. */
+  rootOf(key: NodeId): NodeId {
+    const live = (this.sortedLive ??= this.liveNodes()
+      .map((n) => ({ id: n.id, value: idToBigInt(n.id) }))
+      .sort((a, b) => (a.value < b.value ? -1 : 1)));
+    if (live.length === 0) throw new Error('no live nodes');
+    const value = idToBigInt(key);
+    let lo = 0;
+    let hi = live.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (live[mid].value < value) lo = mid + 1;
+      else hi = mid;
+    }
+    const above = live[lo % live.length].id;
+    const below = live[(lo - 1 + live.length) % live.length].id;
+    return isCloser(key, above, below) ? above : below;
+  }
+
+  /** Kills `fraction` of the live nodes at random. */
+  crash(fraction: number, silent = true): NodeId[] {
+    const live = this.liveNodes();
+    const victims: NodeId[] = [];
+    const pick = this.random.fork(`crash-${this.clock.now()}`);
+    const count = Math.floor(live.length * fraction);
+    while (victims.length < count) {
+      const node = live.splice(pick.int(live.length), 1)[0];
+      this.network.crash(node.id, silent);
+      node.stop();
+      victims.push(node.id);
+    }
+    this.sortedLive = undefined;
+    return victims;
+  }
+
+  /** Lets virtual time pass (keep-alive, repair, gossip run). */
+  async settle(ms: number): Promise<void> {
+    await this.clock.advance(ms);
+    this.sortedLive = undefined;
+  }
+
+  /**
+   * Sends `count` lookups for random keys from random live nodes, `spacingMs` apart, and waits until
+   * all are delivered (or `timeoutMs` after the last was sent).
+   */
+  async lookups(count: number, options: { spacingMs?: number; timeoutMs?: number; seedLabel?: string } = {}): Promise<LookupResult[]> {
+    const pick = this.random.fork(options.seedLabel ?? `lookups-${this.lookupCounter}`);
+    const live = this.liveNodes();
+    const results: LookupResult[] = [];
+    const spacing = options.spacingMs ?? 1;
+    for (let i = 0; i < count; i++) {
+      const origin = live[pick.int(live.length)];
+      const key = bytesToId(pick.bytes(16));
+      const result: LookupResult = { key, origin: origin.id, expectedRoot: this.rootOf(key) };
+      results.push(result);
+      const id = `L${this.lookupCounter++}`;
+      this.clock.setTimer(i * spacing, () => {
+        this.inFlight.set(id, { result, sentAt: this.clock.now() });
+        origin.route(key, LOOKUP_APP, { lookup: id });
+      });
+    }
+    const deadline = this.clock.now() + count * spacing + (options.timeoutMs ?? 30_000);
+    let delivered = () => results.every((r) => r.deliveredAt !== undefined);
+    await this.clock.run({ until: deadline, done: delivered });
+    this.inFlight.clear();
+    return results;
+  }
+
+  private onLookupDelivered(at: NodeId, body: unknown, hops: number): void {
+    const id = (body as { lookup?: unknown } | null)?.lookup;
+    const entry = typeof id === 'string' ? this.inFlight.get(id) : undefined;
+    if (!entry || entry.result.deliveredAt !== undefined) return;
+    entry.result.deliveredAt = at;
+    entry.result.hops = hops;
+    entry.result.latencyMs = this.clock.now() - entry.sentAt;
+    entry.result.directMs = at === entry.result.origin ? 0 : this.network.latency(entry.result.origin, at);
+  }
+}
