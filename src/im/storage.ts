@@ -9,16 +9,15 @@
 import * as v from 'valibot';
 import type { NodeId } from '../overlay/id.js';
 import { MAX_NAME_CHARS, MAX_TEXT_CHARS } from './config.js';
-import { ChatMessage } from './wire.js';
+import { ChatMessage, hex, publicKey, uid } from './wire.js';
 
-const uid = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/), v.transform((s) => s as NodeId));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const time = v.pipe(v.number(), v.finite());
 
 /** The overlay's StoredIdentity (src/overlay/identity.ts): the Ed25519 secret key behind our uid. */
 export const StoredIdentity = v.strictObject({
   version: v.literal(1),
-  secretKey: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  secretKey: hex(64),
 });
 export type StoredIdentity = v.InferOutput<typeof StoredIdentity>;
 
@@ -31,7 +30,7 @@ export type Profile = v.InferOutput<typeof Profile>;
 
 export const BuddyRecord = v.strictObject({
   uid,
-  publicKey: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  publicKey,
   name: v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS)),
   /**
    * outgoing/incoming: a request waits for an answer; blocked: everything from them is dropped;

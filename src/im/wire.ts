@@ -6,12 +6,13 @@ import * as v from 'valibot';
 import type { NodeId } from '../overlay/id.js';
 import { MAX_NAME_CHARS, MAX_TEXT_CHARS } from './config.js';
 
-const hex = (length: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${length}}$`)));
-const uid = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/), v.transform((s) => s as NodeId));
+export const hex = (length: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${length}}$`)));
+/** A uid (= nodeId) as 32 lowercase hex characters. */
+export const uid = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/), v.transform((s) => s as NodeId));
 const seq = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
 const counter = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 const signature = hex(128);
-const publicKey = hex(64);
+export const publicKey = hex(64);
 // UTF-8 is at most 4 bytes a character; JSON wrapping and the 16-byte GCM tag add a little.
 const MAX_CIPHERTEXT_HEX = 2 * (MAX_TEXT_CHARS * 4 + 128 + 16);
 const ciphertext = v.pipe(v.string(), v.maxLength(MAX_CIPHERTEXT_HEX), v.regex(/^(?:[0-9a-f]{2})+$/));
