@@ -12,13 +12,15 @@ import { BOOTSTRAP_PATH } from '../src/overlay/bootstrap/protocol.js';
 import { Introducer, type IntroducerOptions, type IntroducerStats } from './introducer.js';
 import { introductionSocketServer } from './introduction-socket.js';
 import { staticFiles } from './static-files.js';
-import { realClock } from '../src/overlay/transports/real-clock.js';
+import { realClock } from '../src/overlay/transports/real-environment.js';
 
 export interface ServerOptions {
   port?: number;
   host?: string;
-  distDir?: string;
-  introducer?: Omit<IntroducerOptions, 'clock'>;
+  /** The built app; null serves no files (a seed peer only introduces). */
+  distDir?: string | null;
+  /** Limits for a fresh introducer, or an existing one (a seed peer adds its own node as volunteer). */
+  introducer?: Omit<IntroducerOptions, 'clock'> | Introducer;
 }
 
 export interface RunningServer {
@@ -32,15 +34,20 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const introducer = new Introducer({ clock: realClock, ...options.introducer });
+  const introducer =
+    options.introducer instanceof Introducer ? options.introducer : new Introducer({ clock: realClock, ...options.introducer });
   const sockets = introductionSocketServer(introducer);
-  const serveStatic = staticFiles(options.distDir ?? 'dist');
+  const serveStatic = options.distDir === null ? null : staticFiles(options.distDir ?? 'dist');
 
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (path === `${BOOTSTRAP_PATH}/stats`) {
       response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
       response.end(JSON.stringify(introducer.stats));
+      return;
+    }
+    if (!serveStatic) {
+      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('introductions only\n');
       return;
     }
     serveStatic(request, response).catch(() => {

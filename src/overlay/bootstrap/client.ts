@@ -69,7 +69,7 @@ export function bootstrapSignaller(
 export interface Volunteering {
   /** Resolves once the introducer has us on its list. */
   readonly ready: Promise<void>;
-  /** Resolves when the socket is gone: we closed it, the server let us go ('replaced'), or it died. */
+  /** Resolves when the socket is gone: we closed it, the server let us go (reason 'replaced'), or it died. */
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly stats: { offers: number; answered: number; declined: number };
   close(): void;
@@ -122,6 +122,8 @@ class IntroSession {
   private readonly inbox: ServerFrame[] = [];
   private waiter: { resolve(frame: ServerFrame): void; reject(error: Error): void } | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The introducer's error code, if it sent one: a clearer close reason than the socket's. */
+  private errorCode: string | null = null;
 
   constructor(url: string, WebSocketImpl: WebSocketConstructor, timeoutMs: number | null) {
     let resolveClosed!: (info: { code: number; reason: string }) => void;
@@ -138,7 +140,7 @@ class IntroSession {
     this.socket.onerror = () => {}; // the close event follows with the details we have
     this.socket.onclose = (event: { code?: number; reason?: string }) => {
       const code = event?.code ?? 1006;
-      const reason = event?.reason ?? '';
+      const reason = this.errorCode ?? event?.reason ?? '';
       this.end(new BootstrapError('closed', `connection closed (${code}${reason ? ` ${reason}` : ''})`));
       resolveClosed({ code, reason });
     };
@@ -174,6 +176,7 @@ class IntroSession {
     if (!frame) return void this.abort(new BootstrapError('protocol', 'unreadable frame from the introducer'));
     if (frame.type === 'ping') return this.send({ type: 'pong' });
     if (frame.type === 'pong') return;
+    if (frame.type === 'error') this.errorCode = frame.code;
     if (frame.type === 'error') return void this.abort(new BootstrapError(frame.code, frame.message));
     if (this.waiter) {
       const { resolve } = this.waiter;
@@ -198,4 +201,60 @@ class IntroSession {
       // not open yet or already closed
     }
   }
+}
+
+export interface KeepVolunteeringOptions {
+  /** First retry delay after the socket is lost; doubles up to maxRetryMs. */
+  retryMs?: number;
+  maxRetryMs?: number;
+  onState?: (state: 'volunteering' | 'retrying' | 'replaced') => void;
+}
+
+/**
+ * volunteer() that comes back after the introducer restarts or the network blips, with backoff.
+ * It stops for good when the introducer lets us go for a newer volunteer ('replaced'): coming back
+ * would only push another node out of its bounded list.
+ */
+export function keepVolunteering(
+  url: string,
+  transport: Pick<Transport, 'localId' | 'answer'>,
+  WebSocketImpl: WebSocketConstructor,
+  options: KeepVolunteeringOptions = {},
+): { stop(): void } {
+  const retryMs = options.retryMs ?? 2_000;
+  const maxRetryMs = options.maxRetryMs ?? 60_000;
+  let delay = retryMs;
+  let current: Volunteering | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+
+  const attempt = () => {
+    timer = null;
+    if (stopped) return;
+    const session = volunteer(url, transport, WebSocketImpl);
+    current = session;
+    session.ready.then(
+      () => {
+        delay = retryMs;
+        options.onState?.('volunteering');
+      },
+      () => {},
+    );
+    session.closed.then(({ reason }) => {
+      if (stopped || current !== session) return;
+      if (reason === 'replaced') return options.onState?.('replaced');
+      options.onState?.('retrying');
+      timer = setTimeout(attempt, delay);
+      delay = Math.min(delay * 2, maxRetryMs);
+    });
+  };
+  attempt();
+
+  return {
+    stop() {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+      current?.close();
+    },
+  };
 }

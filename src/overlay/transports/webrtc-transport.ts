@@ -17,7 +17,7 @@ import type { NodeId } from '../id.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Identity } from '../identity.js';
 import { decodeFrame, encodeFrame, MAX_SIGNAL_CHARS } from './frame-codec.js';
-import { realClock } from './real-clock.js';
+import { realClock } from './real-environment.js';
 import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from './link-auth.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;

@@ -1,0 +1,147 @@
+// A headless DIMA node in Node.js: the same PastryNode a browser tab runs, over real WebRTC
+// (@roamhq/wrtc). It volunteers as an entry point at the bootstrap, and with --seed-port it serves
+// the introduction protocol itself, so new nodes can still join when the bootstrap server is gone.
+//
+//   npm run peer -- --bootstrap ws://127.0.0.1:8080/bootstrap [--name NAME] [--echo] [--seed-port PORT]
+//
+//   --bootstrap URL   introducer to join through (the server's ws://.../bootstrap, or another seed's)
+//   --name NAME       label in the logs and the IM profile name
+//   --echo            answer every overlay request ('dima.echo') and every IM message, as in the paper's demo
+//   --seed-port PORT  also introduce new nodes on ws://HOST:PORT/bootstrap (--seed-host, default 127.0.0.1)
+//   --stun URL        an ICE server (repeatable); none needed on one host or one LAN
+//   --first           start a new ring without a bootstrap (a seed that is the very first node)
+
+import wrtc from '@roamhq/wrtc';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import WebSocket from 'ws';
+import { bootstrapSignaller, keepVolunteering } from '../src/overlay/bootstrap/client.js';
+import { generateIdentity } from '../src/overlay/identity.js';
+import { PastryNode } from '../src/overlay/pastry-node.js';
+import { cryptoRandom, realClock } from '../src/overlay/transports/real-environment.js';
+import { WebRtcTransport, type WrtcImplementation } from '../src/overlay/transports/webrtc-transport.js';
+import { Messenger } from '../src/im/messenger.js';
+import { memoryStorage } from '../src/im/storage.js';
+import { Introducer } from './introducer.js';
+import { startServer, type RunningServer } from './server.js';
+
+/** Overlay application of --echo: replies to every request with its own body (RTT probes, demos). */
+export const ECHO_APPLICATION = 'dima.echo';
+
+export interface PeerOptions {
+  bootstrap: string | null;
+  name?: string;
+  echo?: boolean;
+  seedPort?: number;
+  seedHost?: string;
+  iceServers?: RTCIceServer[];
+  log?: (line: string) => void;
+}
+
+export interface RunningPeer {
+  node: PastryNode;
+  transport: WebRtcTransport;
+  messenger: Messenger | null;
+  /** ws://.../bootstrap of this peer's own introducer, with --seed-port. */
+  seedUrl: string | null;
+  seedStats: Introducer['stats'] | null;
+  /** Graceful leave: tells the leaf set, closes links, stops volunteering and the seed. */
+  leave(): Promise<void>;
+}
+
+export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
+  const log = options.log ?? (() => {});
+  const identity = generateIdentity();
+  const transport = new WebRtcTransport({ identity, wrtc: wrtc as unknown as WrtcImplementation, iceServers: options.iceServers });
+  const node = new PastryNode({ transport, clock: realClock, random: cryptoRandom });
+  log(`node ${identity.id}`);
+
+  let messenger: Messenger | null = null;
+  if (options.echo) {
+    node.register(ECHO_APPLICATION, { deliver: (msg) => msg.reply?.(msg.body) });
+    messenger = await Messenger.open({ identity, storage: memoryStorage(), overlay: node, clock: realClock, random: cryptoRandom });
+    if (options.name) await messenger.setProfile({ name: options.name, keywords: [] });
+    const im = messenger;
+    im.on('request', ({ from }) => void im.acceptBuddy(from).catch(() => {}));
+    im.on('message', ({ from, text }) => void im.send(from, text).catch(() => {}));
+  }
+
+  const signaller = options.bootstrap ? await bootstrapSignaller(options.bootstrap, WebSocket) : null;
+  log(signaller ? 'joining through the bootstrap' : 'first node: starting a new ring');
+  await node.start(signaller);
+  messenger?.start();
+  log(`joined: ${node.links.size} links, leaf set ${node.leafSet.members().length}`);
+
+  const volunteering = options.bootstrap
+    ? keepVolunteering(options.bootstrap, transport, WebSocket, { onState: (state) => log(`bootstrap: ${state}`) })
+    : null;
+
+  let seed: RunningServer | null = null;
+  let seedIntroducer: Introducer | null = null;
+  if (options.seedPort !== undefined) {
+    seedIntroducer = new Introducer({ clock: realClock });
+    seedIntroducer.addLocalVolunteer((offer) => transport.answer(null, offer));
+    seed = await startServer({ port: options.seedPort, host: options.seedHost, distDir: null, introducer: seedIntroducer });
+    log(`seed: introducing new nodes on ${seed.bootstrapUrl}`);
+  }
+
+  return {
+    node,
+    transport,
+    messenger,
+    seedUrl: seed?.bootstrapUrl ?? null,
+    seedStats: seedIntroducer?.stats ?? null,
+    async leave() {
+      volunteering?.stop();
+      messenger?.stop();
+      node.leave();
+      await seed?.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      bootstrap: { type: 'string' },
+      name: { type: 'string' },
+      echo: { type: 'boolean', default: false },
+      'seed-port': { type: 'string' },
+      'seed-host': { type: 'string', default: '127.0.0.1' },
+      stun: { type: 'string', multiple: true, default: [] },
+      first: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.bootstrap && !values.first) {
+    console.error('usage: peer --bootstrap ws://HOST:PORT/bootstrap [--name NAME] [--echo] [--seed-port PORT]  (or --first)');
+    process.exit(2);
+  }
+  const name = values.name ?? 'peer';
+  const peer = await startPeer({
+    bootstrap: values.bootstrap ?? null,
+    name,
+    echo: values.echo,
+    seedPort: values['seed-port'] !== undefined ? Number(values['seed-port']) : undefined,
+    seedHost: values['seed-host'],
+    iceServers: values.stun.map((urls) => ({ urls })),
+    log: (line) => console.log(`[${name}] ${line}`),
+  });
+  console.log(`[${name}] uid ${peer.node.id}${peer.seedUrl ? `  seed ${peer.seedUrl}` : ''}`);
+  const status = setInterval(() => {
+    const s = peer.transport.stats;
+    console.log(`[${name}] ${peer.node.state}: ${peer.node.links.size} links, leaf set ${peer.node.leafSet.members().length}, frames in/out ${s.framesReceived}/${s.framesSent}`);
+  }, 30_000);
+  const stop = () => {
+    clearInterval(status);
+    peer.leave().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
