@@ -1,0 +1,137 @@
+// Overlay figures against N: hops (with log16 N beside them), route stretch, links per node, frames
+// per join, build time and heap. Each size runs the simulator CLI (src/sim/cli.ts) in its own child
+// process, so the heap is measured per size and a size that crashes or runs out of memory loses
+// only its own row.
+//
+//   npm run bench -- --only overlay [--sizes 1000,10000] [--lookups 10000] [--seed 1]
+//                    [--signalling overlay|direct] [--concurrency C]
+//
+// Signalling: through the overlay (as over WebRTC) up to OVERLAY_SIGNALLING_MAX nodes, direct (one
+// round trip, no overlay frames per link) above, for time; the JSON and the table say which.
+// Sizes not re-run keep their previous row, with the commit they were measured at.
+
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SimReport } from '../src/sim/cli.js';
+import { lineChartSvg } from '../src/sim/svg.js';
+import type { BenchContext, BenchModule } from './bench-module.js';
+
+const DEFAULT_SIZES = [1_000, 10_000, 100_000];
+const OVERLAY_SIGNALLING_MAX = 10_000;
+const NODE_FLAGS = ['--import', 'tsx', '--max-old-space-size=6144', '--expose-gc'];
+
+interface SizeRun {
+  nodes: number;
+  commit: string;
+  date: string;
+  /** The CLI's report, or why the child failed. */
+  report?: SimReport;
+  error?: string;
+}
+
+interface OverlayResults {
+  seed: number;
+  lookups: number;
+  runs: SizeRun[];
+}
+
+export const bench: BenchModule = {
+  name: 'overlay',
+  async run(context) {
+    const sizes = context.args.get('sizes')?.split(',').map(Number) ?? DEFAULT_SIZES;
+    const seed = Number(context.args.get('seed') ?? 1);
+    const lookups = Number(context.args.get('lookups') ?? 10_000);
+    const commit = gitCommit(context.root);
+    const jsonPath = join(context.resultsDir, 'overlay.json');
+    const previous = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as OverlayResults) : undefined;
+    const runs = new Map<number, SizeRun>();
+    // Earlier rows are kept only if they were measured with the same seed and lookup count.
+    if (previous && previous.seed === seed && previous.lookups === lookups) for (const run of previous.runs) runs.set(run.nodes, run);
+
+    const scratch = mkdtempSync(join(tmpdir(), 'dima-bench-overlay-'));
+    try {
+      for (const nodes of sizes) {
+        console.log(`--- ${nodes.toLocaleString('en-US')} nodes`);
+        runs.set(nodes, runSize(context, scratch, nodes, seed, lookups, commit));
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+
+    const results: OverlayResults = { seed, lookups, runs: [...runs.values()].sort((a, b) => a.nodes - b.nodes) };
+    writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
+    writeFileSync(join(context.docsDir, 'hops.svg'), hopsChart(results));
+    return markdown(results);
+  },
+};
+
+function runSize(context: BenchContext, scratch: string, nodes: number, seed: number, lookups: number, commit: string): SizeRun {
+  const signalling = context.args.get('signalling') ?? (nodes <= OVERLAY_SIGNALLING_MAX ? 'overlay' : 'direct');
+  const out = join(scratch, `overlay-${nodes}.json`);
+  const cliArgs = ['src/sim/cli.ts', '--nodes', String(nodes), '--seed', String(seed), '--lookups', String(lookups), '--signalling', signalling, '--out', out, '--svg', 'none'];
+  const concurrency = context.args.get('concurrency');
+  if (concurrency) cliArgs.push('--concurrency', concurrency);
+  const child = spawnSync(process.execPath, [...NODE_FLAGS, ...cliArgs], { cwd: context.root, stdio: 'inherit' });
+  const run: SizeRun = { nodes, commit, date: new Date().toISOString() };
+  if (child.status === 0 && existsSync(out)) run.report = JSON.parse(readFileSync(out, 'utf8')) as SimReport;
+  else run.error = child.error?.message ?? (child.signal ? `killed by ${child.signal}` : `exit code ${child.status}`);
+  return run;
+}
+
+function markdown(results: OverlayResults): string {
+  const lines = [
+    '## Overlay: Pastry b = 4, L = 16 in the simulator',
+    '',
+    `${results.lookups.toLocaleString('en-US')} lookups of random keys from random nodes per size, seed ${results.seed}, ` +
+      'maintenance timers off during the build (a static overlay; join frames are the join\'s own traffic). ' +
+      'Stretch: lookup latency over the direct one-way delay, plane latency model. Heap after a full GC, after the build. ' +
+      'Chart: docs/bench/hops.svg.',
+    '',
+    '| N | signalling | correct | hops mean | hops p99 | log16 N | stretch mean | links mean / max | join frames mean | build s | heap MB | commit |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const run of results.runs) {
+    const n = run.nodes.toLocaleString('en-US');
+    const r = run.report;
+    if (!r) {
+      lines.push(`| ${n} | | failed: ${run.error} | | | | | | | | | ${run.commit} |`);
+      continue;
+    }
+    lines.push(
+      `| ${n} | ${r.signalling} | ${r.correctPct}% | ${r.hops.mean.toFixed(2)} | ${r.hops.p99} | ${log16(run.nodes).toFixed(2)} | ` +
+        `${r.stretch.mean.toFixed(2)} | ${r.linksPerNode.mean.toFixed(1)} / ${r.linksPerNode.max} | ${Math.round(r.joinMessages.mean)} | ` +
+        `${(r.buildMs / 1000).toFixed(1)} | ${Math.round(r.heapMB)} | ${run.commit} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function hopsChart(results: OverlayResults): string {
+  const measured = results.runs.filter((run) => run.report);
+  const points = (pick: (r: SimReport) => number): [number, number][] => measured.map((run) => [run.nodes, pick(run.report!)]);
+  return lineChartSvg({
+    title: 'Pastry hops per lookup against N (b = 4, L = 16)',
+    xLabel: 'nodes (log scale)',
+    yLabel: 'hops',
+    logX: true,
+    series: [
+      { name: 'mean hops', points: points((r) => r.hops.mean) },
+      { name: 'p99 hops', points: points((r) => r.hops.p99) },
+      { name: 'log16 N', points: measured.map((run) => [run.nodes, log16(run.nodes)]), reference: true },
+    ],
+  });
+}
+
+function log16(n: number): number {
+  return Math.log(n) / Math.log(16);
+}
+
+function gitCommit(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
