@@ -4,7 +4,7 @@
 // only its own row.
 //
 //   npm run bench -- --only overlay [--sizes 1000,10000] [--lookups 10000] [--seed 1]
-//                    [--signalling overlay|direct] [--concurrency C]
+//                    [--signalling overlay|direct] [--concurrency C]   (--sizes none: re-render only)
 //
 // Signalling: through the overlay (as over WebRTC) up to OVERLAY_SIGNALLING_MAX nodes, direct (one
 // round trip, no overlay frames per link) above, for time; the JSON and the table say which.
@@ -40,7 +40,9 @@ interface OverlayResults {
 export const bench: BenchModule = {
   name: 'overlay',
   async run(context) {
-    const sizes = context.args.get('sizes')?.split(',').map(Number) ?? DEFAULT_SIZES;
+    // --sizes none re-renders the table and chart from overlay.json without measuring.
+    const sizesFlag = context.args.get('sizes');
+    const sizes = sizesFlag === 'none' ? [] : (sizesFlag?.split(',').map(Number) ?? DEFAULT_SIZES);
     const seed = Number(context.args.get('seed') ?? 1);
     const lookups = Number(context.args.get('lookups') ?? 10_000);
     const commit = gitCommit(context.root);

@@ -58,6 +58,9 @@ export function lineChartSvg(chart: LineChart): string {
   let xMin = Math.min(...xs);
   let xMax = Math.max(...xs);
   if (xMin === xMax) [xMin, xMax] = [xMin - 1, xMax + 1];
+  // Keep end markers and their labels off the plot's edges.
+  const pad = (xMax - xMin) * 0.05;
+  [xMin, xMax] = [xMin - pad, xMax + pad];
   const yMax = niceCeiling(Math.max(1, ...all.map(([, v]) => v)));
   const x = (v: number) => MARGIN.left + (((chart.logX ? Math.log10(v) : v) - xMin) / (xMax - xMin)) * PLOT_W;
   const y = (v: number) => MARGIN.top + PLOT_H - (v / yMax) * PLOT_H;
