@@ -10,8 +10,20 @@ export interface OverlayConfig {
   keepAliveMs: number;
   /** A leaf that sent nothing for this long is declared failed (closed channels are noticed at once). */
   failureTimeoutMs: number;
+  /**
+   * Keep-alive period on links that are only routing-table entries (failure after 3x this). Slower
+   * than on leaves: a dead table entry costs a detour, a dead leaf costs correctness, and a closed
+   * data channel is reported at once anyway.
+   */
+  tableKeepAliveMs: number;
   /** How often a node gossips its leaf set to its leaves (repairs concurrent joins and failures). */
   leafSetGossipMs: number;
+  /**
+   * How often a node routes a JOIN-like request toward its own id (from a random table entry) to
+   * re-learn its true neighbours. Gossip alone cannot merge two rings that interleave (possible after
+   * concurrent joins or a partition): each is consistent in itself. Routing tables cross between them.
+   */
+  leafSetRefreshMs: number;
   /** How often a node refreshes one routing-table row from a peer (routing-table maintenance, PNS). */
   routingMaintenanceMs: number;
   /** Probes (extra links measured for RTT) a node may have in flight for proximity neighbour selection. */
@@ -41,7 +53,9 @@ export const DEFAULT_CONFIG: OverlayConfig = {
   leafSetSize: 16,
   keepAliveMs: 5_000,
   failureTimeoutMs: 15_000,
+  tableKeepAliveMs: 20_000,
   leafSetGossipMs: 20_000,
+  leafSetRefreshMs: 30_000,
   routingMaintenanceMs: 60_000,
   proximityProbeBudget: 2,
   requestTimeoutMs: 10_000,

@@ -63,6 +63,24 @@ export class JoinProtocol {
     }
   }
 
+  /**
+   * Re-learns our neighbourhood: a JOIN for our own id, sent first to a random node of our table
+   * (so the route comes back to our part of the ring through other nodes' tables), answered by the
+   * closest node other than us. Its leaf set and the path's nodes become candidates.
+   */
+  async refresh(): Promise<{ via: NodeId; candidates: NodeId[] } | undefined> {
+    const node = this.node;
+    // Start far away (row 0, else any entry, else a leaf): a route from a leaf stays in its ring.
+    const rowZero = node.routingTable.row(0).filter((id) => !node.leafSet.has(id));
+    const known = rowZero.length > 0 ? rowZero : [...node.routingTable.entries(), ...node.leafSet.members()];
+    if (known.length === 0) return undefined;
+    const start = known[node.random.int(known.length)];
+    const reply = await node.request(node.id, JOIN_APP, { joiner: node.id, candidates: [] } satisfies JoinBody, { firstHop: start });
+    const state = decodeJoinReply(reply.body);
+    // Offers to these candidates go through `start` too: its route reached their neighbourhood.
+    return state ? { via: start, candidates: [state.root, ...state.leafSet, ...state.candidates] } : undefined;
+  }
+
   /** Opens a link's signalling: routes our offer to `peer` and waits for its answer. */
   async signal(peer: NodeId, offer: SignalBlob, firstHop?: NodeId): Promise<SignalBlob> {
     const body: SignalBody = { target: peer, kind: 'offer', data: offer.data };

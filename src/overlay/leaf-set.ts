@@ -4,13 +4,16 @@
 // In a ring with fewer than L+1 nodes one node can sit on both sides; the leaf set then holds every
 // node there is, and covers() is true for every key.
 
-import { clockwiseDistance, closestTo, type NodeId } from './id.js';
+import { closestTo, compareClockwise, compareCounterClockwise, oppositeOf, type NodeId } from './id.js';
 
 export class LeafSet {
   /** Counter-clockwise neighbours (smaller ids, wrapping), nearest first. */
   private readonly left: NodeId[] = [];
   /** Clockwise neighbours (larger ids, wrapping), nearest first. */
   private readonly right: NodeId[] = [];
+  /** Derived from left and right; rebuilt lazily after a change (routing reads it on every hop). */
+  private memberCache: NodeId[] | undefined;
+  private memberSet = new Set<NodeId>();
 
   constructor(
     readonly self: NodeId,
@@ -23,9 +26,11 @@ export class LeafSet {
 
   /** Left side nearest first, then right side nearest first (a node on both sides appears once). */
   members(): NodeId[] {
-    const all = [...this.left];
-    for (const id of this.right) if (!all.includes(id)) all.push(id);
-    return all;
+    if (!this.memberCache) {
+      this.memberSet = new Set([...this.left, ...this.right]);
+      this.memberCache = [...this.memberSet];
+    }
+    return this.memberCache;
   }
 
   leftSide(): readonly NodeId[] {
@@ -37,7 +42,8 @@ export class LeafSet {
   }
 
   has(id: NodeId): boolean {
-    return this.left.includes(id) || this.right.includes(id);
+    this.members();
+    return this.memberSet.has(id);
   }
 
   get count(): number {
@@ -47,21 +53,22 @@ export class LeafSet {
   /** True when `id` would enter the leaf set (it is closer than the farthest leaf on a side, or a side has room). */
   wouldAccept(id: NodeId): boolean {
     if (id === this.self || this.has(id)) return false;
-    return this.fitsSide(this.right, clockwiseDistance(this.self, id), true) ||
-      this.fitsSide(this.left, clockwiseDistance(id, this.self), false);
+    return this.fitsSide(this.right, id, this.clockwiseOrder) || this.fitsSide(this.left, id, this.counterOrder);
   }
 
   /** Adds `id` where it belongs; returns the ids pushed out of the leaf set entirely. Empty when nothing changed. */
   add(id: NodeId): { added: boolean; evicted: NodeId[] } {
     if (id === this.self || this.has(id)) return { added: false, evicted: [] };
+    this.memberCache = undefined;
     const pushed: NodeId[] = [];
     let added = false;
-    if (this.insert(this.right, id, (x) => clockwiseDistance(this.self, x), pushed)) added = true;
-    if (this.insert(this.left, id, (x) => clockwiseDistance(x, this.self), pushed)) added = true;
+    if (this.insert(this.right, id, this.clockwiseOrder, pushed)) added = true;
+    if (this.insert(this.left, id, this.counterOrder, pushed)) added = true;
     return { added, evicted: pushed.filter((x) => !this.has(x)) };
   }
 
   remove(id: NodeId): boolean {
+    this.memberCache = undefined;
     const l = this.left.indexOf(id);
     const r = this.right.indexOf(id);
     if (l >= 0) this.left.splice(l, 1);
@@ -80,32 +87,41 @@ export class LeafSet {
     if (this.coversWholeRing()) return true;
     const leftmost = this.left[this.left.length - 1];
     const rightmost = this.right[this.right.length - 1];
-    return clockwiseDistance(leftmost, key) <= clockwiseDistance(leftmost, rightmost);
+    return compareClockwise(leftmost, key, rightmost) <= 0;
   }
 
   /** The member (or self) numerically closest to `key`. */
   closest(key: NodeId): NodeId {
-    return closestTo(key, [this.self, ...this.left, ...this.right]) ?? this.self;
+    return closestTo(key, [this.self, ...this.members()]) ?? this.self;
   }
 
   /** The farthest leaf on the side `failed` was on: the node to ask for a replacement (the paper's repair rule). */
-  farthestOnSideOf(failedDistanceClockwise: bigint, failedDistanceCounter: bigint): NodeId | undefined {
-    const side = failedDistanceClockwise <= failedDistanceCounter ? this.right : this.left;
-    return side[side.length - 1] ?? (side === this.right ? this.left : this.right)[0];
+  farthestOnSideOf(failed: NodeId): NodeId | undefined {
+    // `failed` was on the right if it is nearer clockwise than counter-clockwise.
+    const wasRight = this.isClockwiseNearer(failed);
+    const side = wasRight ? this.right : this.left;
+    return side[side.length - 1] ?? (wasRight ? this.left : this.right)[0];
   }
 
-  private fitsSide(side: NodeId[], distance: bigint, clockwise: boolean): boolean {
+  /** Orders ids by clockwise distance from self (nearest first). */
+  private readonly clockwiseOrder = (a: NodeId, b: NodeId) => compareClockwise(this.self, a, b);
+  /** Orders ids by counter-clockwise distance from self (nearest first). */
+  private readonly counterOrder = (a: NodeId, b: NodeId) => compareCounterClockwise(this.self, a, b);
+
+  private isClockwiseNearer(id: NodeId): boolean {
+    // clockwise(self -> id) < clockwise(id -> self)  <=>  id lies in the half ring after self.
+    return compareClockwise(this.self, id, oppositeOf(this.self)) < 0;
+  }
+
+  private fitsSide(side: NodeId[], id: NodeId, order: (a: NodeId, b: NodeId) => number): boolean {
     if (side.length < this.half) return true;
-    const farthest = side[side.length - 1];
-    const farDistance = clockwise ? clockwiseDistance(this.self, farthest) : clockwiseDistance(farthest, this.self);
-    return distance < farDistance;
+    return order(id, side[side.length - 1]) < 0;
   }
 
-  private insert(side: NodeId[], id: NodeId, distanceOf: (x: NodeId) => bigint, pushed: NodeId[]): boolean {
-    const d = distanceOf(id);
+  private insert(side: NodeId[], id: NodeId, order: (a: NodeId, b: NodeId) => number, pushed: NodeId[]): boolean {
     let at = side.length;
     for (let i = 0; i < side.length; i++) {
-      if (d < distanceOf(side[i])) {
+      if (order(id, side[i]) < 0) {
         at = i;
         break;
       }

@@ -5,7 +5,7 @@
 // minute under intensive throttling, from which pages with open WebRTC connections are exempt), so
 // nothing here relies on sub-second timers; a closed data channel is noticed at once anyway.
 
-import { clockwiseDistance, type NodeId } from './id.js';
+import type { NodeId } from './id.js';
 import type { AskFrame, NodesFrame, OverlayFrame, PingFrame, PongFrame } from './messages.js';
 import type { Slot } from './routing-table.js';
 import type { PastryNode } from './pastry-node.js';
@@ -16,6 +16,7 @@ export class Maintenance {
   private tickTimer: unknown;
   private nextGossip = 0;
   private nextTableRefresh = 0;
+  private nextNeighbourhoodRefresh = 0;
   private probesInFlight = 0;
   private running = false;
 
@@ -29,6 +30,7 @@ export class Maintenance {
     // Spread the periodic work of many nodes over the period instead of synchronising it.
     this.nextGossip = now + this.node.random.next() * leafSetGossipMs;
     this.nextTableRefresh = now + this.node.random.next() * routingMaintenanceMs;
+    this.nextNeighbourhoodRefresh = now + this.node.random.next() * this.node.config.leafSetRefreshMs;
     this.schedule(this.node.random.next() * keepAliveMs);
   }
 
@@ -59,7 +61,7 @@ export class Maintenance {
         return;
       }
       case 'nodes':
-        this.consider(frame.what === 'leafset' ? [peer, ...frame.ids] : frame.ids, frame.what === 'row');
+        this.consider(frame.what === 'leafset' ? [peer, ...frame.ids] : frame.ids, frame.what === 'row', peer);
         return;
       default:
         node.stats.drop('unexpected frame');
@@ -74,7 +76,7 @@ export class Maintenance {
   repair(gone: NodeId, wasLeaf: boolean, slot: Slot | undefined): void {
     const node = this.node;
     if (wasLeaf) {
-      const helper = node.leafSet.farthestOnSideOf(clockwiseDistance(node.id, gone), clockwiseDistance(gone, node.id));
+      const helper = node.leafSet.farthestOnSideOf(gone);
       if (helper) this.ask(helper, 'leafset', 0);
     }
     if (slot) {
@@ -88,21 +90,26 @@ export class Maintenance {
     }
   }
 
-  /** Opens links to candidates we want: leaf-set members, holes in the table, and (if probing) nearer nodes for filled slots. */
-  consider(ids: NodeId[], probe: boolean): void {
+  /**
+   * Opens links to candidates we want: leaf-set members, holes in the table, and (if probing) nearer
+   * nodes for filled slots. Offers go through `toldBy`, the node that named the candidates: it has
+   * links to them, whereas routing toward a neighbour we do not know yet can end at ourselves.
+   */
+  consider(ids: NodeId[], probe: boolean, toldBy: NodeId): void {
+    const via = { firstHop: toldBy };
     const node = this.node;
     for (const id of ids) {
       if (id === node.id || node.links.has(id) || node.isDialling(id)) continue;
       if (node.leafSet.wouldAccept(id)) {
-        void node.connect(id);
+        void node.connect(id, via);
       } else if (node.isBusy(id)) {
         continue;
       } else if (node.routingTable.occupantOf(id) === undefined) {
-        void node.connect(id);
+        void node.connect(id, via);
       } else if (probe && this.probesInFlight < node.config.proximityProbeBudget) {
         // Proximity neighbour selection: measure the candidate; placePeer keeps it only if nearer.
         this.probesInFlight++;
-        void node.connect(id).finally(() => this.probesInFlight--);
+        void node.connect(id, via).finally(() => this.probesInFlight--);
       }
     }
   }
@@ -135,10 +142,13 @@ export class Maintenance {
     const silent: NodeId[] = [];
     for (const entry of node.links.all()) {
       if (!entry.localNeed) continue;
+      const peer = entry.link.peer;
+      const leaf = node.leafSet.has(peer);
+      const period = leaf ? keepAliveMs : node.config.tableKeepAliveMs;
+      const timeout = leaf ? failureTimeoutMs : 3 * node.config.tableKeepAliveMs;
       const quiet = now - entry.lastHeard;
-      if (quiet > failureTimeoutMs) silent.push(entry.link.peer);
-      else if (quiet >= keepAliveMs && entry.pingOutstanding === undefined) this.ping(entry.link.peer);
-      else if (entry.pingOutstanding !== undefined && now - entry.pingOutstanding >= keepAliveMs) this.ping(entry.link.peer);
+      if (quiet > timeout) silent.push(peer);
+      else if (quiet >= period && (entry.pingOutstanding === undefined || now - entry.pingOutstanding >= period)) this.ping(peer);
     }
     for (const peer of silent) {
       const entry = node.links.get(peer);
@@ -154,6 +164,14 @@ export class Maintenance {
       const members = node.leafSet.members();
       for (const leaf of members) node.send(leaf, { t: 'nodes', what: 'leafset', ids: members } satisfies NodesFrame);
       if (members.length < node.config.leafSetSize) this.refillLeafSet();
+    }
+
+    if (now >= this.nextNeighbourhoodRefresh) {
+      this.nextNeighbourhoodRefresh = now + node.config.leafSetRefreshMs;
+      node.refreshNeighbourhood().then(
+        (found) => found && this.consider(found.candidates, false, found.via),
+        () => node.stats.drop('neighbourhood refresh timed out'),
+      );
     }
 
     // Routing-table maintenance: ask a random entry of a random row for its row; candidates that are

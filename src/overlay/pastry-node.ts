@@ -149,7 +149,7 @@ export class PastryNode {
       route: (key, body) => this.route(key, name, body),
       request: (key, body, options) => this.request(key, name, body, options),
       sendDirect: (to, body) => this.sendDirect(to, name, body),
-      leafSet: () => this.leafSet.members(),
+      leafSet: () => [...this.leafSet.members()],
       replicaSet: (key, count) => this.replicaSet(key, count),
       isRoot: (key) => this.isRoot(key),
     };
@@ -279,7 +279,9 @@ export class PastryNode {
    */
   placePeer(peer: NodeId): void {
     if (!this.links.get(peer)?.announced) return;
-    if (this.leafSet.wouldAccept(peer)) {
+    const inLeafSet = this.leafSet.has(peer);
+    if (inLeafSet && this.routingTable.has(peer)) return; // nothing to gain (most keep-alive pongs)
+    if (!inLeafSet && this.leafSet.wouldAccept(peer)) {
       const { evicted } = this.leafSet.add(peer);
       this.emit('leafset', peer, true);
       for (const gone of evicted) {
@@ -342,7 +344,9 @@ export class PastryNode {
     const { kept, loser } = this.links.add(link, this.clock.now());
     if (loser) loser.close();
     if (!kept) return;
-    this.maintenance.ping(link.peer);
+    // The dialler measures the round trip at once (it chose this peer and may compare it, PNS); the
+    // other side learns its RTT from keep-alives.
+    if (link.outbound) this.maintenance.ping(link.peer);
     if (this.currentState === 'joined') this.send(link.peer, { t: 'announce' });
     this.placePeer(link.peer);
     this.emit('links', this.links.size);
@@ -421,7 +425,12 @@ export class PastryNode {
     // count it as a leaf) but the root it is looking for is the closest node other than itself.
     const joiner = frame.app === JOIN_APP ? frame.origin : undefined;
     const usable = (id: NodeId) => this.links.has(id) && !dead.has(id) && id !== joiner;
-    let decision = firstHop ? ({ kind: 'forward', nextHop: firstHop } as const) : nextHop(frame.key, this.leafSet, this.routingTable, usable);
+    // A message for a node we hold a link to goes straight there (distance 0: it is the root), even
+    // before that node has made it into our leaf set or table (it may be joining, or just learned of).
+    const direct = frame.key !== joiner && this.links.has(frame.key) ? frame.key : undefined;
+    let decision = firstHop ?? direct
+      ? ({ kind: 'forward', nextHop: (firstHop ?? direct)! } as const)
+      : nextHop(frame.key, this.leafSet, this.routingTable, usable);
     if (decision.kind === 'deliver') {
       this.deliverLocally(frame);
       return;
@@ -506,6 +515,11 @@ export class PastryNode {
   }
 
   // ---- helpers for join.ts and maintenance.ts ----------------------------------------------------
+
+  /** @internal Periodic neighbourhood refresh (see JoinProtocol.refresh). */
+  refreshNeighbourhood(): Promise<{ via: NodeId; candidates: NodeId[] } | undefined> {
+    return this.join.refresh();
+  }
 
   /** @internal */
   sweepReversePaths(): void {

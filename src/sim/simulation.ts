@@ -2,6 +2,7 @@
 // SimNetwork, driven by a VirtualClock, reproducible from one seed.
 
 import type { OverlayConfig } from '../overlay/config.js';
+import type { Signaller } from '../overlay/environment.js';
 import { bytesToId, idToBigInt, isCloser, type NodeId } from '../overlay/id.js';
 import { PastryNode } from '../overlay/pastry-node.js';
 import { SimNetwork } from '../overlay/transports/sim-transport.js';
@@ -72,30 +73,61 @@ export class Simulation {
 
   /** Joins `node` through a random live node (or as the first node) and runs virtual time until it has joined. */
   async join(node: PastryNode): Promise<void> {
-    const before = this.network.framesSent;
-    const first = this.liveNodes().length === 0;
-    let settled = false;
-    let failure: unknown;
-    node.start(first ? null : this.network.introducer(node.id)).then(
-      () => (settled = true),
-      (error: unknown) => {
-        failure = error;
-        settled = true;
-      },
-    );
-    await this.clock.run({ done: () => settled });
-    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
-    if (!settled) throw new Error(`join of ${node.id} never finished`);
-    this.joinFrames.push(this.network.framesSent - before);
-    this.sortedLive = undefined;
+    await this.joinAll([node]);
   }
 
-  /** Builds an overlay of `count` nodes, one join after another. */
-  async build(count: number, onProgress?: (joined: number) => void): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      await this.join(this.createNode());
-      if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
+  /**
+   * Builds an overlay of `count` nodes. With `concurrency` > 1, that many joins are in flight at
+   * once (the leaf-set protocols must then reconcile concurrent arrivals, as in a real network);
+   * joinFrames is then the network's frames per join averaged over each batch.
+   */
+  async build(count: number, options: { concurrency?: number; onProgress?: (joined: number) => void } = {}): Promise<void> {
+    const concurrency = Math.max(1, options.concurrency ?? 1);
+    let joined = 0;
+    while (joined < count) {
+      const batch: PastryNode[] = [];
+      // The very first node founds the ring alone.
+      const size = this.nodes.size === 0 ? 1 : Math.min(concurrency, count - joined);
+      for (let i = 0; i < size; i++) batch.push(this.createNode());
+      await this.joinAll(batch);
+      const before = Math.floor(joined / 1000);
+      joined += size;
+      if (options.onProgress && Math.floor(joined / 1000) > before) options.onProgress(joined);
     }
+  }
+
+  /**
+   * The simulated bootstrap server: introduces a joiner to one random node that has finished joining
+   * (as the real server only keeps joined volunteers). Its answer comes straight back, like a relay.
+   */
+  introducer(): Signaller {
+    return async (offer) => {
+      const joined = this.liveNodes();
+      if (joined.length === 0) throw new Error('no joined node to introduce to');
+      return joined[this.random.int(joined.length)].transport.answer(null, offer);
+    };
+  }
+
+  private async joinAll(batch: PastryNode[]): Promise<void> {
+    const before = this.network.framesSent;
+    const first = this.liveNodes().length === 0;
+    let pending = batch.length;
+    const failures: unknown[] = [];
+    for (const node of batch) {
+      node.start(first ? null : this.introducer()).then(
+        () => pending--,
+        (error: unknown) => {
+          failures.push(error);
+          pending--;
+        },
+      );
+    }
+    await this.clock.run({ done: () => pending === 0 });
+    if (failures.length > 0) throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]));
+    if (pending > 0) throw new Error(`${pending} joins never finished`);
+    const perJoin = (this.network.framesSent - before) / batch.length;
+    for (let i = 0; i < batch.length; i++) this.joinFrames.push(perJoin);
+    this.sortedLive = undefined;
   }
 
   liveNodes(): PastryNode[] {

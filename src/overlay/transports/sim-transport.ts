@@ -82,16 +82,6 @@ export class SimNetwork {
     endpoint.transport.die(silent);
   }
 
-  /** The bootstrap of the simulated world: hands `offer` to one random live node (other than the dialler). */
-  introducer(exclude: NodeId): Signaller {
-    return async (offer) => {
-      const alive = [...this.endpoints.values()].filter((e) => e.alive && e.id !== exclude && e.transport.started);
-      if (alive.length === 0) throw new Error('no live node to introduce to');
-      const entry = alive[this.random.int(alive.length)];
-      return entry.transport.answer(null, offer);
-    };
-  }
-
   /** @internal Puts a frame on the wire from `from` to `to`. */
   deliver(to: SimLink, frame: unknown, delay: number): void {
     this.framesSent++;
