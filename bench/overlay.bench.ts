@@ -4,13 +4,14 @@
 // only its own row.
 //
 //   npm run bench -- --only overlay [--sizes 1000,10000] [--lookups 10000] [--seed 1]
-//                    [--signalling overlay|direct] [--concurrency C]   (--sizes none: re-render only)
+//                    [--signalling overlay|direct] [--concurrency C] [--timeout-min 60]
+//   --sizes none re-renders the table and chart from overlay.json without measuring.
 //
 // Signalling: through the overlay (as over WebRTC) up to OVERLAY_SIGNALLING_MAX nodes, direct (one
 // round trip, no overlay frames per link) above, for time; the JSON and the table say which.
 // Sizes not re-run keep their previous row, with the commit they were measured at.
 
-import { spawnSync, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import type { BenchContext, BenchModule } from './bench-module.js';
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const OVERLAY_SIGNALLING_MAX = 10_000;
 const NODE_FLAGS = ['--import', 'tsx', '--max-old-space-size=6144', '--expose-gc'];
+/** A size still building after this long is stopped (its row says how far it got). */
+const DEFAULT_TIMEOUT_MIN = 60;
 
 interface SizeRun {
   nodes: number;
@@ -56,7 +59,7 @@ export const bench: BenchModule = {
     try {
       for (const nodes of sizes) {
         console.log(`--- ${nodes.toLocaleString('en-US')} nodes`);
-        runs.set(nodes, runSize(context, scratch, nodes, seed, lookups, commit));
+        runs.set(nodes, await runSize(context, scratch, nodes, seed, lookups, commit));
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -69,16 +72,45 @@ export const bench: BenchModule = {
   },
 };
 
-function runSize(context: BenchContext, scratch: string, nodes: number, seed: number, lookups: number, commit: string): SizeRun {
+async function runSize(context: BenchContext, scratch: string, nodes: number, seed: number, lookups: number, commit: string): Promise<SizeRun> {
   const signalling = context.args.get('signalling') ?? (nodes <= OVERLAY_SIGNALLING_MAX ? 'overlay' : 'direct');
   const out = join(scratch, `overlay-${nodes}.json`);
   const cliArgs = ['src/sim/cli.ts', '--nodes', String(nodes), '--seed', String(seed), '--lookups', String(lookups), '--signalling', signalling, '--out', out, '--svg', 'none'];
   const concurrency = context.args.get('concurrency');
   if (concurrency) cliArgs.push('--concurrency', concurrency);
-  const child = spawnSync(process.execPath, [...NODE_FLAGS, ...cliArgs], { cwd: context.root, stdio: 'inherit' });
-  const run: SizeRun = { nodes, commit, date: new Date().toISOString() };
-  if (child.status === 0 && existsSync(out)) run.report = JSON.parse(readFileSync(out, 'utf8')) as SimReport;
-  else run.error = child.error?.message ?? (child.signal ? `killed by ${child.signal}` : `exit code ${child.status}`);
+  const timeoutMin = Number(context.args.get('timeout-min') ?? DEFAULT_TIMEOUT_MIN);
+  const started = Date.now();
+  const run: SizeRun = { nodes, commit, date: new Date(started).toISOString() };
+
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...cliArgs], { cwd: context.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let lastProgress = '';
+  let lastError = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    const progress = chunk.toString().match(/joined ([\d,]+) \//g);
+    if (progress) lastProgress = progress[progress.length - 1].replace(/ \/$/, '');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    const lines = chunk.toString().trim().split('\n').filter((l) => /error|memory/i.test(l));
+    if (lines.length > 0) lastError = lines[lines.length - 1].trim();
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+  }, timeoutMin * 60_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, s) => done([c, s])));
+  clearTimeout(timer);
+
+  if (code === 0 && existsSync(out)) {
+    run.report = JSON.parse(readFileSync(out, 'utf8')) as SimReport;
+    return run;
+  }
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  const where = lastProgress ? ` (${lastProgress})` : '';
+  if (timedOut) run.error = `stopped after the ${timeoutMin} min limit${where}`;
+  else run.error = `${signal ? `killed by ${signal}` : `exit code ${code}`} after ${minutes} min${where}${lastError ? `: ${lastError}` : ''}`;
   return run;
 }
 
@@ -91,7 +123,7 @@ function markdown(results: OverlayResults): string {
       'Stretch: lookup latency over the direct one-way delay, plane latency model. Heap after a full GC, after the build. ' +
       'Chart: docs/bench/hops.svg.',
     '',
-    '| N | signalling | correct | hops mean | hops p99 | log16 N | stretch mean | links mean / max | join frames mean | build s | heap MB | commit |',
+    '| N | signalling | correct | hops mean | hops p99 | log16 N | stretch mean / p50 | links mean / max | join frames mean | build s | heap MB | commit |',
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const run of results.runs) {
@@ -103,7 +135,7 @@ function markdown(results: OverlayResults): string {
     }
     lines.push(
       `| ${n} | ${r.signalling} | ${r.correctPct}% | ${r.hops.mean.toFixed(2)} | ${r.hops.p99} | ${log16(run.nodes).toFixed(2)} | ` +
-        `${r.stretch.mean.toFixed(2)} | ${r.linksPerNode.mean.toFixed(1)} / ${r.linksPerNode.max} | ${Math.round(r.joinMessages.mean)} | ` +
+        `${r.stretch.mean.toFixed(2)} / ${r.stretch.p50.toFixed(2)} | ${r.linksPerNode.mean.toFixed(1)} / ${r.linksPerNode.max} | ${Math.round(r.joinMessages.mean)} | ` +
         `${(r.buildMs / 1000).toFixed(1)} | ${Math.round(r.heapMB)} | ${run.commit} |`,
     );
   }
@@ -132,7 +164,7 @@ function log16(n: number): number {
 
 function gitCommit(root: string): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    return execFileSync('git', ['describe', '--always', '--dirty=+wip'], { cwd: root, encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
