@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { bootstrapSignaller, keepVolunteering } from '../src/overlay/bootstrap/client.js';
 import { generateIdentity } from '../src/overlay/identity.js';
+import type { OverlayConfig } from '../src/overlay/config.js';
 import { PastryNode } from '../src/overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../src/overlay/transports/real-environment.js';
 import { WebRtcTransport, type WrtcImplementation } from '../src/overlay/transports/webrtc-transport.js';
@@ -35,6 +36,8 @@ export interface PeerOptions {
   seedPort?: number;
   seedHost?: string;
   iceServers?: RTCIceServer[];
+  /** Overlay timers and sizes (tests and benches shorten the maintenance timers). */
+  config?: Partial<OverlayConfig>;
   log?: (line: string) => void;
 }
 
@@ -47,13 +50,15 @@ export interface RunningPeer {
   seedStats: Introducer['stats'] | null;
   /** Graceful leave: tells the leaf set, closes links, stops volunteering and the seed. */
   leave(): Promise<void>;
+  /** A crash: closes links without telling anyone, stops volunteering and the seed. */
+  crash(): Promise<void>;
 }
 
 export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   const log = options.log ?? (() => {});
   const identity = generateIdentity();
   const transport = new WebRtcTransport({ identity, wrtc: wrtc as unknown as WrtcImplementation, iceServers: options.iceServers });
-  const node = new PastryNode({ transport, clock: realClock, random: cryptoRandom });
+  const node = new PastryNode({ transport, clock: realClock, random: cryptoRandom, config: options.config });
   log(`node ${identity.id}`);
 
   let messenger: Messenger | null = null;
@@ -85,18 +90,22 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
     log(`seed: introducing new nodes on ${seed.bootstrapUrl}`);
   }
 
+  const shutDown = async (tellPeers: boolean) => {
+    volunteering?.stop();
+    // A crash stops the node first, so the messenger's "offline" notices go nowhere.
+    if (!tellPeers) node.stop();
+    messenger?.stop();
+    if (tellPeers) node.leave();
+    await seed?.close();
+  };
   return {
     node,
     transport,
     messenger,
     seedUrl: seed?.bootstrapUrl ?? null,
     seedStats: seedIntroducer?.stats ?? null,
-    async leave() {
-      volunteering?.stop();
-      messenger?.stop();
-      node.leave();
-      await seed?.close();
-    },
+    leave: () => shutDown(true),
+    crash: () => shutDown(false),
   };
 }
 
