@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { bootstrapSignaller, keepVolunteering } from '../src/overlay/bootstrap/client.js';
-import { generateIdentity } from '../src/overlay/identity.js';
+import { generateIdentity, type Identity } from '../src/overlay/identity.js';
 import type { OverlayConfig } from '../src/overlay/config.js';
 import { PastryNode } from '../src/overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../src/overlay/transports/real-environment.js';
@@ -42,6 +42,7 @@ export interface PeerOptions {
 }
 
 export interface RunningPeer {
+  identity: Identity;
   node: PastryNode;
   transport: WebRtcTransport;
   messenger: Messenger | null;
@@ -99,6 +100,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
     await seed?.close();
   };
   return {
+    identity,
     node,
     transport,
     messenger,

@@ -111,9 +111,18 @@ export interface RouteCheck {
   hops?: number;
 }
 
-/** Every node routes `keysPerNode` random keys; returns every answer next to the expected root. */
-export async function routeRandomKeys(nodes: readonly PastryNode[], keysPerNode: number, timeoutMs = 5_000): Promise<RouteCheck[]> {
-  const live = nodes.map((n) => n.id);
+/**
+ * Every node of `from` routes `keysPerNode` random keys; returns every answer next to the expected
+ * root among `live` (by default the nodes of `from`).
+ */
+export async function routeRandomKeys(
+  from: readonly PastryNode[],
+  keysPerNode: number,
+  options: { live?: readonly NodeId[]; timeoutMs?: number } = {},
+): Promise<RouteCheck[]> {
+  const live = options.live ?? from.map((n) => n.id);
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const nodes = from;
   const checks = nodes.flatMap((node) =>
     Array.from({ length: keysPerNode }, async (): Promise<RouteCheck> => {
       const key = randomKey();
