@@ -54,7 +54,8 @@ export default defineConfig({
   webServer: {
     command: serverCommand,
     url: `${BASE_URL}/`,
-    env: { PORT: String(PORT), HOST, DIST: 'dist' },
+    // DIST: another build directory, so a run is not disturbed by a concurrent `vite build` into dist/.
+    env: { PORT: String(PORT), HOST, DIST: process.env.DIST ?? 'dist' },
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
     stdout: 'pipe',

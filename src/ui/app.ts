@@ -52,7 +52,7 @@ export class DimaApp extends LitElement {
     `,
   ];
 
-  /** The messenger. Until it is set the shell says so instead of pretending to work. */
+  /** The messenger (src/app/boot.ts, or the demo). Until it is set the shell says it is starting. */
   @property({ attribute: false }) port: MessengerPort | undefined;
   /** Shows a "demo data" badge: set by main.ts when it wires the in-memory DemoMessenger. */
   @property({ type: Boolean }) demo = false;
@@ -118,8 +118,8 @@ export class DimaApp extends LitElement {
 
   override render() {
     if (!this.port) {
-      return html`<div class="placeholder"><p>The messenger is not wired in yet.<br />
-        <span class="muted">Open <a href="/?demo" style="color: var(--accent)">/?demo</a> for the in-memory demo of the interface.</span></p></div>`;
+      return html`<div class="placeholder"><p>Starting DIMA…<br />
+        <span class="muted">Loading this tab's identity and history.</span></p></div>`;
     }
     const header = html`<header>
       <h1>DIMA</h1>

@@ -1,0 +1,40 @@
+// Settings of the composition root, named in one place.
+
+import { BOOTSTRAP_PATH } from '../overlay/bootstrap/protocol.js';
+
+export const APP_CONFIG = {
+  /** Wait this long for the introducer before showing 'offline' (history still opens). */
+  bootstrapTimeoutMs: 15_000,
+  /** Retry joining after this long, doubling up to retryMaxMs; the browser's 'online' event retries at once. */
+  retryMs: 2_000,
+  retryMaxMs: 30_000,
+  /** Routed paths kept for the overlay picture. */
+  recentPaths: 6,
+} as const;
+
+/** The local profile (`?profile=NAME`): its own identity, storage and tab lock. Default "default". */
+export function profileName(search: string): string {
+  const raw = new URLSearchParams(search).get('profile') ?? '';
+  const clean = raw.trim().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40);
+  return clean || 'default';
+}
+
+/** The introducer on the server that served this page (`npm start` serves both on one port). */
+export function bootstrapUrl(location: Location): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BOOTSTRAP_PATH}`;
+}
+
+/**
+ * STUN/TURN servers: none by default (enough on one host or one LAN). A deployment sets them
+ * without rebuilding through `<meta name="dima-ice-servers" content='[{"urls":"stun:..."}]'>`.
+ */
+export function iceServers(document: Document): RTCIceServer[] {
+  const content = document.querySelector<HTMLMetaElement>('meta[name="dima-ice-servers"]')?.content;
+  if (!content) return [];
+  try {
+    const parsed: unknown = JSON.parse(content);
+    return Array.isArray(parsed) ? parsed.filter((s): s is RTCIceServer => typeof s === 'object' && s !== null && 'urls' in s) : [];
+  } catch {
+    return [];
+  }
+}

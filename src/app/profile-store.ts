@@ -1,0 +1,33 @@
+// The profile as the user filled it in (every field, and which of them are published). The IM
+// layer keeps only the display name it sends with buddy requests; this is the rest, one record per
+// local profile, beside the IM database.
+
+import { createStore, get, set } from 'idb-keyval';
+import { PROFILE_FIELDS, type Profile, type ProfileField } from '../ui/messenger-port.js';
+
+const KEY = 'profile';
+
+export interface ProfileStore {
+  load(): Promise<Profile | undefined>;
+  save(profile: Profile): Promise<void>;
+}
+
+export function indexedDbProfileStore(profileName: string): ProfileStore {
+  const store = createStore(`dima-app-${profileName}`, 'settings');
+  return {
+    load: async () => asProfile(await get(KEY, store)),
+    save: (profile) => set(KEY, profile, store),
+  };
+}
+
+/** Storage is an edge: a record that is not a profile reads as "no profile yet" (onboarding again). */
+function asProfile(raw: unknown): Profile | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { fields, published } = raw as { fields?: unknown; published?: unknown };
+  if (typeof fields !== 'object' || fields === null || !Array.isArray(published)) return undefined;
+  const known = (f: unknown): f is ProfileField => PROFILE_FIELDS.includes(f as ProfileField);
+  const clean: Partial<Record<ProfileField, string>> = {};
+  for (const [field, value] of Object.entries(fields)) if (known(field) && typeof value === 'string') clean[field] = value;
+  if (!clean.name) return undefined;
+  return { fields: clean, published: published.filter(known) };
+}

@@ -1,0 +1,53 @@
+// Helpers for e2e tests of the real product (not the demo): every page is a browser tab that is a
+// Pastry node over real WebRTC, checked from outside through window.__dima (src/app/test-handle.ts).
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+
+export interface Tab {
+  context: BrowserContext;
+  page: Page;
+  id: string;
+}
+
+/** A new browser context (its own IndexedDB, so its own identity) with the app open at `path`. */
+export async function openTab(browser: Browser, path = '/'): Promise<Tab> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+  await page.goto(path);
+  const id = await waitJoined(page);
+  return { context, page, id };
+}
+
+/** Waits until the tab's node has joined; returns its id. */
+export async function waitJoined(page: Page, timeoutMs = 45_000): Promise<string> {
+  await page.waitForFunction(() => window.__dima?.state === 'joined', undefined, { timeout: timeoutMs, polling: 100 });
+  return page.evaluate(() => window.__dima!.id);
+}
+
+export const sorted = (ids: readonly string[]) => [...ids].sort();
+
+export function summary(values: readonly number[]): { n: number; mean: number; p50: number; p90: number; max: number; min: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return {
+    n: s.length,
+    mean: round(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)),
+    p50: round(at(0.5)),
+    p90: round(at(0.9)),
+    min: round(s[0] ?? 0),
+    max: round(s[s.length - 1] ?? 0),
+  };
+}
+
+/** Figures for the benchmark (never pass/fail): test-results/e2e-figures/NAME.json. */
+export function recordFigures(name: string, figures: unknown): string {
+  const dir = join('test-results', 'e2e-figures');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(figures, null, 2) + '\n');
+  return path;
+}
