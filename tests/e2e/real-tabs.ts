@@ -51,3 +51,48 @@ export function recordFigures(name: string, figures: unknown): string {
   writeFileSync(path, JSON.stringify(figures, null, 2) + '\n');
   return path;
 }
+
+/** First-run onboarding: display name (and other fields), then "Join the network". */
+export async function onboard(page: Page, fields: { name: string; city?: string; words?: string }): Promise<void> {
+  await page.getByLabel('Display name').fill(fields.name);
+  if (fields.city) await page.getByLabel('City', { exact: true }).fill(fields.city);
+  if (fields.words) await page.getByLabel('Free words (interests, team…)').fill(fields.words);
+  await page.getByRole('button', { name: 'Join the network' }).click();
+  await page.getByRole('navigation', { name: 'Views' }).waitFor();
+}
+
+/**
+ * Types `query` into the search box until `name` is among the results: a profile published a
+ * moment ago may still be on its way to the directory nodes. Returns the result's list item.
+ */
+export async function searchFor(page: Page, query: string, name: string, timeoutMs = 20_000) {
+  const box = page.getByLabel('Search people');
+  const result = page.getByRole('list', { name: 'Search results' }).getByRole('listitem').filter({ hasText: name });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await box.fill('');
+    await box.pressSequentially(query, { delay: 60 });
+    try {
+      await result.first().waitFor({ timeout: 3_000 });
+      return result.first();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}
+
+export function buddyButton(page: Page, name: string) {
+  return page.getByRole('list', { name: 'Buddies' }).getByRole('button', { name: new RegExp(name) });
+}
+
+export function conversation(page: Page, name: string) {
+  return page.getByRole('list', { name: `Conversation with ${name}` }).getByRole('listitem');
+}
+
+/** Opens the chat with `name` and sends `text`. */
+export async function sendTo(page: Page, name: string, text: string): Promise<void> {
+  const input = page.getByLabel(`Message to ${name}`);
+  if (!(await input.isVisible())) await buddyButton(page, name).click();
+  await input.fill(text);
+  await input.press('Enter');
+}
