@@ -3,15 +3,16 @@
 
 import { html, render, type TemplateResult } from 'lit';
 
-const STYLE = 'display:grid;place-items:center;height:100%;text-align:center;padding:2em;box-sizing:border-box';
+// Inline display would override the `hidden` attribute, so visibility is switched through display.
+const SHOWN = 'display:grid;place-items:center;height:100%;text-align:center;padding:2em;box-sizing:border-box';
+const HIDDEN = 'display:none';
 
 export class TabNotice {
   private readonly host = document.createElement('div');
 
   constructor(private readonly app: HTMLElement) {
-    this.host.setAttribute('style', STYLE);
+    this.host.setAttribute('style', HIDDEN);
     this.host.setAttribute('role', 'alert');
-    this.host.hidden = true;
     app.before(this.host);
   }
 
@@ -36,13 +37,13 @@ export class TabNotice {
   }
 
   hide(): void {
-    this.host.hidden = true;
-    this.app.hidden = false;
+    this.host.setAttribute('style', HIDDEN);
+    this.app.style.display = '';
   }
 
   private show(content: TemplateResult): void {
     render(content, this.host);
-    this.host.hidden = false;
-    this.app.hidden = true;
+    this.host.setAttribute('style', SHOWN);
+    this.app.style.display = 'none'; // not `hidden`: the element's own :host display would win
   }
 }

@@ -1,15 +1,14 @@
-import { expect, test } from '@playwright/test';
-import { buddyButton, conversation, onboard, openTab, searchFor, sendTo, waitJoined } from './real-tabs.js';
+import { buddyButton, conversation, expect, onboard, openTab, searchFor, sendTo, test, waitJoined } from './real-tabs.js';
 
 // Two users in two browser contexts (each its own IndexedDB: its own identity, buddies, outbox),
 // over the real overlay: SCAN search, buddy request and accept, chat with receipts, and the outbox
 // carrying messages across the buddy's absence and the sender's reload.
 
-test('find by partial name, become buddies, chat with receipts; queued messages survive both sides going away', async ({ browser }) => {
+test('find by partial name, become buddies, chat with receipts; queued messages survive both sides going away', async ({ browser, ring }) => {
   test.setTimeout(180_000);
-  const alice = await openTab(browser);
+  const alice = await openTab(browser, ring);
   await onboard(alice.page, { name: 'Alice Andersson', city: 'Uppsala' });
-  const henrik = await openTab(browser);
+  const henrik = await openTab(browser, ring);
   await onboard(henrik.page, { name: 'Henrik Lundgren', city: 'Uppsala', words: 'pastry' });
 
   // "hen" is a prefix of "henrik": the directory's prefix walk finds him.

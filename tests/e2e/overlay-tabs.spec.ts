@@ -1,18 +1,17 @@
-import { expect, test } from '@playwright/test';
-import { openTab, recordFigures, sorted, summary, waitJoined, type Tab } from './real-tabs.js';
+import { expect, openTab, recordFigures, sorted, summary, test, type Tab, waitJoined } from './real-tabs.js';
 
 // The real overlay: browser tabs joined by WebRTC data channels, introduced by the bootstrap server
 // only for their first link. With 8 nodes and |L| = 16 every node's leaf set is all the others.
 
 const TABS = 8;
 
-test('8 tabs form one Pastry ring, route to each other, and repair their leaf sets after 2 abrupt closes', async ({ browser }) => {
+test('8 tabs form one Pastry ring, route to each other, and repair their leaf sets after 2 abrupt closes', async ({ browser, ring }) => {
   test.setTimeout(240_000);
   const tabs: Tab[] = [];
   // The first tab founds the ring; the others join through whichever volunteer the introducer picks.
-  tabs.push(await openTab(browser));
+  tabs.push(await openTab(browser, ring));
   for (let i = 1; i < TABS; i += 2) {
-    tabs.push(...(await Promise.all([openTab(browser), ...(i + 1 < TABS ? [openTab(browser)] : [])])));
+    tabs.push(...(await Promise.all([openTab(browser, ring), ...(i + 1 < TABS ? [openTab(browser, ring)] : [])])));
   }
   const ids = tabs.map((t) => t.id);
   expect(new Set(ids).size).toBe(TABS);
@@ -84,10 +83,10 @@ test('8 tabs form one Pastry ring, route to each other, and repair their leaf se
   for (const tab of live) await tab.context.close();
 });
 
-test('a reloaded tab comes back with the same id and rejoins', async ({ browser }) => {
+test('a reloaded tab comes back with the same id and rejoins', async ({ browser, ring }) => {
   test.setTimeout(90_000);
-  const a = await openTab(browser);
-  const b = await openTab(browser);
+  const a = await openTab(browser, ring);
+  const b = await openTab(browser, ring);
   await b.page.reload();
   expect(await waitJoined(b.page)).toBe(b.id);
   await expect.poll(() => a.page.evaluate((id) => window.__dima!.route(id as never).then((r) => r.root), b.id), { timeout: 20_000 }).toBe(b.id);

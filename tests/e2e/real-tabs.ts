@@ -1,9 +1,24 @@
 // Helpers for e2e tests of the real product (not the demo): every page is a browser tab that is a
 // Pastry node over real WebRTC, checked from outside through window.__dima (src/app/test-handle.ts).
+//
+// Each test gets its OWN server (app + introducer on a free port): tests running in parallel, or
+// the demo specs opening '/', would otherwise join one another's rings. A new port is also a new
+// origin, so IndexedDB, service worker and Web Locks start empty for every test.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { startServer, type RunningServer } from '../../signaling-bootstrap/server.js';
+
+export const test = base.extend<{ ring: RunningServer }>({
+  // eslint-disable-next-line no-empty-pattern
+  ring: async ({}, use) => {
+    const server = await startServer({ port: 0, distDir: process.env.DIST ?? 'dist' });
+    await use(server);
+    await server.close();
+  },
+});
+export { expect } from '@playwright/test';
 
 export interface Tab {
   context: BrowserContext;
@@ -11,14 +26,19 @@ export interface Tab {
   id: string;
 }
 
-/** A new browser context (its own IndexedDB, so its own identity) with the app open at `path`. */
-export async function openTab(browser: Browser, path = '/'): Promise<Tab> {
-  const context = await browser.newContext();
+/** A new browser context (its own IndexedDB, so its own identity) with the app of `ring` open at `path`. */
+export async function openTab(browser: Browser, ring: RunningServer, path = '/'): Promise<Tab> {
+  const context = await newContext(browser, ring);
   const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+  page.on('pageerror', (error) => console.error(`[page error] ${error.stack ?? error.message}`));
   await page.goto(path);
   const id = await waitJoined(page);
   return { context, page, id };
+}
+
+/** A browser context whose relative URLs go to `ring`'s server. */
+export function newContext(browser: Browser, ring: RunningServer): Promise<BrowserContext> {
+  return browser.newContext({ baseURL: ring.url });
 }
 
 /** Waits until the tab's node has joined; returns its id. */
