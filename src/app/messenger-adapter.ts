@@ -188,14 +188,19 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
   search(query: string, onResult: (result: SearchResult) => void): SearchHandle {
     let cancelled = false;
     const self = this.session.node.id;
-    const deliver = (hits: SearchHit[]) => {
-      if (cancelled) return;
-      for (const hit of hits) {
-        if (hit.uid === self) continue;
-        this.found.set(hit.uid, hit.record.publicKey);
-        onResult({ uid: hit.uid, fields: portFields(hit.record.fields), matched: hit.matchedWords });
-      }
-    };
+    // Never calls back before search() has returned: when this node is itself the root of a word's
+    // key the directory answers synchronously, and the caller may not hold its handle yet (the
+    // search box compares it). Deferring also keeps a throwing listener out of the overlay's
+    // delivery path.
+    const deliver = (hits: SearchHit[]) =>
+      queueMicrotask(() => {
+        if (cancelled) return;
+        for (const hit of hits) {
+          if (hit.uid === self) continue;
+          this.found.set(hit.uid, hit.record.publicKey);
+          onResult({ uid: hit.uid, fields: portFields(hit.record.fields), matched: hit.matchedWords });
+        }
+      });
     const done = this.session.directory.search(query, { onUpdate: deliver }).then(
       (result) => deliver(result.hits),
       () => {},

@@ -7,18 +7,25 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../../signaling-bootstrap/server.js';
 
-export const test = base.extend<{ ring: RunningServer }>({
+/** A test's own server, and the uncaught errors of every page opened on it (the test fails on any). */
+export interface Ring extends RunningServer {
+  readonly pageErrors: string[];
+}
+
+export const test = base.extend<{ ring: Ring }>({
   // eslint-disable-next-line no-empty-pattern
   ring: async ({}, use) => {
     const server = await startServer({ port: 0, distDir: process.env.DIST ?? 'dist' });
-    await use(server);
+    const ring: Ring = Object.assign(server, { pageErrors: [] as string[] });
+    await use(ring);
     await server.close();
+    expect(ring.pageErrors, 'uncaught errors in the pages').toEqual([]);
   },
 });
-export { expect } from '@playwright/test';
+export { expect };
 
 export interface Tab {
   context: BrowserContext;
@@ -27,18 +34,19 @@ export interface Tab {
 }
 
 /** A new browser context (its own IndexedDB, so its own identity) with the app of `ring` open at `path`. */
-export async function openTab(browser: Browser, ring: RunningServer, path = '/'): Promise<Tab> {
+export async function openTab(browser: Browser, ring: Ring, path = '/'): Promise<Tab> {
   const context = await newContext(browser, ring);
   const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[page error] ${error.stack ?? error.message}`));
   await page.goto(path);
   const id = await waitJoined(page);
   return { context, page, id };
 }
 
 /** A browser context whose relative URLs go to `ring`'s server. */
-export function newContext(browser: Browser, ring: RunningServer): Promise<BrowserContext> {
-  return browser.newContext({ baseURL: ring.url });
+export async function newContext(browser: Browser, ring: Ring): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: ring.url });
+  context.on('weberror', (error) => ring.pageErrors.push(error.error().stack ?? error.error().message));
+  return context;
 }
 
 /** Waits until the tab's node has joined; returns its id. */
