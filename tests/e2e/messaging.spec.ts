@@ -1,3 +1,6 @@
+import { cryptoRandom, realClock } from '../../src/overlay/transports/real-environment.js';
+import { ScanDirectory } from '../../src/scan/directory.js';
+import { startPeer } from '../../signaling-bootstrap/peer.js';
 import { buddyButton, conversation, expect, onboard, openTab, searchFor, sendTo, test, waitJoined } from './real-tabs.js';
 
 // Two users in two browser contexts (each its own IndexedDB: its own identity, buddies, outbox),
@@ -62,4 +65,36 @@ test('find by partial name, become buddies, chat with receipts; queued messages 
 
   await alice.context.close();
   await henrik.context.close();
+});
+
+test('a tab chats with the headless Node echo buddy over real WebRTC and gets the echo', async ({ browser, ring }) => {
+  test.setTimeout(120_000);
+  const alice = await openTab(browser, ring);
+  await onboard(alice.page, { name: 'Alice Andersson' });
+  // The paper's demo peer (signaling-bootstrap/peer.ts --echo), in this process. It has no directory
+  // entry of its own, so the test publishes one for it through a ScanDirectory on its node.
+  const echo = await startPeer({ bootstrap: ring.bootstrapUrl, echo: true, name: 'Echo Peer' });
+  try {
+    const directory = new ScanDirectory({
+      connect: (app) => echo.node.register('scan', app),
+      identity: echo.transport.settings.identity,
+      clock: { ...realClock, now: () => Date.now() },
+      random: cryptoRandom,
+    });
+    directory.publish({ name: 'Echo Peer' });
+
+    const hit = await searchFor(alice.page, 'ech', 'Echo Peer');
+    await hit.getByRole('button', { name: 'Add Echo Peer as buddy' }).click();
+    await expect(buddyButton(alice.page, 'Echo Peer')).toContainText('online', { timeout: 20_000 });
+    await sendTo(alice.page, 'Echo Peer', 'ping through pastry');
+    const chat = conversation(alice.page, 'Echo Peer');
+    await expect(chat.filter({ hasText: 'ping through pastry' }).getByLabel('delivered')).toHaveText('✓✓', { timeout: 15_000 });
+    // The echo comes back as an incoming message (the peer sends the text back as its own message).
+    const incoming = alice.page.getByRole('list', { name: 'Conversation with Echo Peer' }).locator('li.in .text');
+    await expect(incoming).toHaveText(['ping through pastry'], { timeout: 15_000 });
+    directory.stop();
+  } finally {
+    await echo.leave();
+    await alice.context.close();
+  }
 });
