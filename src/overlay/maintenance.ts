@@ -19,6 +19,7 @@ export class Maintenance {
   private nextNeighbourhoodRefresh = 0;
   private probesInFlight = 0;
   private running = false;
+  private lastTick: number | undefined;
 
   constructor(private readonly node: PastryNode) {}
 
@@ -99,7 +100,13 @@ export class Maintenance {
     const via = { firstHop: toldBy };
     const node = this.node;
     for (const id of ids) {
-      if (id === node.id || node.links.has(id) || node.isDialling(id)) continue;
+      if (id === node.id || node.isDialling(id)) continue;
+      // Already linked (for the peer's needs, say) but not ours: it may now belong in our leaf set,
+      // e.g. replacing a failed leaf. Without this, repair never uses links it already has.
+      if (node.links.has(id)) {
+        node.placePeer(id);
+        continue;
+      }
       if (node.leafSet.wouldAccept(id)) {
         void node.connect(id, via);
       } else if (node.isBusy(id)) {
@@ -137,6 +144,16 @@ export class Maintenance {
     if (!this.running || node.state === 'left') return;
     const now = node.clock.now();
     const { keepAliveMs, failureTimeoutMs, leafSetGossipMs, routingMaintenanceMs } = node.config;
+    // A tick far behind schedule means *we* stalled (busy thread, throttled tab, GC): peers were not
+    // silent, we were deaf. Ping everyone and judge silence from the next tick on.
+    const stalled = this.lastTick !== undefined && now - this.lastTick > 2 * keepAliveMs;
+    this.lastTick = now;
+    if (stalled) {
+      for (const entry of node.links.all()) {
+        entry.lastHeard = Math.max(entry.lastHeard, now - keepAliveMs);
+        if (entry.localNeed) this.ping(entry.link.peer);
+      }
+    }
 
     // Keep-alive and failure detection on every link we need (silence = failure after the timeout).
     const silent: NodeId[] = [];

@@ -62,6 +62,8 @@ export class PastryNode {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly reversePaths: ReversePaths;
   private readonly dialling = new Map<NodeId, Promise<boolean>>();
+  /** Duplicate links being phased out (see retire). */
+  private readonly retired = new Set<Link>();
   /** Peers that turned our link away as "busy", until when. */
   private readonly busyUntil = new Map<NodeId, number>();
   /** Peers whose link must stay open for now (the bootstrap link while joining), by reference count. */
@@ -326,14 +328,31 @@ export class PastryNode {
     this.maintenance.repair(peer, wasLeaf, slot);
   }
 
+  /**
+   * Closes a link neither side needs once it has also carried no traffic for a grace period: a
+   * request that just went through it may still have its reply on the way back.
+   */
   private closeIfIdle(peer: NodeId): void {
     const entry = this.links.get(peer);
-    if (!entry || entry.localNeed || entry.remoteNeed) return;
+    if (!entry || entry.localNeed || entry.remoteNeed || entry.closeScheduled) return;
+    entry.closeScheduled = true;
     const link = entry.link;
-    this.clock.setTimer(this.config.idleLinkGraceMs, () => {
-      const now = this.links.get(peer);
-      if (now && now.link === link && !now.localNeed && !now.remoteNeed) link.close();
-    });
+    const check = () => {
+      const current = this.links.get(peer);
+      if (!current || current.link !== link) return;
+      current.closeScheduled = false;
+      if (current.localNeed || current.remoteNeed) return;
+      const quietFor = this.clock.now() - Math.max(current.lastHeard, current.lastSent);
+      if (quietFor >= this.config.idleLinkGraceMs) {
+        link.close();
+        return;
+      }
+      current.closeScheduled = true;
+      // At least 1 ms: with floating-point time, "grace minus quiet" can be a sub-resolution sliver
+      // that never lets the clock advance.
+      this.clock.setTimer(Math.max(1, this.config.idleLinkGraceMs - quietFor), check);
+    };
+    this.clock.setTimer(this.config.idleLinkGraceMs, check);
   }
 
   private onLink(link: Link): void {
@@ -342,7 +361,7 @@ export class PastryNode {
       return;
     }
     const { kept, loser } = this.links.add(link, this.clock.now());
-    if (loser) loser.close();
+    if (loser) this.retire(loser);
     if (!kept) return;
     // The dialler measures the round trip at once (it chose this peer and may compare it, PNS); the
     // other side learns its RTT from keep-alives.
@@ -352,7 +371,20 @@ export class PastryNode {
     this.emit('links', this.links.size);
   }
 
+  /**
+   * Two nodes that dial each other at once end up with two links; both keep the same one (PeerLinks)
+   * and retire the other. Frames already on their way over the retired link are still accepted until
+   * it closes after the grace period: closing it at once lost replies in flight.
+   */
+  private retire(link: Link): void {
+    this.retired.add(link);
+    this.clock.setTimer(this.config.idleLinkGraceMs, () => {
+      if (this.retired.delete(link)) link.close();
+    });
+  }
+
   private onClose(link: Link): void {
+    if (this.retired.delete(link)) return;
     if (!this.links.remove(link)) return;
     this.emit('links', this.links.size);
     this.peerGone(link.peer);
@@ -360,7 +392,7 @@ export class PastryNode {
 
   private onFrame(link: Link, raw: unknown): void {
     const entry = this.links.get(link.peer);
-    if (!entry || entry.link !== link) {
+    if (!entry || (entry.link !== link && !this.retired.has(link))) {
       this.stats.drop('frame on a stale link');
       return;
     }
@@ -386,10 +418,10 @@ export class PastryNode {
         return;
       case 'announce':
         entry.announced = true;
-        if (!link.outbound && this.shouldTurnAway(link.peer)) {
+        if (!entry.link.outbound && this.shouldTurnAway(link.peer)) {
           this.send(link.peer, { t: 'busy' });
-          this.links.remove(link);
-          link.close();
+          this.links.remove(entry.link);
+          entry.link.close();
           this.emit('links', this.links.size);
           return;
         }
@@ -403,8 +435,8 @@ export class PastryNode {
         this.closeIfIdle(link.peer);
         return;
       case 'leaving':
-        this.links.remove(link);
-        link.close();
+        this.links.remove(entry.link);
+        entry.link.close();
         this.emit('links', this.links.size);
         this.peerGone(link.peer);
         return;

@@ -22,6 +22,8 @@ export interface PeerLink {
   rttMs: number | undefined;
   /** Timestamp of our unanswered ping, if any. */
   pingOutstanding: number | undefined;
+  /** An idle-close check is pending for this link. */
+  closeScheduled: boolean;
 }
 
 export class PeerLinks {
@@ -89,6 +91,7 @@ export class PeerLinks {
       lastSent: now,
       rttMs: previous?.rttMs,
       pingOutstanding: undefined,
+      closeScheduled: false,
     };
   }
 }

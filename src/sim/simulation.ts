@@ -42,6 +42,10 @@ export class Simulation {
   private readonly inFlight = new Map<string, { result: LookupResult; sentAt: number }>();
   private sortedLive: { id: NodeId; value: bigint }[] | undefined;
   private lookupCounter = 0;
+  private lookupsDelivered = 0;
+  /** Nodes that have joined and not crashed or left, kept up to date (liveNodes() is hot). */
+  private readonly live = new Set<PastryNode>();
+  private readonly liveList: PastryNode[] = [];
 
   constructor(readonly options: SimulationOptions) {
     this.random = new SeededRandom(options.seed);
@@ -102,20 +106,45 @@ export class Simulation {
    */
   introducer(): Signaller {
     return async (offer) => {
-      const joined = this.liveNodes();
-      if (joined.length === 0) throw new Error('no joined node to introduce to');
-      return joined[this.random.int(joined.length)].transport.answer(null, offer);
+      const entry = this.randomLiveNode();
+      if (!entry) throw new Error('no joined node to introduce to');
+      return entry.transport.answer(null, offer);
     };
+  }
+
+  /** A uniformly random live node in O(1): dead entries met on the way are swap-removed. */
+  private randomLiveNode(): PastryNode | undefined {
+    const list = this.liveList;
+    while (list.length > 0) {
+      const i = this.random.int(list.length);
+      const node = list[i];
+      if (node.state === 'joined' && this.network.isAlive(node.id)) return node;
+      list[i] = list[list.length - 1];
+      list.pop();
+    }
+    return undefined;
+  }
+
+  /** Counts a node that joined outside build()/join() (a test starting it by hand) as live. */
+  track(node: PastryNode): void {
+    if (node.state === 'joined' && !this.live.has(node)) {
+      this.live.add(node);
+      this.liveList.push(node);
+    }
   }
 
   private async joinAll(batch: PastryNode[]): Promise<void> {
     const before = this.network.framesSent;
-    const first = this.liveNodes().length === 0;
+    const first = this.live.size === 0;
     let pending = batch.length;
     const failures: unknown[] = [];
     for (const node of batch) {
       node.start(first ? null : this.introducer()).then(
-        () => pending--,
+        () => {
+          this.live.add(node);
+          this.liveList.push(node);
+          pending--;
+        },
         (error: unknown) => {
           failures.push(error);
           pending--;
@@ -131,7 +160,12 @@ export class Simulation {
   }
 
   liveNodes(): PastryNode[] {
-    return [...this.nodes.values()].filter((n) => n.state === 'joined' && this.network.isAlive(n.id));
+    const live: PastryNode[] = [];
+    for (const node of this.live) {
+      if (node.state === 'joined' && this.network.isAlive(node.id)) live.push(node);
+      else this.live.delete(node);
+    }
+    return live;
   }
 
   /** The live node numerically closest to `key`: the node a correct lookup must reach. */
@@ -196,8 +230,8 @@ export class Simulation {
       });
     }
     const deadline = this.clock.now() + count * spacing + (options.timeoutMs ?? 30_000);
-    let delivered = () => results.every((r) => r.deliveredAt !== undefined);
-    await this.clock.run({ until: deadline, done: delivered });
+    const before = this.lookupsDelivered;
+    await this.clock.run({ until: deadline, done: () => this.lookupsDelivered - before === count });
     this.inFlight.clear();
     return results;
   }
@@ -207,6 +241,7 @@ export class Simulation {
     const entry = typeof id === 'string' ? this.inFlight.get(id) : undefined;
     if (!entry || entry.result.deliveredAt !== undefined) return;
     entry.result.deliveredAt = at;
+    this.lookupsDelivered++;
     entry.result.hops = hops;
     entry.result.latencyMs = this.clock.now() - entry.sentAt;
     entry.result.directMs = at === entry.result.origin ? 0 : this.network.latency(entry.result.origin, at);

@@ -197,6 +197,9 @@ class PeerSession {
       this.resolveLink = resolve;
       this.rejectLink = reject;
     });
+    // Not awaited while ICE gathering runs: a session closed in that window (stop(), a timeout)
+    // must not surface as an unhandled rejection, which kills a Node peer.
+    this.established.catch(() => {});
     this.peer = new SimplePeer({
       initiator,
       trickle: false,

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../sim/simulation.js';
+import { idToBigInt, type NodeId } from './id.js';
+import type { PastryNode } from './pastry-node.js';
+
+/** The ids that should be `node`'s leaves: the L/2 nearest on each side among `ids`. */
+function expectedLeaves(node: PastryNode, ids: NodeId[], half = 8): NodeId[] {
+  const sorted = [...ids].sort((a, b) => (idToBigInt(a) < idToBigInt(b) ? -1 : 1));
+  const at = sorted.indexOf(node.id);
+  const out = new Set<NodeId>();
+  for (let k = 1; k <= half && k < sorted.length; k++) {
+    out.add(sorted[(at + k) % sorted.length]);
+    out.add(sorted[(at - k + sorted.length) % sorted.length]);
+  }
+  return [...out].sort();
+}
+
+function leafSetsCorrect(sim: Simulation): boolean {
+  const live = sim.liveNodes();
+  const ids = live.map((n) => n.id);
+  return live.every((n) => JSON.stringify([...n.leafSet.members()].sort()) === JSON.stringify(expectedLeaves(n, ids)));
+}
+
+describe('PastryNode', () => {
+  it('joins one node at a time with correct leaf sets and no maintenance at all', async () => {
+    const sim = new Simulation({ seed: 11, config: { keepAliveMs: Infinity } });
+    await sim.build(40);
+    await sim.settle(1_000); // the last joiner's "announce" is in flight
+    expect(leafSetsCorrect(sim)).toBe(true);
+    const results = await sim.lookups(500);
+    expect(results.every((r) => r.deliveredAt === r.expectedRoot)).toBe(true);
+  });
+
+  it('reconciles concurrent joins (gossip and neighbourhood refresh) into correct leaf sets', async () => {
+    const sim = new Simulation({ seed: 12 });
+    await sim.build(150, { concurrency: 30 });
+    await sim.settle(40_000);
+    expect(leafSetsCorrect(sim)).toBe(true);
+  });
+
+  it('signals every link through the overlay: a joiner needs exactly one introduction', async () => {
+    const sim = new Simulation({ seed: 13, config: { keepAliveMs: Infinity } });
+    await sim.build(30);
+    let introductions = 0;
+    const introduce = sim.introducer();
+    const node = sim.createNode();
+    let joined = false;
+    void node
+      .start(async (offer) => {
+        introductions++;
+        return introduce(offer);
+      })
+      .then(() => (joined = true));
+    await sim.clock.run({ done: () => joined });
+    expect(joined).toBe(true);
+    expect(introductions).toBe(1);
+    expect(node.links.size).toBeGreaterThanOrEqual(16);
+    expect(node.leafSet.count).toBe(16);
+  });
+
+  it('repairs leaf sets after silent failures (keep-alive timeouts), and routes to the closest live node', async () => {
+    const sim = new Simulation({ seed: 14 });
+    await sim.build(120, { concurrency: 20 });
+    await sim.settle(40_000);
+    sim.crash(0.15, true);
+    await sim.settle(90_000);
+    expect(leafSetsCorrect(sim)).toBe(true);
+    const results = await sim.lookups(1000);
+    expect(results.filter((r) => r.deliveredAt === r.expectedRoot).length).toBe(1000);
+  });
+
+  it('tells its leaves when it leaves gracefully, so they repair at once', async () => {
+    const sim = new Simulation({ seed: 15 });
+    await sim.build(60, { concurrency: 10 });
+    await sim.settle(40_000);
+    const leaver = sim.liveNodes()[7];
+    const neighbours = leaver.leafSet.members().map((id) => sim.nodes.get(id)!);
+    leaver.leave();
+    await sim.settle(2_000); // far less than the 15 s failure timeout
+    for (const n of neighbours) expect(n.leafSet.has(leaver.id)).toBe(false);
+    await sim.settle(5_000);
+    expect(leafSetsCorrect(sim)).toBe(true);
+  });
+
+  it('drops and counts malformed frames from a peer without throwing', async () => {
+    const sim = new Simulation({ seed: 16, config: { keepAliveMs: Infinity } });
+    await sim.build(5);
+    const [a, b] = sim.liveNodes();
+    const link = [...b.links.all()].find((e) => e.link.peer === a.id)!.link;
+    for (const junk of [null, 'x', { t: 'route' }, { t: 'nodes', what: 'leafset', ids: ['bad'] }, { t: 'reply', id: 'nope', from: b.id, hops: 0 }]) {
+      link.send(junk);
+    }
+    await sim.settle(1_000);
+    expect(a.stats.droppedTotal()).toBeGreaterThanOrEqual(5);
+    expect(a.state).toBe('joined');
+  });
+
+  it('answers requests along the reverse path, also from a node the request was relayed to', async () => {
+    const sim = new Simulation({ seed: 17, config: { keepAliveMs: Infinity } });
+    await sim.build(50);
+    for (const node of sim.liveNodes()) {
+      node.register('echo', {
+        deliver: (msg) => {
+          msg.reply?.({ at: node.id });
+          // The root passes the request on to its nearest leaf, which replies too (a ring walk).
+          const body = msg.body as { relayed?: boolean };
+          if (!body.relayed) msg.relay?.(node.leafSet.rightSide()[0], { relayed: true });
+        },
+      });
+    }
+    const [origin] = sim.liveNodes();
+    const key = sim.liveNodes()[30].id;
+    const replies: NodeId[] = [];
+    let done = false;
+    origin
+      .request(key, 'echo', {}, { onReply: (r) => replies.push((r.body as { at: NodeId }).at), timeoutMs: 5_000 })
+      .finally(() => (done = true));
+    await sim.clock.run({ until: sim.clock.now() + 6_000 });
+    expect(done).toBe(true);
+    const root = sim.nodes.get(key)!;
+    expect(replies).toEqual([key, root.leafSet.rightSide()[0]]);
+  });
+
+  it('keeps links bounded: over its cap a node turns away nodes that only want it as a table entry', async () => {
+    const mostLinks = async (maxLinks: number) => {
+      const sim = new Simulation({ seed: 18, config: { keepAliveMs: Infinity, maxLinks } });
+      await sim.build(300);
+      const results = await sim.lookups(500);
+      expect(results.every((r) => r.deliveredAt === r.expectedRoot)).toBe(true);
+      return Math.max(...sim.liveNodes().map((n) => n.links.size));
+    };
+    const uncapped = await mostLinks(10_000);
+    const capped = await mostLinks(40);
+    // Without a cap the oldest nodes collect links from everyone who copied them into a table.
+    expect(uncapped).toBeGreaterThan(90);
+    // With it, only leaf-set links and links a node asked for itself go beyond the cap.
+    expect(capped).toBeLessThan(uncapped * 0.75);
+  });
+});
