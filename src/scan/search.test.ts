@@ -77,6 +77,26 @@ describe('search', () => {
     expect(setup.ring.delivered.get('scan/query')).toBeGreaterThan(1);
   });
 
+  it('waits for every node of a walk when a later node\'s reply overtakes an earlier one', async () => {
+    const setup = scanRing(80, { seed: 4 });
+    const all = [...setup.directories.values()];
+    const letter = (i: number) => String.fromCharCode(97 + (i % 26));
+    for (let i = 0; i < 40; i++) all[i].publish({ name: `M${letter(i)}${letter(i * 7)}o Berg` });
+    await setup.clock.advance(200);
+    // Every reply but the walk's last arrives late (on the overlay: it took a longer reverse path).
+    for (const directory of all) {
+      const deliver = directory.deliver.bind(directory);
+      directory.deliver = (msg) => {
+        const reply = msg.reply;
+        if (!reply) return deliver(msg);
+        deliver({ ...msg, reply: (body) => ((body as { done: boolean }).done ? reply(body) : void setup.clock.setTimer(500, () => reply(body))) });
+      };
+    }
+    const result = await search(setup, 'm');
+    expect(result.hits).toHaveLength(40);
+    expect(result.complete).toBe(true);
+  });
+
   it('never returns forged records, even from a lying directory node', async () => {
     const { setup, owners } = await populated();
     const mallory = generateIdentity(setup.random);

@@ -48,6 +48,10 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
 
   const records = new Map<string, SignedRecord>();
   const pendingWords = new Set(words);
+  // Walk positions heard from, per word. Replies of one walk can arrive out of order (the walk may
+  // pass back through a node of the request's route, whose remembered reverse path is shorter), so
+  // a word is done only when the last node's reply AND every earlier node's have arrived.
+  const walks = new Map(words.map((word) => [word, { heard: new Set<number>(), length: Infinity }]));
 
   return new Promise((resolve) => {
     const finish = (complete: boolean) => {
@@ -77,7 +81,10 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
         result.hits = rankRecords(words, records.values(), matchAll);
         options.onUpdate?.(result.hits);
       }
-      if (message.done) {
+      const walk = walks.get(word)!;
+      walk.heard.add(message.walked);
+      if (message.done) walk.length = message.walked;
+      if (walk.heard.size >= walk.length) {
         pendingWords.delete(word);
         if (pendingWords.size === 0) finish(true);
       }
