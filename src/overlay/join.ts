@@ -75,7 +75,7 @@ export class JoinProtocol {
     const known = rowZero.length > 0 ? rowZero : [...node.routingTable.entries(), ...node.leafSet.members()];
     if (known.length === 0) return undefined;
     const start = known[node.random.int(known.length)];
-    const reply = await node.request(node.id, JOIN_APP, { joiner: node.id, candidates: [] } satisfies JoinBody, { firstHop: start });
+    const reply = await node.request(node.id, JOIN_APP, { joiner: node.id, candidates: [], refresh: true } satisfies JoinBody, { firstHop: start });
     const state = decodeJoinReply(reply.body);
     // Offers to these candidates go through `start` too: its route reached their neighbourhood.
     return state ? { via: start, candidates: [state.root, ...state.leafSet, ...state.candidates] } : undefined;
@@ -119,6 +119,7 @@ export class JoinProtocol {
       this.node.stats.drop('malformed join');
       return false;
     }
+    if (join.refresh) return true;
     return { body: { joiner: join.joiner, candidates: this.withOwnState(join.candidates, join.joiner) } };
   }
 
@@ -131,7 +132,7 @@ export class JoinProtocol {
     const reply: JoinReplyBody = {
       root: this.node.id,
       leafSet: this.node.leafSet.members(),
-      candidates: this.withOwnState(join.candidates, join.joiner),
+      candidates: join.refresh ? [] : this.withOwnState(join.candidates, join.joiner),
     };
     msg.reply(reply);
   }

@@ -20,6 +20,9 @@ export class Maintenance {
   private probesInFlight = 0;
   private running = false;
   private lastTick: number | undefined;
+  /** The leaf-set array last gossiped (LeafSet.members() returns a new array only after a change). */
+  private lastGossiped: readonly NodeId[] | undefined;
+  private unchangedGossips = 0;
 
   constructor(private readonly node: PastryNode) {}
 
@@ -176,10 +179,15 @@ export class Maintenance {
     }
 
     // Leaf-set gossip: concurrent joins and failures leave gaps that a push of our leaf set fills.
+    // A leaf set that has not changed is pushed only every third period (the rest is redundant).
     if (now >= this.nextGossip) {
       this.nextGossip = now + leafSetGossipMs;
       const members = node.leafSet.members();
-      for (const leaf of members) node.send(leaf, { t: 'nodes', what: 'leafset', ids: members } satisfies NodesFrame);
+      if (members !== this.lastGossiped || ++this.unchangedGossips >= 3) {
+        this.lastGossiped = members;
+        this.unchangedGossips = 0;
+        for (const leaf of members) node.send(leaf, { t: 'nodes', what: 'leafset', ids: members } satisfies NodesFrame);
+      }
       if (members.length < node.config.leafSetSize) this.refillLeafSet();
     }
 

@@ -158,6 +158,8 @@ export function decodeFrame(raw: unknown): Decoded {
 export interface JoinBody {
   joiner: NodeId;
   candidates: NodeId[];
+  /** A periodic neighbourhood refresh by a joined node: only the root's leaf set is wanted. */
+  refresh?: boolean;
 }
 /** The root's answer to a JOIN: its leaf set plus everything collected on the path. */
 export interface JoinReplyBody {
@@ -180,7 +182,8 @@ export function decodeJoinBody(body: unknown): JoinBody | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const b = body as Record<string, unknown>;
   const candidates = decodeIds(b.candidates);
-  return isNodeId(b.joiner) && candidates ? { joiner: b.joiner, candidates } : undefined;
+  if (b.refresh !== undefined && typeof b.refresh !== 'boolean') return undefined;
+  return isNodeId(b.joiner) && candidates ? { joiner: b.joiner, candidates, refresh: b.refresh === true } : undefined;
 }
 
 export function decodeJoinReply(body: unknown): JoinReplyBody | undefined {

@@ -113,7 +113,15 @@ export class PastryNode {
   async start(bootstrap: Signaller | null): Promise<void> {
     if (this.currentState !== 'idle') throw new Error(`cannot join from state ${this.currentState}`);
     this.setState('joining');
-    if (bootstrap) await this.join.run(bootstrap);
+    if (bootstrap) {
+      try {
+        await this.join.run(bootstrap);
+      } catch (error) {
+        // A node starts once: a failed join ends it (close what it opened); the caller builds a new one.
+        this.stop();
+        throw error;
+      }
+    }
     if ((this.currentState as NodeState) !== 'joining') return;
     this.maintenance.start();
     this.setState('joined');
@@ -469,7 +477,8 @@ export class PastryNode {
     }
     const application = this.applications.get(frame.app);
     if (application?.forward) {
-      const verdict = application.forward(this.asMessage(frame), decision.nextHop);
+      const nextHopId = decision.nextHop;
+      const verdict = this.callApplication(() => application.forward!(this.asMessage(frame), nextHopId)) ?? false;
       if (verdict === false) return;
       if (verdict !== true) frame = { ...frame, body: verdict.body };
     }
@@ -496,7 +505,17 @@ export class PastryNode {
       return;
     }
     this.stats.delivered++;
-    application.deliver(this.asMessage(frame));
+    this.callApplication(() => application.deliver(this.asMessage(frame)));
+  }
+
+  /** An application's bug must not break routing for everyone else: contain and count it. */
+  private callApplication<T>(call: () => T): T | undefined {
+    try {
+      return call();
+    } catch {
+      this.stats.drop('application error');
+      return undefined;
+    }
   }
 
   private asMessage(frame: RouteFrame | DirectFrame): RoutedMessage {
@@ -523,7 +542,7 @@ export class PastryNode {
     const request = this.pending.get(frame.id);
     if (request) {
       const reply: Reply = { from: frame.from, body: frame.body, hops: frame.hops };
-      request.onReply?.(reply);
+      if (request.onReply) this.callApplication(() => request.onReply!(reply));
       if (!request.answered) {
         request.answered = true;
         request.resolve(reply);
@@ -563,7 +582,7 @@ export class PastryNode {
     for (const listener of this.listeners[event]) (listener as (...a: unknown[]) => void)(...args);
     if (event === 'leafset') {
       const [node, joined] = args as [NodeId, boolean];
-      for (const application of this.applications.values()) application.update?.(node, joined);
+      for (const application of this.applications.values()) this.callApplication(() => application.update?.(node, joined));
     }
   }
 

@@ -5,8 +5,13 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Clock, Random } from '../environment.js';
 
+/**
+ * Wall-clock time (ms since the epoch). Upper layers stamp records and messages with it (expiry,
+ * ordering across reloads), so one clock serves every layer; the overlay only measures intervals,
+ * for which wall time is good enough.
+ */
 export const realClock: Clock = {
-  now: () => performance.now(),
+  now: () => Date.now(),
   setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
