@@ -427,17 +427,21 @@ export class PastryNode {
       case 'announce':
         entry.announced = true;
         if (!entry.link.outbound && this.shouldTurnAway(link.peer)) {
+          // Not closed here: the peer may already route through us. It drops us from its table on
+          // "busy", and the link then closes as any unneeded link does, with nothing in flight.
           this.send(link.peer, { t: 'busy' });
-          this.links.remove(entry.link);
-          entry.link.close();
-          this.emit('links', this.links.size);
           return;
         }
         this.placePeer(link.peer);
         return;
-      case 'busy':
+      case 'busy': {
         this.markBusy(link.peer);
+        if (this.leafSet.has(link.peer)) return;
+        const slot = this.routingTable.remove(link.peer);
+        this.refreshNeed(link.peer);
+        if (slot) this.maintenance.repair(link.peer, false, slot);
         return;
+      }
       case 'need':
         entry.remoteNeed = frame.need;
         this.closeIfIdle(link.peer);
