@@ -16,6 +16,12 @@ export interface OverlayConfig {
    * data channel is reported at once anyway.
    */
   tableKeepAliveMs: number;
+  /**
+   * A next hop whose ping has been unanswered this long is routed around (not yet declared failed).
+   * Forwarding over a link that has been quiet for a keep-alive period pings it first, so a crashed
+   * table entry on a busy route is avoided within seconds instead of after the failure timeout.
+   */
+  suspectAfterMs: number;
   /** How often a node gossips its leaf set to its leaves (repairs concurrent joins and failures). */
   leafSetGossipMs: number;
   /**
@@ -53,7 +59,8 @@ export const DEFAULT_CONFIG: OverlayConfig = {
   leafSetSize: 16,
   keepAliveMs: 5_000,
   failureTimeoutMs: 15_000,
-  tableKeepAliveMs: 20_000,
+  tableKeepAliveMs: 10_000,
+  suspectAfterMs: 2_000,
   leafSetGossipMs: 20_000,
   leafSetRefreshMs: 30_000,
   routingMaintenanceMs: 60_000,

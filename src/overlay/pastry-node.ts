@@ -243,6 +243,20 @@ export class PastryNode {
     this.busyUntil.set(peer, this.clock.now() + this.config.busyBackoffMs);
   }
 
+  /** Our ping to `peer` has gone unanswered for suspectAfterMs: route around it until it answers. */
+  isSuspect(peer: NodeId): boolean {
+    const entry = this.links.get(peer);
+    return entry?.pingOutstanding !== undefined && this.clock.now() - entry.pingOutstanding > this.config.suspectAfterMs;
+  }
+
+  /** We just routed over a link that has been quiet for a while: make sure its peer is still there. */
+  private checkIfQuiet(peer: NodeId): void {
+    const entry = this.links.get(peer);
+    if (entry && entry.pingOutstanding === undefined && this.clock.now() - entry.lastHeard > this.config.keepAliveMs) {
+      this.maintenance.ping(peer);
+    }
+  }
+
   /** True while `peer` is backing us off (it said "busy" recently): do not pick it for a table slot. */
   isBusy(peer: NodeId): boolean {
     const until = this.busyUntil.get(peer);
@@ -468,7 +482,7 @@ export class PastryNode {
     // A JOIN is never routed to the joiner: it is linked to its bootstrap node (which may already
     // count it as a leaf) but the root it is looking for is the closest node other than itself.
     const joiner = frame.app === JOIN_APP ? frame.origin : undefined;
-    const usable = (id: NodeId) => this.links.has(id) && !dead.has(id) && id !== joiner;
+    const usable = (id: NodeId) => this.links.has(id) && !dead.has(id) && id !== joiner && !this.isSuspect(id);
     // A message for a node we hold a link to goes straight there (distance 0: it is the root), even
     // before that node has made it into our leaf set or table (it may be joining, or just learned of).
     const direct = frame.key !== joiner && this.links.has(frame.key) ? frame.key : undefined;
@@ -490,6 +504,7 @@ export class PastryNode {
     for (let attempt = 0; attempt < 4; attempt++) {
       if (this.send(decision.nextHop, { ...frame, hops: frame.hops + 1 })) {
         this.stats.forwarded++;
+        this.checkIfQuiet(decision.nextHop);
         return;
       }
       dead.add(decision.nextHop);

@@ -107,6 +107,7 @@ export class ReversePaths {
 
   remember(id: string, previousHop: NodeId, now: number): void {
     if (this.entries.has(id)) return;
+    this.sweep(now); // cheap (stops at the first live entry) and keeps memory bounded without timers
     if (this.entries.size >= this.max) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
