@@ -1,0 +1,264 @@
+// The life of a link: dialling it, placing its peer in the leaf set or routing table, telling the peer whether we
+// still need it, closing it once neither side does, turning peers away over the link cap, and phasing
+// out the duplicate when two nodes dial each other at once.
+//
+// In WebRTC a routing-table entry is only useful with an open data channel, so "which links do we
+// keep" and "what is in our leaf set and table" are one question, answered here.
+
+import type { Link, SignalBlob } from './environment.js';
+import type { NodeId } from './id.js';
+import type { JoinProtocol } from './join.js';
+import type { Maintenance } from './maintenance.js';
+import type { PeerLink } from './peer-links.js';
+import type { PastryNode } from './pastry-node.js';
+
+export class LinkKeeper {
+  private readonly dialling = new Map<NodeId, Promise<boolean>>();
+  /** Duplicate links being phased out (see retire). */
+  private readonly retired = new Set<Link>();
+  /** Peers that turned our link away as "busy", until when. */
+  private readonly busyUntil = new Map<NodeId, number>();
+  /** Peers whose link must stay open for now (the bootstrap link while joining), by reference count. */
+  private readonly pinned = new Map<NodeId, number>();
+
+  constructor(
+    private readonly node: PastryNode,
+    private readonly join: JoinProtocol,
+    private readonly maintenance: Maintenance,
+  ) {}
+
+  // ---- links opening and closing ----------------------------------------------------------------
+
+  /** Concurrent calls for one peer share one dial. `firstHop`: see PastryNode's SendOptions. */
+  connect(peer: NodeId, firstHop: NodeId | undefined): Promise<boolean> {
+    const node = this.node;
+    if (peer === node.id || node.state === 'left') return Promise.resolve(false);
+    if (node.links.has(peer)) return Promise.resolve(true);
+    const inFlight = this.dialling.get(peer);
+    if (inFlight) return inFlight;
+    node.stats.dialsStarted++;
+    const dial = node.transport
+      .dial(peer, (offer) => this.signalThroughOverlay(peer, offer, firstHop))
+      .then(
+        () => true,
+        () => {
+          node.stats.dialsFailed++;
+          return false;
+        },
+      )
+      .finally(() => this.dialling.delete(peer));
+    this.dialling.set(peer, dial);
+    return dial;
+  }
+
+  isDialling(peer: NodeId): boolean {
+    return this.dialling.has(peer);
+  }
+
+  private async signalThroughOverlay(peer: NodeId, offer: SignalBlob, firstHop: NodeId | undefined): Promise<SignalBlob> {
+    return this.join.signal(peer, offer, firstHop);
+  }
+
+  onLink(link: Link): void {
+    const node = this.node;
+    if (node.state === 'left') {
+      link.close();
+      return;
+    }
+    const { kept, loser } = node.links.add(link, node.clock.now());
+    if (loser) this.retire(loser);
+    if (!kept) return;
+    // The dialler measures the round trip at once (it chose this peer and may compare it, PNS); the
+    // other side learns its RTT from keep-alives.
+    if (link.outbound) this.maintenance.ping(link.peer);
+    if (node.state === 'joined') node.send(link.peer, { t: 'announce' });
+    this.placePeer(link.peer);
+    node.emit('links', node.links.size);
+  }
+
+  onClose(link: Link): void {
+    if (this.retired.delete(link)) return;
+    if (!this.node.links.remove(link)) return;
+    this.node.emit('links', this.node.links.size);
+    this.node.peerGone(link.peer);
+  }
+
+  /** Frames still arriving over a retired duplicate are accepted until it closes. */
+  isRetired(link: Link): boolean {
+    return this.retired.has(link);
+  }
+
+  /**
+   * Two nodes that dial each other at once end up with two links; both keep the same one (PeerLinks)
+   * and retire the other. Frames already on their way over the retired link are still accepted until
+   * it closes after the grace period: closing it at once lost replies in flight.
+   */
+  private retire(link: Link): void {
+    this.retired.add(link);
+    this.node.clock.setTimer(this.node.config.idleLinkGraceMs, () => {
+      if (this.retired.delete(link)) link.close();
+    });
+  }
+
+  // ---- link-control frames ----------------------------------------------------------------------
+
+  onAnnounce(entry: PeerLink, peer: NodeId): void {
+    entry.announced = true;
+    if (!entry.link.outbound && this.shouldTurnAway(peer)) {
+      // Not closed here: the peer may already route through us. It drops us from its table on
+      // "busy", and the link then closes as any unneeded link does, with nothing in flight.
+      this.node.send(peer, { t: 'busy' });
+      return;
+    }
+    this.placePeer(peer);
+  }
+
+  onBusy(peer: NodeId): void {
+    this.markBusy(peer);
+    if (this.node.leafSet.has(peer)) return;
+    const slot = this.node.routingTable.remove(peer);
+    this.refreshNeed(peer);
+    if (slot) this.maintenance.repair(peer, false, slot);
+  }
+
+  onNeed(entry: PeerLink, peer: NodeId, need: boolean): void {
+    entry.remoteNeed = need;
+    this.closeIfIdle(peer);
+  }
+
+  onLeaving(entry: PeerLink, peer: NodeId): void {
+    this.node.links.remove(entry.link);
+    entry.link.close();
+    this.node.emit('links', this.node.links.size);
+    this.node.peerGone(peer);
+  }
+
+  // ---- link cap and back-off --------------------------------------------------------------------
+
+  /**
+   * Over the link cap, a node accepts only links it needs itself: leaf-set members and nodes for an
+   * empty slot of its own routing table. Others (who only want us as their table entry) are turned away.
+   */
+  shouldTurnAway(peer: NodeId): boolean {
+    const node = this.node;
+    if (node.links.size < node.config.maxLinks) return false;
+    if (node.leafSet.has(peer) || node.leafSet.wouldAccept(peer)) return false;
+    return node.routingTable.occupantOf(peer) !== undefined;
+  }
+
+  markBusy(peer: NodeId): void {
+    this.busyUntil.set(peer, this.node.clock.now() + this.node.config.busyBackoffMs);
+  }
+
+  /** True while `peer` is backing us off (it said "busy" recently): do not pick it for a table slot. */
+  isBusy(peer: NodeId): boolean {
+    const until = this.busyUntil.get(peer);
+    if (until === undefined) return false;
+    if (until > this.node.clock.now()) return true;
+    this.busyUntil.delete(peer);
+    return false;
+  }
+
+  // ---- liveness of links we route over ------------------------------------------------------------
+
+  /** Our ping to `peer` has gone unanswered for suspectAfterMs: route around it until it answers. */
+  isSuspect(peer: NodeId): boolean {
+    const entry = this.node.links.get(peer);
+    return entry?.pingOutstanding !== undefined && this.node.clock.now() - entry.pingOutstanding > this.node.config.suspectAfterMs;
+  }
+
+  /** We just routed over a link that has been quiet for a while: make sure its peer is still there. */
+  checkIfQuiet(peer: NodeId): void {
+    const entry = this.node.links.get(peer);
+    if (entry && entry.pingOutstanding === undefined && this.node.clock.now() - entry.lastHeard > this.node.config.keepAliveMs) {
+      this.maintenance.ping(peer);
+    }
+  }
+
+  // ---- who needs a link -------------------------------------------------------------------------
+
+  pin(peer: NodeId): void {
+    this.pinned.set(peer, (this.pinned.get(peer) ?? 0) + 1);
+    this.refreshNeed(peer);
+  }
+
+  unpin(peer: NodeId): void {
+    const n = (this.pinned.get(peer) ?? 0) - 1;
+    if (n > 0) this.pinned.set(peer, n);
+    else this.pinned.delete(peer);
+    this.refreshNeed(peer);
+  }
+
+  /**
+   * Puts a linked peer where it belongs: the leaf set if it is among the L/2 closest on a side, the
+   * routing table if its slot is empty or it is nearer (lower RTT) than the slot's occupant.
+   */
+  placePeer(peer: NodeId): void {
+    const { leafSet, routingTable, links } = this.node;
+    if (!links.get(peer)?.announced) return;
+    const inLeafSet = leafSet.has(peer);
+    if (inLeafSet && routingTable.has(peer)) return; // nothing to gain (most keep-alive pongs)
+    if (!inLeafSet && leafSet.wouldAccept(peer)) {
+      const { evicted } = leafSet.add(peer);
+      this.node.emit('leafset', peer, true);
+      for (const gone of evicted) {
+        this.node.emit('leafset', gone, false);
+        this.refreshNeed(gone);
+      }
+    }
+    const occupant = routingTable.occupantOf(peer);
+    if (occupant === undefined) {
+      routingTable.set(peer);
+    } else if (occupant !== peer) {
+      const rttNew = links.rtt(peer);
+      const rttOld = links.rtt(occupant);
+      // Proximity neighbour selection: a clearly nearer candidate takes the slot.
+      if (rttNew !== undefined && (rttOld === undefined || rttNew < rttOld * 0.9)) {
+        routingTable.set(peer);
+        this.refreshNeed(occupant);
+      }
+    }
+    this.refreshNeed(peer);
+  }
+
+  /** Recomputes whether we need the link to `peer`, tells the peer on change, closes it when nobody does. */
+  refreshNeed(peer: NodeId): void {
+    const node = this.node;
+    const entry = node.links.get(peer);
+    if (!entry) return;
+    entry.localNeed = node.leafSet.has(peer) || node.routingTable.has(peer) || this.pinned.has(peer);
+    if (entry.localNeed !== entry.advertisedNeed) {
+      entry.advertisedNeed = entry.localNeed;
+      node.send(peer, { t: 'need', need: entry.localNeed });
+    }
+    this.closeIfIdle(peer);
+  }
+
+  /**
+   * Closes a link neither side needs once it has also carried no traffic for a grace period: a
+   * request that just went through it may still have its reply on the way back.
+   */
+  private closeIfIdle(peer: NodeId): void {
+    const { links, clock, config } = this.node;
+    const entry = links.get(peer);
+    if (!entry || entry.localNeed || entry.remoteNeed || entry.closeScheduled) return;
+    entry.closeScheduled = true;
+    const link = entry.link;
+    const check = () => {
+      const current = links.get(peer);
+      if (!current || current.link !== link) return;
+      current.closeScheduled = false;
+      if (current.localNeed || current.remoteNeed) return;
+      const quietFor = clock.now() - Math.max(current.lastHeard, current.lastSent);
+      if (quietFor >= config.idleLinkGraceMs) {
+        link.close();
+        return;
+      }
+      current.closeScheduled = true;
+      // At least 1 ms: with floating-point time, "grace minus quiet" can be a sub-resolution sliver
+      // that never lets the clock advance.
+      clock.setTimer(Math.max(1, config.idleLinkGraceMs - quietFor), check);
+    };
+    clock.setTimer(config.idleLinkGraceMs, check);
+  }
+}

@@ -1,0 +1,96 @@
+// Requests and their replies (the common API's `request`). A reply does not travel back by key: the
+// requester may be unreachable by routing (still joining, or behind a link only its bootstrap node
+// holds), so every hop remembers where a request came from and the reply retraces that reverse path.
+
+import type { Reply, RequestOptions } from './api.js';
+import type { NodeId } from './id.js';
+import type { ReplyFrame } from './messages.js';
+import { ReversePaths } from './peer-links.js';
+import type { PastryNode } from './pastry-node.js';
+
+interface PendingRequest {
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+  onReply?: (reply: Reply) => void;
+  answered: boolean;
+  timer: unknown;
+}
+
+export class Requests {
+  /** Our own requests awaiting a reply, by message id. */
+  private readonly pending = new Map<string, PendingRequest>();
+  /** Other nodes' requests we forwarded: message id -> the hop it came from. */
+  private readonly reversePaths: ReversePaths;
+
+  constructor(private readonly node: PastryNode) {
+    this.reversePaths = new ReversePaths(node.config.reversePathMs, node.config.reversePathMax);
+  }
+
+  /**
+   * Starts waiting for replies to our request `id`. The promise settles on the first reply; with
+   * `onReply` (a streamed answer) every reply is passed on until the timeout ends the request.
+   */
+  awaitReplies(id: string, key: NodeId, options: RequestOptions): Promise<Reply> {
+    const { clock, config } = this.node;
+    return new Promise<Reply>((resolve, reject) => {
+      const timeout = options.timeoutMs ?? config.requestTimeoutMs;
+      const timer = clock.setTimer(timeout, () => {
+        const request = this.pending.get(id);
+        this.pending.delete(id);
+        if (request && !request.answered) request.reject(new Error(`request to ${key} timed out`));
+      });
+      this.pending.set(id, { resolve, reject, onReply: options.onReply, answered: false, timer });
+    });
+  }
+
+  /** A request `id` reached us from `previousHop`: its replies go back that way. */
+  rememberWayBack(id: string, previousHop: NodeId): void {
+    this.reversePaths.remember(id, previousHop, this.node.clock.now());
+  }
+
+  sweepReversePaths(): void {
+    this.reversePaths.sweep(this.node.clock.now());
+  }
+
+  /** The node stops: nobody will answer now. */
+  rejectAll(): void {
+    for (const request of this.pending.values()) {
+      this.node.clock.clearTimer(request.timer as never);
+      if (!request.answered) request.reject(new Error('node stopped'));
+    }
+    this.pending.clear();
+  }
+
+  /** Our application answers request `id` (which may be our own, when we are the key's root). */
+  sendReply(id: string, body: unknown): void {
+    const reply: ReplyFrame = { t: 'reply', id, from: this.node.id, hops: 0, body };
+    if (this.pending.has(id)) {
+      this.onReply(reply);
+      return;
+    }
+    this.passReplyBack(reply);
+  }
+
+  onReply(frame: ReplyFrame): void {
+    const request = this.pending.get(frame.id);
+    if (request) {
+      const reply: Reply = { from: frame.from, body: frame.body, hops: frame.hops };
+      if (request.onReply) this.node.callApplication(() => request.onReply!(reply));
+      if (!request.answered) {
+        request.answered = true;
+        request.resolve(reply);
+      }
+      if (!request.onReply) {
+        this.node.clock.clearTimer(request.timer as never);
+        this.pending.delete(frame.id);
+      }
+      return;
+    }
+    this.passReplyBack(frame);
+  }
+
+  private passReplyBack(frame: ReplyFrame): void {
+    const previous = this.reversePaths.previousHop(frame.id, this.node.clock.now());
+    if (!previous || !this.node.send(previous, { ...frame, hops: frame.hops + 1 })) this.node.stats.drop('reply without a way back');
+  }
+}
