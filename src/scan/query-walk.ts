@@ -1,12 +1,13 @@
 // The serving side of a prefix query: the root of the prefix's first key answers from its store,
 // then passes the query to its clockwise neighbour while the prefix's arc goes on past its own, so
 // a walk covers every key of the prefix once (bounded by maxWalk). Each node replies on its own, so
-// results stream back to the searcher as the walk proceeds.
+// results stream back to the searcher as the walk proceeds; an answer too big for one frame goes
+// in numbered parts.
 
 import type { RoutedMessage } from '../overlay/api.js';
 import { clockwiseDistance, closestTo, type NodeId } from '../overlay/id.js';
 import type { KeyMapping } from './keys.js';
-import type { QueryMessage, ResultsMessage } from './messages.js';
+import { resultsInParts, type QueryMessage } from './messages.js';
 import { answersQuery, matchWords } from './ranking.js';
 import type { RecordStore } from './store.js';
 
@@ -50,12 +51,10 @@ export function serveQuery(
   const rangeGoesOn = !owns(range.end) && successor !== self;
   const mayWalk = walked < limits.maxWalk;
   const relayed = rangeGoesOn && mayWalk && msg.relay !== undefined && msg.relay(successor, { ...query, walked });
-  const reply: ResultsMessage = {
-    t: 'scan/results',
-    records,
+  const parts = resultsInParts(records, {
     walked,
     done: !relayed,
     truncated: matching.length > records.length || (rangeGoesOn && !relayed),
-  };
-  msg.reply?.(reply);
+  });
+  for (const part of parts) msg.reply?.(part);
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_FRAME_BYTES } from '../overlay/config.js';
 import { generateIdentity } from '../overlay/identity.js';
+import { MAX_RESULTS_BYTES, type ResultsMessage } from './messages.js';
 import type { SearchHit } from './ranking.js';
 import { signProfile } from './records.js';
 import { scanRing } from './testing/scan-ring.js';
@@ -105,7 +107,7 @@ describe('search', () => {
     for (const directory of setup.directories.values()) {
       const deliver = directory.deliver.bind(directory);
       directory.deliver = (msg) => {
-        if ((msg.body as { t?: string }).t === 'scan/query') msg.reply?.({ t: 'scan/results', records: [forged], walked: 1, done: false, truncated: false });
+        if ((msg.body as { t?: string }).t === 'scan/query') msg.reply?.({ t: 'scan/results', records: [forged], walked: 1, done: false, truncated: false, part: 1, parts: 1 });
         deliver(msg);
       };
     }
@@ -125,5 +127,55 @@ describe('search', () => {
   it('answers an empty query at once', async () => {
     const { setup } = await populated();
     expect(await setup.anyLive().search('  !! ')).toMatchObject({ words: [], hits: [], complete: true });
+  });
+});
+
+describe('answers bigger than one frame', () => {
+  // ~1.5 KB per record: 80 of them make one node's answer ~120 KB, twice the 64 KiB frame cap.
+  const RECORDS = 80;
+  const filler = (tag: string, i: number) => `${tag}${String(i).padStart(3, '0')}${'x'.repeat(50)}`;
+
+  async function crowdedNode() {
+    const setup = scanRing(6, { seed: 12 });
+    const publisher = [...setup.directories.values()][0];
+    for (let i = 0; i < RECORDS; i++) {
+      publisher.publisherFor(generateIdentity(setup.random)).publish({
+        name: `Quentinella ${filler('n', i).slice(0, 40)}`, nickname: filler('k', i), city: filler('c', i), email: filler('e', i),
+        words: Array.from({ length: 8 }, (_, w) => filler(`w${w}`, i)),
+      });
+    }
+    await setup.clock.advance(200);
+    return setup;
+  }
+
+  it('are sent in parts, each under the frame cap, and the search gets every record', async () => {
+    const setup = await crowdedNode();
+    const result = await search(setup, 'quentinella');
+    expect(result.hits).toHaveLength(RECORDS);
+    expect(result).toMatchObject({ complete: true, truncated: false });
+    expect(setup.ring.oversized).toBe(0);
+    expect(Math.max(...setup.ring.replyBytes)).toBeLessThanOrEqual(MAX_RESULTS_BYTES);
+    expect(setup.ring.replyBytes.reduce((sum, bytes) => sum + bytes, 0)).toBeGreaterThan(MAX_FRAME_BYTES);
+    expect(setup.ring.replyBytes.length).toBeGreaterThan(setup.ring.delivered.get('scan/query')!);
+  });
+
+  it('waits for every part of a node\'s answer, whatever order the parts arrive in', async () => {
+    const setup = await crowdedNode();
+    // Every part but the last of each answer arrives late (on the overlay: parts may take different paths).
+    for (const directory of setup.directories.values()) {
+      const deliver = directory.deliver.bind(directory);
+      directory.deliver = (msg) => {
+        const reply = msg.reply;
+        if (!reply) return deliver(msg);
+        deliver({ ...msg, reply: (body) => {
+          const { part, parts } = body as ResultsMessage;
+          if (part === parts) reply(body);
+          else setup.clock.setTimer(500, () => reply(body));
+        } });
+      };
+    }
+    const result = await search(setup, 'quentinella');
+    expect(result.hits).toHaveLength(RECORDS);
+    expect(result.complete).toBe(true);
   });
 });

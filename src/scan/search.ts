@@ -7,7 +7,7 @@
 import type { OverlayEndpoint, Reply } from '../overlay/api.js';
 import type { Clock } from '../overlay/environment.js';
 import type { KeyMapping } from './keys.js';
-import { decodeScanMessage, MAX_QUERY_WORDS, type QueryMessage } from './messages.js';
+import { decodeScanMessage, MAX_QUERY_WORDS, type QueryMessage, type ResultsMessage } from './messages.js';
 import { tokenize, type Keyword } from './normalize.js';
 import { rankRecords, type SearchHit } from './ranking.js';
 import { validateRecord, type SignatureVerifier, type SignedRecord } from './records.js';
@@ -48,10 +48,7 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
 
   const records = new Map<string, SignedRecord>();
   const pendingWords = new Set(words);
-  // Walk positions heard from, per word. Replies of one walk can arrive out of order (the walk may
-  // pass back through a node of the request's route, whose remembered reverse path is shorter), so
-  // a word is done only when the last node's reply AND every earlier node's have arrived.
-  const walks = new Map(words.map((word) => [word, { heard: new Set<number>(), length: Infinity }]));
+  const walks = new Map(words.map((word) => [word, new WalkProgress()]));
 
   return new Promise((resolve) => {
     const finish = (complete: boolean) => {
@@ -81,10 +78,7 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
         result.hits = rankRecords(words, records.values(), matchAll);
         options.onUpdate?.(result.hits);
       }
-      const walk = walks.get(word)!;
-      walk.heard.add(message.walked);
-      if (message.done) walk.length = message.walked;
-      if (walk.heard.size >= walk.length) {
+      if (walks.get(word)!.hear(message)) {
         pendingWords.delete(word);
         if (pendingWords.size === 0) finish(true);
       }
@@ -100,4 +94,33 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
         .catch(() => undefined); // no reply at all: the word stays pending until our own timeout
     }
   });
+}
+
+/**
+ * The parts heard of each walk node's answer. Replies of one walk can arrive out of order (the walk
+ * may pass back through a node of the request's route, whose remembered reverse path is shorter), so
+ * a walk is finished only when the last node has answered AND every node up to it has answered in
+ * full (every part of a split answer).
+ */
+class WalkProgress {
+  private readonly answers = new Map<number, { parts: number; heard: Set<number> }>();
+  private length = Infinity;
+
+  /** Notes one reply; true when the walk is finished. */
+  hear(message: ResultsMessage): boolean {
+    const answer = this.answers.get(message.walked) ?? { parts: message.parts, heard: new Set<number>() };
+    this.answers.set(message.walked, answer);
+    if (message.part <= answer.parts) answer.heard.add(message.part);
+    if (message.done) this.length = message.walked;
+    return this.finished();
+  }
+
+  private finished(): boolean {
+    if (this.length === Infinity) return false;
+    for (let walked = 1; walked <= this.length; walked++) {
+      const answer = this.answers.get(walked);
+      if (answer === undefined || answer.heard.size < answer.parts) return false;
+    }
+    return true;
+  }
 }

@@ -102,7 +102,7 @@ describe(`SCAN directory on ${NODES} simulated Pastry nodes with ${USERS} users`
       const node = world.sim.nodes.get(id)!;
       const deliver = directory.deliver.bind(directory);
       directory.deliver = (msg) => {
-        if ((msg.body as { t?: string }).t === 'scan/query') msg.reply?.({ t: 'scan/results', records: forged, walked: 1, done: false, truncated: false });
+        if ((msg.body as { t?: string }).t === 'scan/query') msg.reply?.({ t: 'scan/results', records: forged, walked: 1, done: false, truncated: false, part: 1, parts: 1 });
         deliver(msg);
       };
       for (const record of forged) {

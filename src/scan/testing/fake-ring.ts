@@ -1,12 +1,15 @@
 // UNIT-TEST FAKE, not the overlay. An in-memory ring of OverlayEndpoints with a perfect global view:
 // a routed message reaches the live node numerically closest to its key, each node's leaf set is
 // its L/2 live neighbours on each side, sendDirect/relay reach leaves only, and leaf-set changes
-// are reported through update(). Every message takes `latencyMs` of virtual time. No routing
+// are reported through update(). Every message takes `latencyMs` of virtual time. A body over
+// MAX_FRAME_BYTES of JSON is dropped, as the WebRTC transport drops such a frame. No routing
 // tables or hops: routing itself is tested in src/overlay and the simulator.
 
 import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions, RoutedMessage } from '../../overlay/api.js';
+import { MAX_FRAME_BYTES } from '../../overlay/config.js';
 import type { Clock } from '../../overlay/environment.js';
 import { closestTo, isCloser, type NodeId } from '../../overlay/id.js';
+import { jsonBytes } from '../messages.js';
 
 interface RingNode {
   id: NodeId;
@@ -19,6 +22,10 @@ export class FakeRing {
   private requestCounter = 0;
   /** Messages that reached an application, by body type `t` (for tests that count traffic). */
   readonly delivered = new Map<string, number>();
+  /** JSON size in bytes of every reply body sent, in order (for tests that check frame sizes). */
+  readonly replyBytes: number[] = [];
+  /** Messages dropped for exceeding MAX_FRAME_BYTES. */
+  oversized = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -85,11 +92,12 @@ export class FakeRing {
     return {
       localId: self,
       route: (key, body) => {
-        if (alive()) this.later(() => this.deliverTo(this.rootOf(key), { key, origin: self, hops: 1, body }));
+        if (alive() && this.fits(body)) this.later(() => this.deliverTo(this.rootOf(key), { key, origin: self, hops: 1, body }));
       },
       request: (key, body, options) => this.request(self, key, body, options),
       sendDirect: (to, body) => {
         if (!alive() || !this.leafSetOf(self).includes(to)) return false;
+        if (!this.fits(body)) return true; // accepted by the link, dropped by the transport
         this.later(() => this.deliverTo(to, { key: to, origin: self, hops: 1, body }));
         return true;
       },
@@ -109,7 +117,9 @@ export class FakeRing {
         if (!answered) reject(new Error(`request ${id} to ${key} timed out`));
       });
       let open = true;
-      const reply = (from: NodeId) => (replyBody: unknown) =>
+      const reply = (from: NodeId) => (replyBody: unknown) => {
+        this.replyBytes.push(jsonBytes(replyBody));
+        if (!this.fits(replyBody)) return;
         this.later(() => {
           if (!open || !this.nodes.has(origin)) return;
           const answer: Reply = { from, body: replyBody, hops: 1 };
@@ -118,18 +128,20 @@ export class FakeRing {
           answered = true;
           if (!options.onReply) this.clock.clearTimer(timer);
         });
+      };
       const deliverAt = (at: NodeId, hops: number, requestBody: unknown): void => {
         this.deliverTo(at, {
           key, origin, hops, body: requestBody,
           reply: reply(at),
           relay: (to, relayed) => {
             if (!this.leafSetOf(at).includes(to)) return false;
+            if (!this.fits(relayed)) return true;
             this.later(() => deliverAt(to, hops + 1, relayed));
             return true;
           },
         });
       };
-      this.later(() => deliverAt(this.rootOf(key), 1, body));
+      if (this.fits(body)) this.later(() => deliverAt(this.rootOf(key), 1, body));
     });
   }
 
@@ -139,6 +151,12 @@ export class FakeRing {
     const type = (msg.body as { t?: string } | null)?.t ?? '?';
     this.delivered.set(type, (this.delivered.get(type) ?? 0) + 1);
     app.deliver(msg);
+  }
+
+  private fits(body: unknown): boolean {
+    if (jsonBytes(body) <= MAX_FRAME_BYTES) return true;
+    this.oversized++;
+    return false;
   }
 
   private later(action: () => void): void {
