@@ -1,12 +1,15 @@
 // A headless DIMA node in Node.js: the same PastryNode a browser tab runs, over real WebRTC
 // (@roamhq/wrtc). It volunteers as an entry point at the bootstrap, and with --seed-port it serves
 // the introduction protocol itself, so new nodes can still join when the bootstrap server is gone.
+// Like a tab it serves the SCAN directory (records whose keys it is the root of would be lost
+// otherwise); the echo peer also publishes an entry, so a browser user finds it by searching.
 //
 //   npm run peer -- --bootstrap ws://127.0.0.1:8080/bootstrap [--name NAME] [--echo] [--seed-port PORT]
 //
 //   --bootstrap URL   introducer to join through (the server's ws://.../bootstrap, or another seed's)
-//   --name NAME       label in the logs and the IM profile name
-//   --echo            answer every overlay request ('dima.echo') and every IM message, as in the paper's demo
+//   --name NAME       label in the logs; with --echo the IM profile and directory name (default "Echo")
+//   --echo            answer every overlay request ('dima.echo') and every IM message, as in the paper's demo,
+//                     and publish a SCAN directory entry under NAME
 //   --seed-port PORT  also introduce new nodes on ws://HOST:PORT/bootstrap (--seed-host, default 127.0.0.1)
 //   --stun URL        an ICE server (repeatable); none needed on one host or one LAN
 //   --first           start a new ring without a bootstrap (a seed that is the very first node)
@@ -21,13 +24,18 @@ import type { OverlayConfig } from '../src/overlay/config.js';
 import { PastryNode } from '../src/overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../src/overlay/transports/real-environment.js';
 import { WebRtcTransport, type WrtcImplementation } from '../src/overlay/transports/webrtc-transport.js';
+import { scanBuddySearch } from '../src/im/directory-search.js';
 import { Messenger } from '../src/im/messenger.js';
 import { memoryStorage } from '../src/im/storage.js';
+import { SCAN_APPLICATION, ScanDirectory } from '../src/scan/directory.js';
+import { RECORD_LIMITS } from '../src/scan/records.js';
 import { Introducer } from './introducer.js';
 import { startServer, type RunningServer } from './server.js';
 
 /** Overlay application of --echo: replies to every request with its own body (RTT probes, demos). */
 export const ECHO_APPLICATION = 'dima.echo';
+/** The echo peer's IM profile and directory name when --name is not given. */
+export const DEFAULT_ECHO_NAME = 'Echo';
 
 export interface PeerOptions {
   bootstrap: string | null;
@@ -45,6 +53,7 @@ export interface RunningPeer {
   identity: Identity;
   node: PastryNode;
   transport: WebRtcTransport;
+  directory: ScanDirectory;
   messenger: Messenger | null;
   /** ws://.../bootstrap of this peer's own introducer, with --seed-port. */
   seedUrl: string | null;
@@ -62,11 +71,16 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   const node = new PastryNode({ transport, clock: realClock, random: cryptoRandom, config: options.config });
   log(`node ${identity.id}`);
 
+  // realClock is wall-clock time: records and IM notices carry times that other nodes compare.
+  const directory = new ScanDirectory({ connect: (app) => node.register(SCAN_APPLICATION, app), identity, clock: realClock, random: cryptoRandom });
+  const echoName = (options.name ?? DEFAULT_ECHO_NAME).slice(0, RECORD_LIMITS.fieldChars);
   let messenger: Messenger | null = null;
   if (options.echo) {
     node.register(ECHO_APPLICATION, { deliver: (msg) => msg.reply?.(msg.body) });
-    messenger = await Messenger.open({ identity, storage: memoryStorage(), overlay: node, clock: realClock, random: cryptoRandom });
-    if (options.name) await messenger.setProfile({ name: options.name, keywords: [] });
+    messenger = await Messenger.open({
+      identity, storage: memoryStorage(), overlay: node, clock: realClock, random: cryptoRandom, search: scanBuddySearch(directory),
+    });
+    await messenger.setProfile({ name: echoName, keywords: [] });
     const im = messenger;
     im.on('request', ({ from }) => void im.acceptBuddy(from).catch(() => {}));
     im.on('message', ({ from, text }) => void im.send(from, text).catch(() => {}));
@@ -76,6 +90,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   log(signaller ? 'joining through the bootstrap' : 'first node: starting a new ring');
   await node.start(signaller);
   messenger?.start();
+  if (options.echo) directory.publish({ name: echoName });
   log(`joined: ${node.links.size} links, leaf set ${node.leafSet.members().length}`);
 
   const volunteering = options.bootstrap
@@ -96,6 +111,8 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
     // A crash stops the node first, so the messenger's "offline" notices go nowhere.
     if (!tellPeers) node.stop();
     messenger?.stop();
+    if (tellPeers && options.echo && node.state === 'joined') directory.unpublish();
+    directory.stop();
     if (tellPeers) node.leave();
     await seed?.close();
   };
@@ -103,6 +120,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
     identity,
     node,
     transport,
+    directory,
     messenger,
     seedUrl: seed?.bootstrapUrl ?? null,
     seedStats: seedIntroducer?.stats ?? null,
@@ -127,7 +145,7 @@ async function main(): Promise<void> {
     console.error('usage: peer --bootstrap ws://HOST:PORT/bootstrap [--name NAME] [--echo] [--seed-port PORT]  (or --first)');
     process.exit(2);
   }
-  const name = values.name ?? 'peer';
+  const name = values.name ?? (values.echo ? DEFAULT_ECHO_NAME : 'peer');
   const peer = await startPeer({
     bootstrap: values.bootstrap ?? null,
     name,

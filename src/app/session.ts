@@ -9,11 +9,11 @@ import { PastryNode } from '../overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
 import { WebRtcTransport } from '../overlay/transports/webrtc-transport.js';
 import { Emitter } from '../im/events.js';
+import { scanBuddySearch } from '../im/directory-search.js';
 import { Messenger } from '../im/messenger.js';
 import type { ImStorage } from '../im/storage.js';
-import { ScanDirectory } from '../scan/directory.js';
+import { SCAN_APPLICATION, ScanDirectory } from '../scan/directory.js';
 import type { ProfileFields } from '../scan/records.js';
-import { wallClock } from './environment.js';
 import { Probe } from './probe.js';
 
 export type SessionPhase = 'joining' | 'joined' | 'offline';
@@ -48,12 +48,9 @@ export class Session {
       identity: options.identity,
       storage: options.storage,
       overlay: session.node,
-      clock: wallClock,
+      clock: realClock,
       random: cryptoRandom,
-      search: async (query) => {
-        const { hits } = await session.directory.search(query);
-        return hits.map((hit) => ({ uid: hit.uid, name: hit.record.fields.name ?? '', publicKey: hit.record.publicKey }));
-      },
+      search: scanBuddySearch(session.directory),
     });
     return session;
   }
@@ -65,7 +62,7 @@ export class Session {
     this.transport = new WebRtcTransport({ identity, iceServers: options.iceServers });
     this.node = new PastryNode({ transport: this.transport, clock: realClock, random: cryptoRandom });
     this.probe = new Probe((name, app) => this.node.register(name, app));
-    this.directory = new ScanDirectory({ connect: (app) => this.node.register('scan', app), identity, clock: wallClock, random: cryptoRandom });
+    this.directory = new ScanDirectory({ connect: (app) => this.node.register(SCAN_APPLICATION, app), identity, clock: realClock, random: cryptoRandom });
   }
 
   get phase(): SessionPhase {

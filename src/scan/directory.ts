@@ -18,6 +18,9 @@ import { runSearch, type SearchOptions, type SearchResult } from './search.js';
 import { DEFAULT_MAX_ENTRIES, RecordStore, type StoreCounts, type StoredEntry } from './store.js';
 import { serveQuery, type WalkLimits } from './query-walk.js';
 
+/** The name the directory registers under on a node; every node of a ring must use the same one. */
+export const SCAN_APPLICATION = 'scan';
+
 export interface ScanConfig extends WalkLimits {
   /** Copies beyond the root, on the nearest leaves (the paper's k). */
   replicas: number;
@@ -44,7 +47,7 @@ export const DEFAULT_SCAN_CONFIG: ScanConfig = {
 };
 
 export interface ScanDirectoryOptions {
-  /** Registers the directory with the overlay (e.g. `(app) => node.register('scan', app)`). */
+  /** Registers the directory with the overlay (e.g. `(app) => node.register(SCAN_APPLICATION, app)`). */
   connect: (app: OverlayApplication) => OverlayEndpoint;
   identity: Identity;
   clock: Clock;

@@ -1,5 +1,3 @@
-import { cryptoRandom, realClock } from '../../src/overlay/transports/real-environment.js';
-import { ScanDirectory } from '../../src/scan/directory.js';
 import { startPeer } from '../../signaling-bootstrap/peer.js';
 import { buddyButton, conversation, expect, onboard, openTab, searchFor, sendTo, test, waitJoined } from './real-tabs.js';
 
@@ -71,18 +69,10 @@ test('a tab chats with the headless Node echo buddy over real WebRTC and gets th
   test.setTimeout(120_000);
   const alice = await openTab(browser, ring);
   await onboard(alice.page, { name: 'Alice Andersson' });
-  // The paper's demo peer (signaling-bootstrap/peer.ts --echo), in this process. It has no directory
-  // entry of its own, so the test publishes one for it through a ScanDirectory on its node.
+  // The paper's demo peer (signaling-bootstrap/peer.ts --echo), in this process; it publishes its own
+  // directory entry under --name.
   const echo = await startPeer({ bootstrap: ring.bootstrapUrl, echo: true, name: 'Echo Peer' });
   try {
-    const directory = new ScanDirectory({
-      connect: (app) => echo.node.register('scan', app),
-      identity: echo.transport.settings.identity,
-      clock: { ...realClock, now: () => Date.now() },
-      random: cryptoRandom,
-    });
-    directory.publish({ name: 'Echo Peer' });
-
     const hit = await searchFor(alice.page, 'ech', 'Echo Peer');
     await hit.getByRole('button', { name: 'Add Echo Peer as buddy' }).click();
     await expect(buddyButton(alice.page, 'Echo Peer')).toContainText('online', { timeout: 20_000 });
@@ -92,7 +82,6 @@ test('a tab chats with the headless Node echo buddy over real WebRTC and gets th
     // The echo comes back as an incoming message (the peer sends the text back as its own message).
     const incoming = alice.page.getByRole('list', { name: 'Conversation with Echo Peer' }).locator('li.in .text');
     await expect(incoming).toHaveText(['ping through pastry'], { timeout: 15_000 });
-    directory.stop();
   } finally {
     await echo.leave();
     await alice.context.close();
