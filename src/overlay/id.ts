@@ -134,22 +134,22 @@ function approxRing(a: NodeId, b: NodeId): number {
   return d > HALF_RING_DOUBLE ? RING_DOUBLE - d : d;
 }
 
+/** The sign of a distance difference: decided by the doubles when clear, else by `exact` (bigint). */
+function decide(approxDiff: number, exact: () => bigint): number {
+  if (approxDiff > UNDECIDED) return 1;
+  if (approxDiff < -UNDECIDED) return -1;
+  const diff = exact();
+  return diff > 0n ? 1 : diff < 0n ? -1 : 0;
+}
+
 /** Sign of clockwiseDistance(from, a) - clockwiseDistance(from, b), exactly. */
 export function compareClockwise(from: NodeId, a: NodeId, b: NodeId): number {
-  const diff = approxClockwise(from, a) - approxClockwise(from, b);
-  if (diff > UNDECIDED) return 1;
-  if (diff < -UNDECIDED) return -1;
-  const exact = clockwiseDistance(from, a) - clockwiseDistance(from, b);
-  return exact > 0n ? 1 : exact < 0n ? -1 : 0;
+  return decide(approxClockwise(from, a) - approxClockwise(from, b), () => clockwiseDistance(from, a) - clockwiseDistance(from, b));
 }
 
 /** Sign of clockwiseDistance(a, to) - clockwiseDistance(b, to): who is farther counter-clockwise from `to`. */
 export function compareCounterClockwise(to: NodeId, a: NodeId, b: NodeId): number {
-  const diff = approxClockwise(a, to) - approxClockwise(b, to);
-  if (diff > UNDECIDED) return 1;
-  if (diff < -UNDECIDED) return -1;
-  const exact = clockwiseDistance(a, to) - clockwiseDistance(b, to);
-  return exact > 0n ? 1 : exact < 0n ? -1 : 0;
+  return decide(approxClockwise(a, to) - approxClockwise(b, to), () => clockwiseDistance(a, to) - clockwiseDistance(b, to));
 }
 
 /**
@@ -157,13 +157,8 @@ export function compareCounterClockwise(to: NodeId, a: NodeId, b: NodeId): numbe
  * nodes) are broken toward the smaller id, so every node in the overlay agrees on one root.
  */
 export function isCloser(key: NodeId, a: NodeId, b: NodeId): boolean {
-  const diff = approxRing(key, a) - approxRing(key, b);
-  if (diff < -UNDECIDED) return true;
-  if (diff > UNDECIDED) return false;
-  const da = ringDistance(key, a);
-  const db = ringDistance(key, b);
-  if (da !== db) return da < db;
-  return a < b;
+  const sign = decide(approxRing(key, a) - approxRing(key, b), () => ringDistance(key, a) - ringDistance(key, b));
+  return sign !== 0 ? sign < 0 : a < b;
 }
 
 /** The id among `candidates` numerically closest to `key` (ties as in isCloser). */

@@ -24,16 +24,7 @@ export interface RouteFrame {
   want: boolean;
 }
 /** A message handed straight to a linked node (sendDirect, or relay of a request keeping its reverse path). */
-export interface DirectFrame {
-  t: 'direct';
-  id: string;
-  key: NodeId;
-  origin: NodeId;
-  hops: number;
-  app: string;
-  body: unknown;
-  want: boolean;
-}
+export type DirectFrame = Omit<RouteFrame, 't'> & { t: 'direct' };
 /** A reply travelling hop by hop back along a request's reverse path. */
 export interface ReplyFrame {
   t: 'reply';
