@@ -10,23 +10,10 @@ import {
   verifySignature,
 } from './identity.js';
 import { isNodeId } from './id.js';
+import { SeededRandom } from '../sim/seeded-random.js';
 
-/** A tiny deterministic Random (mulberry32), enough to show seeded keys are reproducible. */
-function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n) => Math.floor(next() * n),
-    bytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256)),
-  };
-}
+/** Seeded keys must be reproducible: the simulator's seeded Random. */
+const seededRandom = (seed: number): Random => new SeededRandom(seed);
 
 const message = new TextEncoder().encode('JOIN 0f3a');
 
