@@ -212,17 +212,23 @@ export class ScanDirectory implements OverlayApplication {
   }
 
   /**
-   * A node joined our leaf set: if it now belongs among the holders of an entry, the closest other
-   * holder (one node, so the newcomer gets one copy) sends it; entries we no longer belong to go.
+   * A node joined our leaf set. Every holder that sees it among an entry's holders sends it a copy:
+   * electing one sender from each node's own view failed whenever two views differed (then nobody
+   * sent). Copies are idempotent (stale ones are dropped). An entry we no longer belong to is passed
+   * to its holders before we drop it, so a record is never deleted without being handed on.
    */
   private handOver(newcomer: NodeId): void {
-    const toSend: StoredEntry[] = [];
+    const toNewcomer: StoredEntry[] = [];
+    const leaving = new Map<NodeId, StoredEntry[]>();
     for (const entry of this.store.all()) {
       const holders = this.replicaHolders(entry.key);
-      if (holders.includes(newcomer) && holders.find((node) => node !== newcomer) === this.localId) toSend.push(entry);
-      if (!holders.includes(this.localId)) this.store.remove(entry);
+      if (holders.includes(newcomer)) toNewcomer.push(entry);
+      if (holders.includes(this.localId)) continue;
+      for (const holder of holders) if (holder !== newcomer) leaving.set(holder, [...(leaving.get(holder) ?? []), entry]);
+      this.store.remove(entry);
     }
-    this.pushReplicas([newcomer], toSend);
+    this.pushReplicas([newcomer], toNewcomer);
+    for (const [holder, entries] of leaving) this.pushReplicas([holder], entries);
   }
 
   /** A leaf failed: as root of an entry it was a holder of, bring the holders back to k + 1. */
