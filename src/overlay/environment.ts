@@ -38,6 +38,11 @@ export interface Link {
    * up; each side keeps the one dialled by the smaller id, so both sides keep the same one.
    */
   readonly outbound: boolean;
+  /**
+   * The round trip the transport measured while opening the link, when it has a clean one (the
+   * simulator does; WebRTC's handshake overlaps both sides' work, so the node pings instead).
+   */
+  readonly handshakeRttMs?: number;
   /** Sends one frame; frames are plain JSON-compatible objects, serialised by the transport if it must. */
   send(frame: unknown): void;
   /** Closes the link; the transport reports it to both sides through onClose. */
@@ -51,6 +56,11 @@ export interface TransportEvents {
   onFrame(link: Link, frame: unknown): void;
   /** The link is gone (closed by either side, or the channel failed). */
   onClose(link: Link): void;
+  /**
+   * Asked before accepting a link from `peer` when the transport has no signalling step of its own
+   * (the simulator's direct mode); false turns the dial away as "busy", as a routed offer would be.
+   */
+  admit?(peer: NodeId): boolean;
 }
 
 export interface Transport {
@@ -66,4 +76,23 @@ export interface Transport {
   answer(from: NodeId | null, offer: SignalBlob): Promise<SignalBlob>;
   /** Closes every link; used when the node leaves or dies. */
   stop(): void;
+}
+
+/** A dial the peer turned away because it is over its link cap (the dialler backs off from it). */
+export class LinkRefusedBusy extends Error {
+  constructor(peer: NodeId) {
+    super(`${peer} is busy`);
+    this.name = 'LinkRefusedBusy';
+  }
+
+  /** Without a stack trace: refusals are routine (a simulated join can meet several), not bugs. */
+  static of(peer: NodeId): LinkRefusedBusy {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new LinkRefusedBusy(peer);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }

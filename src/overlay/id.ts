@@ -112,16 +112,15 @@ const RING_DOUBLE = 2 ** 128;
 const HALF_RING_DOUBLE = 2 ** 127;
 const APPROX_SCALE = 2 ** 76;
 const UNDECIDED = 2 ** 79;
-const approxCache = new Map<string, number>();
 
+/** The top 52 bits (13 hex digits) of `id`, scaled to the ring: read from char codes, no allocation. */
 function approx(id: NodeId): number {
-  let value = approxCache.get(id);
-  if (value === undefined) {
-    if (approxCache.size >= BIGINT_CACHE_LIMIT) approxCache.clear();
-    value = parseInt(id.slice(0, 13), 16) * APPROX_SCALE;
-    approxCache.set(id, value);
+  let value = 0;
+  for (let i = 0; i < 13; i++) {
+    const c = id.charCodeAt(i);
+    value = value * 16 + (c <= 57 ? c - 48 : c - 87);
   }
-  return value;
+  return value * APPROX_SCALE;
 }
 
 function approxClockwise(from: NodeId, to: NodeId): number {

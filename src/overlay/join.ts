@@ -29,6 +29,9 @@ import {
 import { RoutingTable } from './routing-table.js';
 import type { PastryNode } from './pastry-node.js';
 
+/** How many of its linked peers a node on a JOIN's path offers the joiner (besides its table rows). */
+const LINKED_PEERS_OFFERED = 32;
+
 export class JoinProtocol {
   constructor(private readonly node: PastryNode) {
     node.registerInternal(JOIN_APP, {
@@ -94,13 +97,12 @@ export class JoinProtocol {
   /** The leaf set (first round only) and one node per still-empty routing-table slot. */
   private choose(candidates: NodeId[], withLeaves: boolean): NodeId[] {
     const node = this.node;
-    const leaves = new LeafSet(node.id, node.config.leafSetSize);
-    if (withLeaves) for (const id of candidates) if (id !== node.id) leaves.add(id);
+    const leaves = withLeaves ? LeafSet.nearest(node.id, candidates, node.config.leafSetSize) : [];
     // Leaves get links anyway, so they fill their table slots first; a random candidate takes each
     // remaining slot (without RTTs yet; routing-table maintenance later swaps in nearer nodes).
     const table = new RoutingTable(node.id, node.config.bitsPerDigit);
     // Peers we already have links with count too: their "announce" may still be on its way.
-    for (const id of [...node.routingTable.entries(), ...node.links.peers(), ...leaves.members()]) {
+    for (const id of [...node.routingTable.entries(), ...node.links.peers(), ...leaves]) {
       if (table.occupantOf(id) === undefined) table.set(id);
     }
     const shuffled = [...new Set(candidates)];
@@ -109,7 +111,7 @@ export class JoinProtocol {
       [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
     }
     for (const id of shuffled) if (id !== node.id && table.occupantOf(id) === undefined) table.set(id);
-    return [...new Set([...leaves.members(), ...table.entries()])].filter((id) => !node.links.has(id));
+    return [...new Set([...leaves, ...table.entries()])].filter((id) => !node.links.has(id));
   }
 
   /** On the path of a JOIN: add ourselves and the rows the joiner can use (those up to our shared prefix). */
@@ -149,7 +151,15 @@ export class JoinProtocol {
     const all = new Set(collected);
     all.add(node.id);
     for (let row = 0; row <= shared; row++) for (const id of table.row(row)) all.add(id);
-    for (const entry of node.links.all()) if (entry.announced) all.add(entry.link.peer);
+    // A random sample of the linked peers, not all of them: a node near the link cap would otherwise
+    // hand every joiner a hundred ids to weigh, and the joiner's candidates grew with N.
+    const linked: NodeId[] = [];
+    for (const entry of node.links.all()) if (entry.announced) linked.push(entry.link.peer);
+    for (let i = 0; i < Math.min(LINKED_PEERS_OFFERED, linked.length); i++) {
+      const j = i + node.random.int(linked.length - i);
+      [linked[i], linked[j]] = [linked[j], linked[i]];
+      all.add(linked[i]);
+    }
     all.delete(joiner);
     return [...all].slice(0, MAX_IDS_PER_FRAME);
   }

@@ -62,6 +62,18 @@ describe('leaf set', () => {
     expect(leaves.leftSide()).toEqual(byClockwise.slice(-8).reverse());
   });
 
+  it('nearest() picks exactly what adding every id one by one would keep, also in tiny rings', () => {
+    const random = new SeededRandom(9);
+    for (const count of [0, 1, 5, 16, 17, 300]) {
+      const ids: NodeId[] = Array.from({ length: count }, () => bytesToId(random.bytes(16)));
+      const me = bytesToId(random.bytes(16));
+      const leaves = new LeafSet(me, 16);
+      // Duplicates and the node itself are ignored by both.
+      for (const id of [...ids, me, ...ids.slice(0, 3)]) leaves.add(id);
+      expect(LeafSet.nearest(me, [...ids, me, ...ids.slice(0, 3)], 16)).toEqual(leaves.members());
+    }
+  });
+
   it('names the farthest leaf on the side of a failed one (the node to ask for repairs)', () => {
     const leaves = new LeafSet(self, 4);
     for (const p of ['70', '60', '90', 'a0']) leaves.add(hexId(p));

@@ -4,7 +4,7 @@
 // In a ring with fewer than L+1 nodes one node can sit on both sides; the leaf set then holds every
 // node there is, and covers() is true for every key.
 
-import { closestTo, compareClockwise, compareCounterClockwise, oppositeOf, type NodeId } from './id.js';
+import { clockwiseDistance, closestTo, compareClockwise, compareCounterClockwise, oppositeOf, type NodeId } from './id.js';
 
 export class LeafSet {
   /** Counter-clockwise neighbours (smaller ids, wrapping), nearest first. */
@@ -13,7 +13,6 @@ export class LeafSet {
   private readonly right: NodeId[] = [];
   /** Derived from left and right; rebuilt lazily after a change (routing reads it on every hop). */
   private memberCache: NodeId[] | undefined;
-  private memberSet = new Set<NodeId>();
 
   constructor(
     readonly self: NodeId,
@@ -27,8 +26,9 @@ export class LeafSet {
   /** Left side nearest first, then right side nearest first (a node on both sides appears once). */
   members(): NodeId[] {
     if (!this.memberCache) {
-      this.memberSet = new Set([...this.left, ...this.right]);
-      this.memberCache = [...this.memberSet];
+      const members = [...this.left];
+      for (const id of this.right) if (!members.includes(id)) members.push(id);
+      this.memberCache = members;
     }
     return this.memberCache;
   }
@@ -42,8 +42,8 @@ export class LeafSet {
   }
 
   has(id: NodeId): boolean {
-    this.members();
-    return this.memberSet.has(id);
+    // At most L/2 per side: a scan beats keeping a Set in step (joins add hundreds of candidates).
+    return this.left.includes(id) || this.right.includes(id);
   }
 
   get count(): number {
@@ -101,6 +101,22 @@ export class LeafSet {
     const wasRight = this.isClockwiseNearer(failed);
     const side = wasRight ? this.right : this.left;
     return side[side.length - 1] ?? (wasRight ? this.left : this.right)[0];
+  }
+
+  /**
+   * The members a leaf set of `size` around `self` would hold after adding every one of `ids`,
+   * computed with one sort per side instead of one ordered insert per id (joins weigh hundreds).
+   */
+  static nearest(self: NodeId, ids: Iterable<NodeId>, size: number): NodeId[] {
+    const half = size / 2;
+    const byClockwise: { id: NodeId; distance: bigint }[] = [];
+    for (const id of new Set(ids)) if (id !== self) byClockwise.push({ id, distance: clockwiseDistance(self, id) });
+    byClockwise.sort((a, b) => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
+    const right = byClockwise.slice(0, half).map((x) => x.id);
+    const left = byClockwise.slice(-half).reverse().map((x) => x.id);
+    const members = [...left];
+    for (const id of right) if (!members.includes(id)) members.push(id);
+    return members;
   }
 
   /** Orders ids by clockwise distance from self (nearest first). */

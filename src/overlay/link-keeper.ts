@@ -5,7 +5,7 @@
 // In WebRTC a routing-table entry is only useful with an open data channel, so "which links do we
 // keep" and "what is in our leaf set and table" are one question, answered here.
 
-import type { Link, SignalBlob } from './environment.js';
+import { LinkRefusedBusy, type Link, type SignalBlob } from './environment.js';
 import type { NodeId } from './id.js';
 import type { JoinProtocol } from './join.js';
 import type { Maintenance } from './maintenance.js';
@@ -41,8 +41,9 @@ export class LinkKeeper {
       .dial(peer, (offer) => this.signalThroughOverlay(peer, offer, firstHop))
       .then(
         () => true,
-        () => {
+        (error: unknown) => {
           node.stats.dialsFailed++;
+          if (error instanceof LinkRefusedBusy) this.markBusy(peer);
           return false;
         },
       )
@@ -68,9 +69,9 @@ export class LinkKeeper {
     const { kept, loser } = node.links.add(link, node.clock.now());
     if (loser) this.retire(loser);
     if (!kept) return;
-    // The dialler measures the round trip at once (it chose this peer and may compare it, PNS); the
-    // other side learns its RTT from keep-alives.
-    if (link.outbound) this.maintenance.ping(link.peer);
+    // The dialler needs the round trip at once (it chose this peer and may compare it, PNS): from the
+    // transport's handshake if it measured one, else a ping. The other side learns it from keep-alives.
+    if (link.outbound && link.handshakeRttMs === undefined) this.maintenance.ping(link.peer);
     if (node.state === 'joined') node.send(link.peer, { t: 'announce' });
     this.placePeer(link.peer);
     node.emit('links', node.links.size);
@@ -205,6 +206,12 @@ export class LinkKeeper {
         this.node.emit('leafset', gone, false);
         this.refreshNeed(gone);
       }
+    }
+    // A peer that turned us away keeps the link only as our leaf (or its own need): putting it back in
+    // the table on its next pong undid "busy" and grew hubs of a thousand links.
+    if (this.isBusy(peer)) {
+      this.refreshNeed(peer);
+      return;
     }
     const occupant = routingTable.occupantOf(peer);
     if (occupant === undefined) {

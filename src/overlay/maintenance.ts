@@ -18,6 +18,8 @@ export class Maintenance {
   private nextTableRefresh = 0;
   private nextNeighbourhoodRefresh = 0;
   private probesInFlight = 0;
+  /** Routing-table holes with a dial on its way (row * 1024 + column). */
+  private readonly slotsBeingFilled = new Set<number>();
   private running = false;
   private lastTick: number | undefined;
   /** The leaf-set array last gossiped (LeafSet.members() returns a new array only after a change). */
@@ -115,7 +117,13 @@ export class Maintenance {
       } else if (node.isBusy(id)) {
         continue;
       } else if (node.routingTable.occupantOf(id) === undefined) {
-        void node.connect(id, via);
+        // One dial per empty slot at a time: rows from several peers name several candidates for the
+        // same hole, and every extra link was opened only to be closed again.
+        const slot = node.routingTable.slotOf(id);
+        const key = slot ? slot.row * 1024 + slot.column : -1;
+        if (this.slotsBeingFilled.has(key)) continue;
+        this.slotsBeingFilled.add(key);
+        void node.connect(id, via).finally(() => this.slotsBeingFilled.delete(key));
       } else if (probe && this.probesInFlight < node.config.proximityProbeBudget) {
         // Proximity neighbour selection: measure the candidate; placePeer keeps it only if nearer.
         this.probesInFlight++;

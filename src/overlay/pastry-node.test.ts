@@ -136,4 +136,42 @@ describe('PastryNode', () => {
     // With it, only leaf-set links and links a node asked for itself go beyond the cap.
     expect(capped).toBeLessThan(uncapped * 0.75);
   });
+
+  it('does not put a peer that turned it away back into its table when that peer is heard again', async () => {
+    const sim = new Simulation({ seed: 19, config: { keepAliveMs: Infinity } });
+    await sim.build(60);
+    const node = sim.liveNodes()[5];
+    const peer = node.routingTable.entries().find((id) => !node.leafSet.has(id))!;
+    expect(peer).toBeDefined();
+    // The peer says "busy" (as a node over its cap does); then it answers a ping on the same link.
+    (node as unknown as { onFrame(link: unknown, frame: unknown): void }).onFrame(node.links.get(peer)!.link, { t: 'busy' });
+    expect(node.routingTable.has(peer)).toBe(false);
+    node.placePeer(peer);
+    expect(node.routingTable.has(peer)).toBe(false);
+  });
+
+  it('in direct signalling, a node over its cap refuses the dial itself: no link is opened to be closed again', async () => {
+    const sim = new Simulation({ seed: 20, signalling: 'direct', config: { keepAliveMs: Infinity, maxLinks: 8 } });
+    await sim.build(40);
+    const full = sim.liveNodes().find((n) => n.links.size >= 8)!;
+    const stranger = sim.liveNodes().find((n) => !n.links.has(full.id) && n !== full && !full.leafSet.wouldAccept(n.id) && full.routingTable.occupantOf(n.id) !== undefined)!;
+    expect(stranger).toBeDefined();
+    let opened: boolean | undefined;
+    void stranger.connect(full.id).then((ok) => (opened = ok));
+    await sim.settle(2_000);
+    expect(opened).toBe(false);
+    expect(stranger.isBusy(full.id)).toBe(true);
+    expect(full.links.has(stranger.id)).toBe(false);
+    expect(stranger.links.has(full.id)).toBe(false);
+  });
+
+  it('takes a link\'s round trip from the simulated handshake instead of pinging on open', async () => {
+    const sim = new Simulation({ seed: 21, config: { keepAliveMs: Infinity } });
+    await sim.build(30);
+    for (const node of sim.liveNodes()) {
+      for (const peer of node.links.peers()) {
+        expect(node.links.rtt(peer)).toBeCloseTo(2 * sim.network.latency(node.id, peer), 6);
+      }
+    }
+  });
 });

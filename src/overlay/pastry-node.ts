@@ -81,6 +81,7 @@ export class PastryNode {
       onLink: (link) => this.linkKeeper.onLink(link),
       onFrame: (link, frame) => this.onFrame(link, frame),
       onClose: (link) => this.linkKeeper.onClose(link),
+      admit: (peer) => !this.linkKeeper.shouldTurnAway(peer),
     });
   }
 

@@ -89,7 +89,7 @@ export class PeerLinks {
       advertisedNeed: true,
       lastHeard: now,
       lastSent: now,
-      rttMs: previous?.rttMs,
+      rttMs: previous?.rttMs ?? link.handshakeRttMs,
       pingOutstanding: undefined,
       closeScheduled: false,
     };

@@ -154,6 +154,10 @@ export class Simulation {
     await this.clock.run({ done: () => pending === 0 });
     if (failures.length > 0) throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]));
     if (pending > 0) throw new Error(`${pending} joins never finished`);
+    // A joiner is done when it has joined, but its "announce" frames are still on the wire: the next
+    // batch starts once they have landed (else two "sequential" joins overlap and, with maintenance
+    // off, a pair of neighbours may never hear of each other).
+    await this.clock.advance(this.network.maxDelayMs);
     const perJoin = (this.network.framesSent - before) / batch.length;
     for (let i = 0; i < batch.length; i++) this.joinFrames.push(perJoin);
     this.sortedLive = undefined;

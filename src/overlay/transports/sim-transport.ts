@@ -6,7 +6,7 @@
 // dialler, the answer comes back over the overlay, then the "ICE/DTLS handshake" takes one round
 // trip), or directly (one round trip, no overlay messages) for very large runs. The node cannot tell.
 
-import type { Clock, Link, Random, SignalBlob, Signaller, Transport, TransportEvents } from '../environment.js';
+import { LinkRefusedBusy, type Clock, type Link, type Random, type SignalBlob, type Signaller, type Transport, type TransportEvents } from '../environment.js';
 import type { NodeId } from '../id.js';
 
 export interface SimNetworkOptions {
@@ -59,6 +59,11 @@ export class SimNetwork {
     return transport;
   }
 
+  /** The longest one-way delay on the plane (corner to corner). */
+  get maxDelayMs(): number {
+    return this.planeSize * Math.SQRT2;
+  }
+
   /** One-way delay between two nodes, in ms. */
   latency(a: NodeId, b: NodeId): number {
     const p = this.endpoints.get(a);
@@ -108,6 +113,11 @@ export class SimLink implements Link {
     private readonly owner: SimTransport,
     private readonly delay: number,
   ) {}
+
+  /** The handshake took exactly one round trip on this plane. */
+  get handshakeRttMs(): number {
+    return 2 * this.delay;
+  }
 
   send(frame: unknown): void {
     if (!this.open) throw new Error('link closed');
@@ -163,7 +173,7 @@ export class SimTransport implements Transport {
 
   dial(peer: NodeId | null, signal: Signaller): Promise<Link> {
     const network = this.network;
-    if (peer !== null && network.signalling === 'direct') return this.handshake(peer);
+    if (peer !== null && network.signalling === 'direct') return this.handshake(peer, true);
     const token = this.nextToken++;
     return new Promise<Link>((resolve, reject) => {
       const timer = network.clock.setTimer(network.dialTimeoutMs + 20_000, () => {
@@ -217,8 +227,11 @@ export class SimTransport implements Transport {
     this.links.delete(link);
   }
 
-  /** The "ICE + DTLS" part: one round trip, then both ends come up (if both nodes still live). */
-  private handshake(peer: NodeId): Promise<Link> {
+  /**
+   * The "ICE + DTLS" part: one round trip, then both ends come up (if both nodes still live).
+   * `askAdmission`: direct mode has no routed offer the peer could refuse, so it is asked here.
+   */
+  private handshake(peer: NodeId, askAdmission = false): Promise<Link> {
     const network = this.network;
     const remote = network.endpoint(peer);
     const delay = network.latency(this.localId, peer);
@@ -228,6 +241,10 @@ export class SimTransport implements Transport {
         if (!this.alive) return reject(new Error('we died while dialling'));
         if (!remote.alive) {
           network.clock.setTimer(network.dialTimeoutMs, () => reject(new Error('peer unreachable')));
+          return;
+        }
+        if (askAdmission && remote.transport.events?.admit?.(this.localId) === false) {
+          reject(LinkRefusedBusy.of(peer));
           return;
         }
         const mine = new SimLink(peer, true, this, delay);
