@@ -1,6 +1,7 @@
 // The Messenger: what the UI holds. It is the IM layer's OverlayApplication: everything it sends
 // is routed to key = a buddy's uid, and a node accepts a message only when its own id EQUALS the
-// key; the root of somebody else's uid answers "not online" instead (DESIGN.md).
+// key; the root of somebody else's uid answers "not online" instead (DESIGN.md). An active chat
+// goes over a direct link to the buddy instead, when one is open (direct-links.ts).
 
 import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../overlay/api.js';
 import type { Clock, Random, TimerHandle } from '../overlay/environment.js';
@@ -9,6 +10,7 @@ import { BuddyBook, type ImportResult } from './buddies.js';
 import { ChatService, type HistoryItem, type IncomingMessage } from './chat.js';
 import { DEFAULT_IM_CONFIG, IM_APPLICATION, type ImConfig } from './config.js';
 import { ConversationBook } from './conversation.js';
+import { DirectLinks } from './direct-links.js';
 import { bytesToHex, KeyRing, type ChatPlaintext, type Identity } from './crypto.js';
 import { Emitter } from './events.js';
 import { buddyNotice, notOnline, noticeIsAuthentic, presence, presenceIsAuthentic } from './messages.js';
@@ -72,6 +74,7 @@ export class Messenger {
   private readonly buddyBook: BuddyBook;
   private readonly presenceTable: PresenceTable;
   private readonly chat: ChatService;
+  private readonly direct: DirectLinks;
   private profileRecord: Profile = { name: '', keywords: [] };
   private readonly session: string;
   private presenceTick = 0;
@@ -104,12 +107,17 @@ export class Messenger {
       conversations: new ConversationBook<ChatPlaintext>(storage, this.config.reorderWindow),
       presence: this.presenceTable,
       stats: this.stats,
-      ask: (peer, body) => this.ask(peer, body),
-      tell: (peer, body) => this.tell(peer, body),
-      shown: (message) => this.events.emit('message', message),
+      ask: (peer, body) => this.directOr(peer, body, () => this.ask(peer, body)),
+      tell: (peer, body) => this.directOr(peer, body, () => this.tell(peer, body)),
+      shown: (message) => {
+        this.direct.active(message.from);
+        this.events.emit('message', message);
+      },
       acknowledged: (to, seq) => this.events.emit('receipt', { to, seq }),
     });
     this.endpoint = options.overlay.register(IM_APPLICATION, this.application());
+    const eligible = (peer: NodeId) => this.running && this.buddyBook.get(peer)?.status === 'accepted' && this.presenceTable.isOnline(peer);
+    this.direct = new DirectLinks(this.endpoint, clock, this.config, eligible, this.stats);
   }
 
   private async load(): Promise<void> {
@@ -147,6 +155,7 @@ export class Messenger {
     this.running = false;
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
+    this.direct.closeAll('stopped');
     for (const uid of this.presenceTable.online()) this.tell(uid, this.presenceMessage(uid, 'offline'));
     this.presenceTable.clear();
     this.events.emit('state', 'stopped');
@@ -223,7 +232,18 @@ export class Messenger {
 
   /** Seals, stores in the outbox, and routes to key = buddy uid. Resolves once it is safely queued. */
   send(buddy: NodeId, text: string): Promise<{ seq: number }> {
+    this.direct.active(buddy);
     return this.chat.send(buddy, text);
+  }
+
+  /** Off: chats are always routed, and open direct links are let go (a direct link shows the buddy our address). */
+  useDirectLinks(enabled: boolean): void {
+    this.direct.setEnabled(enabled);
+  }
+
+  /** Buddies we chat with over an open direct link right now. */
+  directLinks(): NodeId[] {
+    return this.direct.openPeers();
   }
 
   /** Both directions, oldest first; outgoing entries say whether the buddy's receipt covers them. */
@@ -249,6 +269,7 @@ export class Messenger {
   private deliver(msg: RoutedMessage): void {
     const message = decodeImMessage(msg.body);
     if (!message) return this.stats.count('malformed');
+    if (message.t === 'im.chat') this.stats.count(`im.chat received over ${msg.hops} hops`);
     if (msg.key !== this.uid) {
       // We are only the numerically closest node to someone else's uid: that someone is offline.
       if (message.t === 'im.chat' || message.t === 'im.presence' || message.t === 'im.buddy') {
@@ -299,6 +320,13 @@ export class Messenger {
     }, () => this.stats.count('request timed out'));
   }
 
+  /** Chats and receipts: over the buddy's direct link when one is open, else `route`. */
+  private directOr(peer: NodeId, body: ImMessage, route: () => void): void {
+    if (this.direct.send(peer, body)) return this.stats.count(`${body.t} sent direct`);
+    this.stats.count(`${body.t} routed`);
+    route();
+  }
+
   private tell(peer: NodeId, body: ImMessage): void {
     try {
       this.endpoint.route(peer, body);
@@ -333,6 +361,7 @@ export class Messenger {
   private presenceChanged(uid: NodeId, online: boolean): void {
     this.events.emit('presence', { uid, online });
     if (online) this.chat.flush(uid, true);
+    else this.direct.close(uid, 'offline');
   }
 
   private schedule(): void {
@@ -346,6 +375,7 @@ export class Messenger {
   /** One timer for all soft state: background tabs clamp timers anyway, so fewer is kinder. */
   private tick(): void {
     this.presenceTable.expire();
+    this.direct.tick();
     for (const uid of this.presenceTable.needKeepAlive()) this.sendPresence(uid, 'alive');
     this.chat.flushOnline();
     const now = this.options.clock.now();
