@@ -46,7 +46,7 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     onLeave: () => (running = false),
   });
   app.port = adapter;
-  installTestHandle(adapter);
+  installTestHandle(adapter, identity);
 
   void lock.lost.then(() => {
     running = false;

@@ -4,7 +4,9 @@
 // when each message was shown). Besides reading, it can only do what the UI does (route() is the
 // overlay picture's probe, send() the chat box's) and switch direct links off, as a user could prefer.
 
+import { bytesToHex } from '../im/crypto.js';
 import type { NodeId } from '../overlay/id.js';
+import type { Identity } from '../overlay/identity.js';
 import type { MessengerAdapter } from './messenger-adapter.js';
 
 /** Milliseconds on a clock all tabs of one machine share: performance.timeOrigin + performance.now(). */
@@ -12,13 +14,15 @@ export type SharedTime = number;
 
 export interface ChatLog {
   /** Incoming messages as the messenger showed them (in order, once). */
-  shown: { from: NodeId; seq: number; text: string; at: SharedTime }[];
+  readonly shown: readonly { from: NodeId; seq: number; text: string; at: SharedTime }[];
   /** Cumulative delivery receipts from buddies. */
-  receipts: { to: NodeId; seq: number; at: SharedTime }[];
+  readonly receipts: readonly { to: NodeId; seq: number; at: SharedTime }[];
 }
 
 export interface DimaTestHandle {
   readonly id: NodeId;
+  /** Hex Ed25519 public key behind the id (what a buddy record holds). */
+  readonly publicKey: string;
   /** The node's state: idle | joining | joined | left. */
   readonly state: string;
   /** performance.now() when the node reached 'joined' (ms since navigation start), or null. */
@@ -34,12 +38,14 @@ export interface DimaTestHandle {
   useDirectLinks(enabled: boolean): void;
   /** The messenger's counters: chats sent direct / routed, chats received by hops, drops... */
   imStats(): Record<string, number>;
+  /** As Settings > Import buddies: a dima-buddies JSON export; resolves with how many were new. */
+  importBuddies(json: string): Promise<number>;
   /**
    * Sends a chat message through the messenger, as the chat box does but without its local echo and
    * overlay-picture probe; resolves with its seq once it is in the outbox.
    */
   send(peer: NodeId, text: string): Promise<number>;
-  /** Everything shown and acknowledged since the page loaded (the newest LOG_LIMIT of each). */
+  /** Everything shown and acknowledged since the page loaded (the newest LOG_LIMIT of each; live, not a copy). */
   chatLog(): ChatLog;
   /** The shared clock, as the log's `at` fields. */
   now(): SharedTime;
@@ -53,7 +59,7 @@ declare global {
 
 const LOG_LIMIT = 20_000;
 
-export function installTestHandle(adapter: MessengerAdapter): void {
+export function installTestHandle(adapter: MessengerAdapter, identity: Identity): void {
   let joinedAt: number | null = null;
   const markJoined = () => {
     if (joinedAt === null && adapter.current.node.state === 'joined') joinedAt = performance.now();
@@ -62,7 +68,7 @@ export function installTestHandle(adapter: MessengerAdapter): void {
   markJoined();
 
   const now = () => performance.timeOrigin + performance.now();
-  const log: ChatLog = { shown: [], receipts: [] };
+  const log = { shown: [] as ChatLog['shown'][number][], receipts: [] as ChatLog['receipts'][number][] };
   const keep = <T>(list: T[], item: T) => {
     list.push(item);
     if (list.length > LOG_LIMIT) list.shift();
@@ -83,6 +89,7 @@ export function installTestHandle(adapter: MessengerAdapter): void {
     get id() {
       return adapter.current.node.id;
     },
+    publicKey: bytesToHex(identity.publicKey),
     get state() {
       return adapter.current.node.state;
     },
@@ -100,8 +107,9 @@ export function installTestHandle(adapter: MessengerAdapter): void {
     directLinks: () => adapter.current.messenger.directLinks(),
     useDirectLinks: (enabled) => adapter.current.messenger.useDirectLinks(enabled),
     imStats: () => adapter.current.messenger.stats.snapshot(),
+    importBuddies: (json) => adapter.importBuddies(json),
     send: async (peer, text) => (await adapter.current.messenger.send(peer, text)).seq,
-    chatLog: () => ({ shown: [...log.shown], receipts: [...log.receipts] }),
+    chatLog: () => log,
     now,
   };
 }
