@@ -10,6 +10,7 @@ import { BuddyBook, type ImportResult } from './buddies.js';
 import { ChatService, type HistoryItem, type IncomingMessage } from './chat.js';
 import { DEFAULT_IM_CONFIG, IM_APPLICATION, type ImConfig } from './config.js';
 import { ConversationBook } from './conversation.js';
+import { Courier } from './courier.js';
 import { DirectLinks } from './direct-links.js';
 import { bytesToHex, KeyRing, type ChatPlaintext, type Identity } from './crypto.js';
 import { Emitter } from './events.js';
@@ -69,12 +70,12 @@ export class Messenger {
   readonly uid: NodeId;
   readonly stats = new ImStats();
   private readonly events = new Emitter<MessengerEvents>();
-  private readonly endpoint: OverlayEndpoint;
   private readonly config: ImConfig;
   private readonly buddyBook: BuddyBook;
   private readonly presenceTable: PresenceTable;
   private readonly chat: ChatService;
   private readonly direct: DirectLinks;
+  private readonly courier: Courier;
   private profileRecord: Profile = { name: '', keywords: [] };
   private readonly session: string;
   private presenceTick = 0;
@@ -107,17 +108,25 @@ export class Messenger {
       conversations: new ConversationBook<ChatPlaintext>(storage, this.config.reorderWindow),
       presence: this.presenceTable,
       stats: this.stats,
-      ask: (peer, body) => this.directOr(peer, body, () => this.ask(peer, body)),
-      tell: (peer, body) => this.directOr(peer, body, () => this.tell(peer, body)),
+      ask: (peer, body) => this.courier.chat(peer, body, true),
+      tell: (peer, body) => this.courier.chat(peer, body, false),
       shown: (message) => {
         this.direct.active(message.from);
         this.events.emit('message', message);
       },
       acknowledged: (to, seq) => this.events.emit('receipt', { to, seq }),
     });
-    this.endpoint = options.overlay.register(IM_APPLICATION, this.application());
+    const endpoint = options.overlay.register(IM_APPLICATION, this.application());
     const eligible = (peer: NodeId) => this.running && this.buddyBook.get(peer)?.status === 'accepted' && this.presenceTable.isOnline(peer);
-    this.direct = new DirectLinks(this.endpoint, clock, this.config, eligible, this.stats);
+    this.direct = new DirectLinks(endpoint, clock, this.config, eligible, this.stats);
+    this.courier = new Courier({
+      endpoint,
+      direct: this.direct,
+      stats: this.stats,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      notOnline: (peer) => this.presenceTable.notOnline(peer),
+      answered: (answer) => this.handle(answer),
+    });
   }
 
   private async load(): Promise<void> {
@@ -156,7 +165,7 @@ export class Messenger {
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.direct.closeAll('stopped');
-    for (const uid of this.presenceTable.online()) this.tell(uid, this.presenceMessage(uid, 'offline'));
+    for (const uid of this.presenceTable.online()) this.courier.tell(uid, this.presenceMessage(uid, 'offline'));
     this.presenceTable.clear();
     this.events.emit('state', 'stopped');
   }
@@ -300,41 +309,6 @@ export class Messenger {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  /** Routes to key = peer; a "not online" answer marks the peer offline, anything else is handled. */
-  private ask(peer: NodeId, body: ImMessage, onAnswer?: (answer: ImMessage) => void): void {
-    let request: Promise<{ body: unknown }>;
-    try {
-      request = this.endpoint.request(peer, body, { timeoutMs: this.config.requestTimeoutMs });
-    } catch {
-      return this.stats.count('overlay refused request');
-    }
-    request.then((reply) => {
-      const answer = decodeImMessage(reply.body);
-      if (!answer) return this.stats.count('malformed answer');
-      if (answer.t === 'im.notOnline') {
-        if (answer.key === peer) this.presenceTable.notOnline(peer);
-        return;
-      }
-      if (onAnswer) onAnswer(answer);
-      else this.handle(answer);
-    }, () => this.stats.count('request timed out'));
-  }
-
-  /** Chats and receipts: over the buddy's direct link when one is open, else `route`. */
-  private directOr(peer: NodeId, body: ImMessage, route: () => void): void {
-    if (this.direct.send(peer, body)) return this.stats.count(`${body.t} sent direct`);
-    this.stats.count(`${body.t} routed`);
-    route();
-  }
-
-  private tell(peer: NodeId, body: ImMessage): void {
-    try {
-      this.endpoint.route(peer, body);
-    } catch {
-      this.stats.count('overlay refused route');
-    }
-  }
-
   // ---- presence -----------------------------------------------------------------------------------
 
   private presenceMessage(to: NodeId, state: PresenceState): Presence {
@@ -342,7 +316,7 @@ export class Messenger {
   }
 
   private sendPresence(to: NodeId, state: 'online' | 'alive'): void {
-    this.ask(to, this.presenceMessage(to, state));
+    this.courier.ask(to, this.presenceMessage(to, state));
   }
 
   private onPresence(message: Presence, answer?: (body: unknown) => void): void {
@@ -401,7 +375,7 @@ export class Messenger {
     // Wall-clock based and strictly growing: the peer takes a notice not newer than the last as a replay.
     this.lastNoticeAt = Math.max(Math.floor(this.options.clock.now()), this.lastNoticeAt + 1);
     const notice = buddyNotice(this.options.identity, kind, record.uid, this.profileRecord.name, this.lastNoticeAt);
-    this.ask(record.uid, notice, (answer) => {
+    this.courier.ask(record.uid, notice, (answer) => {
       if (answer.t !== 'im.noticeTaken') return this.stats.count(`unexpected answer ${answer.t}`);
       this.track(this.buddyBook.noticeDelivered(record.uid, kind).catch(() => this.stats.count('failed storing notice')));
     });
