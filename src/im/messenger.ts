@@ -245,6 +245,11 @@ export class Messenger {
     return this.chat.send(buddy, text);
   }
 
+  /** The user opened the chat with `buddy`: it counts as active, so its direct link is up by the first message. */
+  chatOpened(buddy: NodeId): void {
+    this.direct.active(buddy);
+  }
+
   /** Off: chats are always routed, and open direct links are let go (a direct link shows the buddy our address). */
   useDirectLinks(enabled: boolean): void {
     this.direct.setEnabled(enabled);

@@ -125,4 +125,14 @@ describe('direct links for active chats (simulator)', () => {
     expect(a.messenger.stats.get('im.chat routed')).toBeGreaterThan(routedBeforeCut);
     expect(multiHop(b)).toBeGreaterThan(1);
   });
+  it('opening the chat in the UI readies the direct link, so even the first message takes one hop', async () => {
+    const { a, b, advance } = await buddiesApart(33);
+    a.messenger.chatOpened(b.uid);
+    await advance(3_000);
+    expect(a.messenger.directLinks()).toEqual([b.uid]);
+    await a.messenger.send(b.uid, 'first');
+    await advance(1_000);
+    expect(b.shown.get(a.uid)).toEqual(['first']);
+    expect(hopsSeen(b)).toEqual({ 1: 1 });
+  });
 });
