@@ -239,7 +239,7 @@ export class Messenger {
 
   // ---- messages -----------------------------------------------------------------------------------
 
-  /** Seals, stores in the outbox, and routes to key = buddy uid. Resolves once it is safely queued. */
+  /** Seals, stores in the outbox, and sends (routed to key = buddy uid, or over the chat's direct link). Resolves once it is safely queued. */
   send(buddy: NodeId, text: string): Promise<{ seq: number }> {
     this.direct.active(buddy);
     return this.chat.send(buddy, text);
@@ -283,7 +283,6 @@ export class Messenger {
   private deliver(msg: RoutedMessage): void {
     const message = decodeImMessage(msg.body);
     if (!message) return this.stats.count('malformed');
-    if (message.t === 'im.chat') this.stats.count(`im.chat received over ${msg.hops} hops`);
     if (msg.key !== this.uid) {
       // We are only the numerically closest node to someone else's uid: that someone is offline.
       if (message.t === 'im.chat' || message.t === 'im.presence' || message.t === 'im.buddy') {
@@ -292,6 +291,7 @@ export class Messenger {
       }
       return;
     }
+    if (message.t === 'im.chat') this.stats.count(`im.chat received over ${msg.hops} hops`);
     this.handle(message, msg.reply);
   }
 
