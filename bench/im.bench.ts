@@ -1,6 +1,6 @@
 // Chat between two real Chromium tabs, routed through the overlay and over a direct link.
 //
-//   npm run bench -- --only im [--im-tabs 8] [--im-latency 200] [--im-throughput 2000] [--im-no-build]
+//   npm run bench -- --only im [--im-tabs 8] [--im-latency 200] [--im-throughput 2000] [--im-rounds 4] [--im-no-build]
 //
 // The built app (vite build) is served by the bootstrap server on localhost; every tab is its own
 // browser context (its own identity) and a Pastry node over WebRTC. The ring is shaped with
@@ -17,7 +17,8 @@
 //   every message must be shown once and in order.
 //
 // Routed: both tabs have direct links switched off, and the pair holds no link (checked before and
-// after). Direct: switched on, measured once both sides report the direct link open.
+// after). Direct: switched on, measured once both sides report the direct link open. The two paths
+// alternate in --im-rounds blocks each, so that load from other work on the cores hits both alike.
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -33,10 +34,11 @@ const SHAPE = '?leafSetSize=2&bitsPerDigit=1';
 const PERCENTILES = [10, 25, 50, 75, 90, 95, 99];
 
 type Mode = 'routed' | 'direct';
+const MODES: Mode[] = ['routed', 'direct'];
 
 interface Latency {
   samples: number;
-  /** Chats the receiver got in this run, by overlay hops (its messenger's counters). */
+  /** Chats the receiver got in the latency blocks, by overlay hops (its messenger's counters). */
   hops: Record<string, number>;
   oneWayMs: { p50: number; p99: number; mean: number; max: number };
   roundTripMs: { p50: number; p99: number };
@@ -49,20 +51,21 @@ interface Latency {
 interface Throughput {
   messages: number;
   hops: Record<string, number>;
+  /** Summed over the blocks, first send() to last shown in each. */
   seconds: number;
   messagesPerSecond: number;
   /** How fast the sender's messenger took them (send() resolved: sealed and in the outbox). */
   queuedPerSecond: number;
-  /** Every message shown exactly once and in order at the receiver. */
+  /** Every message of every block shown exactly once and in order at the receiver. */
   inOrderOnce: boolean;
 }
 
 interface ModeResults {
   mode: Mode;
-  /** Chats the sender sent over the direct link / routed, latency and throughput runs together (resends included). */
+  /** Chats the sender sent over the direct link / routed (resends included). */
   sentDirect: number;
   sentRouted: number;
-  /** The pair held a link to each other before / after this mode ran (routed mode wants false). */
+  /** The pair held a link to each other before / after any block of this mode (routed mode wants false). */
   linkedBefore: boolean;
   linkedAfter: boolean;
   latency: Latency;
@@ -75,6 +78,8 @@ interface ImBenchResults {
   chromium: string;
   tabs: number;
   shape: string;
+  /** Each mode ran in this many blocks, alternating with the other (load on the shared cores varies). */
+  rounds: number;
   /** The machine's 1-minute load average when the tabs were up and when the runs were done (other work shares the cores). */
   loadAverage: { before: number; after: number };
   linksPerTab: { mean: number; max: number };
@@ -83,21 +88,45 @@ interface ImBenchResults {
   modes: ModeResults[];
 }
 
+/** What the blocks of one mode gathered, summarised at the end. */
+interface Tally {
+  oneWay: number[];
+  roundTrip: number[];
+  sendCall: number[];
+  latencyHops: Record<string, number>;
+  messages: number;
+  seconds: number;
+  queuedSeconds: number;
+  throughputHops: Record<string, number>;
+  inOrderOnce: boolean;
+  sentDirect: number;
+  sentRouted: number;
+  linkedBefore: boolean;
+  linkedAfter: boolean;
+}
+
 export const bench: BenchModule = {
   name: 'im',
   async run(context) {
-    const tabs = Number(context.args.get('im-tabs') ?? 8);
-    const latencySamples = Number(context.args.get('im-latency') ?? 200);
-    const throughputMessages = Number(context.args.get('im-throughput') ?? 2_000);
+    const options = {
+      tabs: Number(context.args.get('im-tabs') ?? 8),
+      latencySamples: Number(context.args.get('im-latency') ?? 200),
+      throughputMessages: Number(context.args.get('im-throughput') ?? 2_000),
+      rounds: Number(context.args.get('im-rounds') ?? 4),
+    };
     if (!context.args.has('im-no-build')) execFileSync('npx', ['vite', 'build'], { cwd: context.root, stdio: 'ignore' });
-    const results = await measure(context, tabs, latencySamples, throughputMessages);
+    const results = await measure(context, options);
     writeFileSync(join(context.resultsDir, 'im.json'), JSON.stringify(results, null, 2) + '\n');
     writeFileSync(join(context.docsDir, 'im-latency.svg'), chart(results));
     return markdown(results);
   },
 };
 
-async function measure(context: BenchContext, count: number, latencySamples: number, throughputMessages: number): Promise<ImBenchResults> {
+async function measure(
+  context: BenchContext,
+  options: { tabs: number; latencySamples: number; throughputMessages: number; rounds: number },
+): Promise<ImBenchResults> {
+  const { tabs: count, rounds } = options;
   const server = await startServer({ port: 0, distDir: join(context.root, 'dist') });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -139,28 +168,31 @@ async function measure(context: BenchContext, count: number, latencySamples: num
     console.log(`im bench: pair ${senderId.slice(0, 8)} -> ${receiverId.slice(0, 8)}, route probe ${best.hops} hops`);
     await befriend(sender, receiver);
 
-    const modes: ModeResults[] = [];
-    for (const mode of ['routed', 'direct'] as const) {
-      for (const page of [sender, receiver]) await page.evaluate((on) => window.__dima!.useDirectLinks(on), mode === 'direct');
-      if (mode === 'routed') await sleep(1_000);
-      else await warmUpDirect(sender, receiver, senderId, receiverId);
-      const linkedBefore = await linked(sender, receiverId);
-      const sentBefore = await imStats(sender);
-      const latency = await hopsOf(receiver, () => measureLatency(sender, receiver, receiverId, `${mode}-latency`, latencySamples));
-      console.log(`im bench: ${mode} latency p50 ${latency.oneWayMs.p50} ms, p99 ${latency.oneWayMs.p99} ms, hops ${JSON.stringify(latency.hops)}`);
-      const throughput = await hopsOf(receiver, () => measureThroughput(sender, receiver, receiverId, `${mode}-burst`, throughputMessages));
-      console.log(`im bench: ${mode} throughput ${throughput.messagesPerSecond} msg/s, hops ${JSON.stringify(throughput.hops)}`);
-      const sentAfter = await imStats(sender);
-      const diff = (key: string) => (sentAfter[key] ?? 0) - (sentBefore[key] ?? 0);
-      modes.push({
-        mode,
-        sentDirect: diff('im.chat sent direct'),
-        sentRouted: diff('im.chat routed'),
-        linkedBefore,
-        linkedAfter: await linked(sender, receiverId),
-        latency,
-        throughput,
-      });
+    const tallies = new Map<Mode, Tally>(MODES.map((mode) => [mode, emptyTally()]));
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of MODES) {
+        const tally = tallies.get(mode)!;
+        await switchTo(mode, sender, receiver, senderId, receiverId);
+        tally.linkedBefore ||= await linked(sender, receiverId);
+        const [sentBefore, hopsBefore] = [await imStats(sender), await hopsSeen(receiver)];
+        const latency = await latencyBlock(sender, receiver, receiverId, `${mode}-latency-${round}`, Math.round(options.latencySamples / rounds));
+        tally.oneWay.push(...latency.oneWay);
+        tally.roundTrip.push(...latency.roundTrip);
+        tally.sendCall.push(...latency.sendCall);
+        const hopsBetween = await hopsSeen(receiver);
+        addDifference(tally.latencyHops, hopsBefore, hopsBetween);
+        const burst = await throughputBlock(sender, receiver, receiverId, `${mode}-burst-${round}`, Math.round(options.throughputMessages / rounds));
+        tally.messages += burst.messages;
+        tally.seconds += burst.seconds;
+        tally.queuedSeconds += burst.queuedSeconds;
+        tally.inOrderOnce &&= burst.inOrderOnce;
+        addDifference(tally.throughputHops, hopsBetween, await hopsSeen(receiver));
+        const sentAfter = await imStats(sender);
+        tally.sentDirect += (sentAfter['im.chat sent direct'] ?? 0) - (sentBefore['im.chat sent direct'] ?? 0);
+        tally.sentRouted += (sentAfter['im.chat routed'] ?? 0) - (sentBefore['im.chat routed'] ?? 0);
+        tally.linkedAfter ||= await linked(sender, receiverId);
+        console.log(`im bench: round ${round + 1}/${rounds} ${mode}: one way p50 ${round2(percentile(sorted(latency.oneWay), 50))} ms, ${Math.round(burst.messages / burst.seconds)} msg/s`);
+      }
     }
     return {
       commit: gitCommit(context.root),
@@ -168,15 +200,64 @@ async function measure(context: BenchContext, count: number, latencySamples: num
       chromium: browser.version(),
       tabs: count,
       shape: SHAPE,
-      loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0], 2) },
+      rounds,
+      loadAverage: { before: round2(loadBefore), after: round2(loadavg()[0]) },
       linksPerTab: { mean: round(links.reduce((a, b) => a + b, 0) / count, 1), max: Math.max(...links) },
       probeHops: best.hops,
-      modes,
+      modes: MODES.map((mode) => summarise(mode, tallies.get(mode)!)),
     };
   } finally {
     await browser.close();
     await server.close();
   }
+}
+
+function emptyTally(): Tally {
+  return {
+    oneWay: [], roundTrip: [], sendCall: [], latencyHops: {},
+    messages: 0, seconds: 0, queuedSeconds: 0, throughputHops: {}, inOrderOnce: true,
+    sentDirect: 0, sentRouted: 0, linkedBefore: false, linkedAfter: false,
+  };
+}
+
+function summarise(mode: Mode, t: Tally): ModeResults {
+  const oneWay = sorted(t.oneWay);
+  const roundTrip = sorted(t.roundTrip);
+  const sendCall = sorted(t.sendCall);
+  return {
+    mode,
+    sentDirect: t.sentDirect,
+    sentRouted: t.sentRouted,
+    linkedBefore: t.linkedBefore,
+    linkedAfter: t.linkedAfter,
+    latency: {
+      samples: oneWay.length,
+      hops: t.latencyHops,
+      oneWayMs: { p50: round2(percentile(oneWay, 50)), p99: round2(percentile(oneWay, 99)), mean: round2(oneWay.reduce((a, b) => a + b, 0) / oneWay.length), max: round2(oneWay.at(-1) ?? NaN) },
+      roundTripMs: { p50: round2(percentile(roundTrip, 50)), p99: round2(percentile(roundTrip, 99)) },
+      sendCallMs: { p50: round2(percentile(sendCall, 50)), p99: round2(percentile(sendCall, 99)) },
+      curve: PERCENTILES.map((p) => [p, round2(percentile(oneWay, p))]),
+    },
+    throughput: {
+      messages: t.messages,
+      hops: t.throughputHops,
+      seconds: round2(t.seconds),
+      messagesPerSecond: Math.round(t.messages / t.seconds),
+      queuedPerSecond: Math.round(t.messages / t.queuedSeconds),
+      inOrderOnce: t.inOrderOnce,
+    },
+  };
+}
+
+/**
+ * Routed: direct links off on both sides, and the pair's old link closed (the overlay closes a link
+ * both let go after 10 s without traffic). Direct: on, and chatting until both report the link open.
+ */
+async function switchTo(mode: Mode, sender: Page, receiver: Page, senderId: string, receiverId: string): Promise<void> {
+  for (const page of [sender, receiver]) await page.evaluate((on) => window.__dima!.useDirectLinks(on), mode === 'direct');
+  if (mode === 'direct') return warmUpDirect(sender, receiver, senderId, receiverId);
+  const deadline = Date.now() + 30_000;
+  while ((await linked(sender, receiverId)) && Date.now() < deadline) await sleep(500);
 }
 
 async function openTab(browser: Browser, baseURL: string): Promise<Page> {
@@ -189,23 +270,25 @@ async function openTab(browser: Browser, baseURL: string): Promise<Page> {
 
 const linked = (page: Page, peer: string) => page.evaluate((p) => window.__dima!.linkedTo(p as never), peer);
 const imStats = (page: Page) => page.evaluate(() => window.__dima!.imStats());
-/** Runs `run` and adds the chats `receiver` got meanwhile, by hops, to its result. */
-async function hopsOf<T extends object>(receiver: Page, run: () => Promise<Omit<T, 'hops'>>): Promise<T> {
-  const histogram = async () => {
-    const hops: Record<string, number> = {};
-    for (const [key, n] of Object.entries(await imStats(receiver))) {
-      const match = /^im\.chat received over (\d+) hops$/.exec(key);
-      if (match) hops[match[1]] = n;
-    }
-    return hops;
-  };
-  const before = await histogram();
-  const result = await run();
+/** Chats the receiver got so far, by overlay hops (its messenger's counters). */
+async function hopsSeen(receiver: Page): Promise<Record<string, number>> {
   const hops: Record<string, number> = {};
-  for (const [h, n] of Object.entries(await histogram())) if (n > (before[h] ?? 0)) hops[h] = n - (before[h] ?? 0);
-  return { ...result, hops } as T;
+  for (const [key, n] of Object.entries(await imStats(receiver))) {
+    const match = /^im\.chat received over (\d+) hops$/.exec(key);
+    if (match) hops[match[1]] = n;
+  }
+  return hops;
 }
 
+function addDifference(into: Record<string, number>, before: Record<string, number>, after: Record<string, number>): void {
+  for (const [hops, n] of Object.entries(after)) {
+    const added = n - (before[hops] ?? 0);
+    if (added > 0) into[hops] = (into[hops] ?? 0) + added;
+  }
+}
+
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+const round2 = (value: number) => round(value, 2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Each imports the other as an accepted buddy (Settings > Import), as two users who swapped lists. */
@@ -266,37 +349,28 @@ async function shownAt(receiver: Page, prefix: string, expected: number): Promis
   return shown;
 }
 
-async function measureLatency(sender: Page, receiver: Page, receiverId: string, prefix: string, samples: number): Promise<Omit<Latency, 'hops'>> {
+/** `samples` messages one at a time, each after the previous receipt: raw one-way, round-trip and send() times. */
+async function latencyBlock(sender: Page, receiver: Page, receiverId: string, prefix: string, samples: number) {
   const texts = Array.from({ length: samples }, (_, i) => `${prefix} ${i}`);
   const sent = await sendAll(sender, receiverId, texts, true);
   const shown = new Map((await shownAt(receiver, prefix, samples)).map((m) => [m.text, m.at]));
   const receipts = await sender.evaluate((peer) => window.__dima!.chatLog().receipts.filter((r) => r.to === peer), receiverId);
-  const oneWay: number[] = [];
-  const roundTrip: number[] = [];
+  const block = { oneWay: [] as number[], roundTrip: [] as number[], sendCall: sent.map((m) => m.queuedAt - m.at) };
   for (const { text, seq, at } of sent) {
     const arrived = shown.get(text);
-    if (arrived !== undefined) oneWay.push(arrived - at);
+    if (arrived !== undefined) block.oneWay.push(arrived - at);
     const receipt = receipts.find((r) => r.seq >= seq && r.at >= at);
-    if (receipt) roundTrip.push(receipt.at - at);
+    if (receipt) block.roundTrip.push(receipt.at - at);
   }
-  const sorted = [...oneWay].sort((a, b) => a - b);
-  const rtt = [...roundTrip].sort((a, b) => a - b);
-  const sendCall = sent.map((m) => m.queuedAt - m.at).sort((a, b) => a - b);
-  return {
-    samples: oneWay.length,
-    oneWayMs: { p50: round(percentile(sorted, 50), 2), p99: round(percentile(sorted, 99), 2), mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length, 2), max: round(sorted.at(-1) ?? NaN, 2) },
-    roundTripMs: { p50: round(percentile(rtt, 50), 2), p99: round(percentile(rtt, 99), 2) },
-    sendCallMs: { p50: round(percentile(sendCall, 50), 2), p99: round(percentile(sendCall, 99), 2) },
-    curve: PERCENTILES.map((p) => [p, round(percentile(sorted, p), 2)]),
-  };
+  return block;
 }
 
-async function measureThroughput(sender: Page, receiver: Page, receiverId: string, prefix: string, messages: number): Promise<Omit<Throughput, 'hops'>> {
+/** `messages` sent back to back; timed from the first send() to the last shown, and until the last send() resolved. */
+async function throughputBlock(sender: Page, receiver: Page, receiverId: string, prefix: string, messages: number) {
   const texts = Array.from({ length: messages }, (_, i) => `${prefix} ${i}`);
   const sent = await sendAll(sender, receiverId, texts, false);
   const shown = await shownAt(receiver, prefix, messages);
-  const seconds = ((shown.at(-1)?.at ?? NaN) - sent[0].at) / 1000;
-  // Let the receipts drain the outbox before the next run.
+  // Let the receipts drain the outbox before the next block.
   await sender.waitForFunction(
     ([peer, seq]) => (window.__dima!.chatLog().receipts.findLast((r) => r.to === peer)?.seq ?? 0) >= seq,
     [receiverId, sent.at(-1)!.seq] as const,
@@ -304,9 +378,8 @@ async function measureThroughput(sender: Page, receiver: Page, receiverId: strin
   );
   return {
     messages,
-    seconds: round(seconds, 2),
-    messagesPerSecond: round(shown.length / seconds, 0),
-    queuedPerSecond: round(messages / ((sent.at(-1)!.at - sent[0].at) / 1000), 0),
+    seconds: ((shown.at(-1)?.at ?? NaN) - sent[0].at) / 1000,
+    queuedSeconds: (sent.at(-1)!.queuedAt - sent[0].at) / 1000,
     inOrderOnce: JSON.stringify(shown.map((m) => m.text)) === JSON.stringify(texts),
   };
 }
@@ -332,6 +405,7 @@ function markdown(r: ImBenchResults): string {
       `${r.loadAverage.before} before / ${r.loadAverage.after} after the runs. ` +
       `One way: receiver's messenger shows the message minus the sender's send() call, on the tabs' shared clock ` +
       `(performance.timeOrigin + performance.now()); messages one at a time, each after the previous receipt. ` +
+      `Each path ran in ${r.rounds} blocks alternating with the other (the shared cores' load varies). ` +
       `Throughput: send() awaited back to back (sealing + IndexedDB outbox), first send() to last shown. ` +
       `Data: bench/results/im.json; chart: docs/bench/im-latency.svg.`,
     '',
