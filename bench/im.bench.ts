@@ -400,7 +400,10 @@ function chart(r: ImBenchResults): string {
     title: `Chat one-way latency, ${r.tabs} Chromium tabs (${r.modes.map((m) => m.mode).join(' vs ')})`,
     xLabel: 'percentile',
     yLabel: 'send() to shown (ms)',
-    series: r.modes.map((m) => ({ name: `${m.mode} (${Object.keys(m.latency.hops).join('/')} hops)`, points: m.latency.curve })),
+    series: r.modes.map((m) => {
+      const hops = Object.keys(m.latency.hops);
+      return { name: `${m.mode} (${hops.join('/')} hop${hops.join() === '1' ? '' : 's'})`, points: m.latency.curve };
+    }),
   });
 }
 
@@ -442,8 +445,8 @@ function markdown(r: ImBenchResults): string {
         `without the sender's sealing and storing) ${change(a(routed).p50, a(direct).p50)} and ${change(a(routed).p99, a(direct).p99)}. ` +
         `Most of the one-way time is not the path: send() resolves only once the message is sealed and written to ` +
         `history and outbox, and the receiver verifies it and writes history and counters before showing it; a hop ` +
-        `between tabs on one machine costs well under a millisecond (see the WebRTC section), where across real ` +
-        `networks each hop adds a one-way network delay.`,
+        `between tabs on one machine costs about a millisecond (the forwarding tab decodes and re-sends the frame on ` +
+        `the same cores), where across real networks each hop adds a one-way network delay.`,
     );
   }
   const senderBound = r.modes.every((m) => m.throughput.queuedPerSecond <= m.throughput.messagesPerSecond * 1.1);
