@@ -3,6 +3,8 @@
 // and returns a markdown section; run.ts saves it as bench/results/<name>.md and stitches every
 // section into bench/results/README.md. Figures, never pass/fail: a bench fails only if it crashes.
 
+import { execFileSync } from 'node:child_process';
+
 export interface BenchContext {
   /** Repository root (absolute). */
   root: string;
@@ -19,4 +21,13 @@ export interface BenchModule {
   name: string;
   /** Runs the benchmark and returns its markdown section (starting with a "## " heading). */
   run(context: BenchContext): Promise<string>;
+}
+
+/** The commit a figure was measured at, "+wip" when the work tree had changes. */
+export function gitCommit(root: string): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty=+wip'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }

@@ -10,7 +10,6 @@
 // slope of round trip over k, halved, is the one-way cost of one overlay hop. All peers share one
 // process and two cores here, so absolute times include that contention.
 
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeId } from '../src/overlay/id.js';
@@ -19,7 +18,7 @@ import { percentile, round } from '../src/sim/report.js';
 import { startServer } from '../signaling-bootstrap/server.js';
 import type { RunningPeer } from '../signaling-bootstrap/peer.js';
 import { eventually, leafSetMismatches, routeRandomKeys, settled, startRingPeer } from '../tests/integration/webrtc-ring.js';
-import type { BenchContext, BenchModule } from './bench-module.js';
+import { gitCommit, type BenchContext, type BenchModule } from './bench-module.js';
 
 const CHAIN_APP = 'bench.chain';
 const MAX_CHAIN = 8;
@@ -195,14 +194,6 @@ function slope(points: [number, number][]): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function gitCommit(root: string): string {
-  try {
-    return execFileSync('git', ['describe', '--always', '--dirty=+wip'], { cwd: root, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 function markdown(r: WebRtcResults): string {

@@ -9,7 +9,7 @@
 import { loadOrCreateIdentity } from '../im/identity.js';
 import { indexedDbStorage } from '../im/idb-storage.js';
 import type { DimaApp } from '../ui/app.js';
-import { APP_CONFIG, bootstrapUrl, iceServers, profileName } from './config.js';
+import { APP_CONFIG, bootstrapUrl, iceServers, overlayShape, profileName } from './config.js';
 import { MessengerAdapter } from './messenger-adapter.js';
 import { indexedDbProfileStore } from './profile-store.js';
 import { Session, type SessionOptions } from './session.js';
@@ -36,6 +36,7 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     bootstrapUrl: bootstrapUrl(location),
     iceServers: iceServers(document),
     bootstrapTimeoutMs: APP_CONFIG.bootstrapTimeoutMs,
+    overlay: overlayShape(location.search),
   };
 
   let running = true;
@@ -45,7 +46,7 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     onLeave: () => (running = false),
   });
   app.port = adapter;
-  installTestHandle(adapter);
+  installTestHandle(adapter, identity);
 
   void lock.lost.then(() => {
     running = false;

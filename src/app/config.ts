@@ -1,6 +1,7 @@
 // Settings of the composition root, named in one place.
 
 import { BOOTSTRAP_PATH } from '../overlay/bootstrap/protocol.js';
+import type { OverlayConfig } from '../overlay/config.js';
 
 export const APP_CONFIG = {
   /** Wait this long for the introducer before showing 'offline' (history still opens). */
@@ -17,6 +18,21 @@ export function profileName(search: string): string {
   const raw = new URLSearchParams(search).get('profile') ?? '';
   const clean = raw.trim().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40);
   return clean || 'default';
+}
+
+/**
+ * `?leafSetSize=L&bitsPerDigit=b`: the overlay's shape, for experiments on a handful of tabs (with
+ * the default |L| = 16 every tab of a small ring is every other's leaf and all routes take one hop).
+ * Every tab of a ring should use the same values; anything invalid is ignored.
+ */
+export function overlayShape(search: string): Partial<OverlayConfig> {
+  const params = new URLSearchParams(search);
+  const shape: Partial<OverlayConfig> = {};
+  const leafSetSize = Number(params.get('leafSetSize'));
+  if (Number.isInteger(leafSetSize) && leafSetSize >= 2 && leafSetSize <= 32 && leafSetSize % 2 === 0) shape.leafSetSize = leafSetSize;
+  const bitsPerDigit = Number(params.get('bitsPerDigit'));
+  if ([1, 2, 4, 8].includes(bitsPerDigit)) shape.bitsPerDigit = bitsPerDigit;
+  return shape;
 }
 
 /** The introducer on the server that served this page (`npm start` serves both on one port). */

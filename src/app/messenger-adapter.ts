@@ -253,6 +253,10 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
     this.emitBuddies();
   }
 
+  chatOpened(peer: Uid): void {
+    this.session.messenger.chatOpened(peer);
+  }
+
   exportBuddies(): string {
     return this.session.messenger.exportBuddies();
   }

@@ -4,6 +4,7 @@
 // identity, buddies and outbox carry over through storage).
 
 import { bootstrapSignaller, keepVolunteering } from '../overlay/bootstrap/client.js';
+import type { OverlayConfig } from '../overlay/config.js';
 import type { Identity } from '../overlay/identity.js';
 import { PastryNode } from '../overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
@@ -29,6 +30,8 @@ export interface SessionOptions {
   iceServers: RTCIceServer[];
   /** How long to wait for the introducer before calling the bootstrap unreachable. */
   bootstrapTimeoutMs?: number;
+  /** Overlay settings other than the defaults (see config.ts overlayShape). */
+  overlay?: Partial<OverlayConfig>;
 }
 
 export class Session {
@@ -60,7 +63,7 @@ export class Session {
   private constructor(private readonly options: SessionOptions) {
     const { identity } = options;
     this.transport = new WebRtcTransport({ identity, iceServers: options.iceServers });
-    this.node = new PastryNode({ transport: this.transport, clock: realClock, random: cryptoRandom });
+    this.node = new PastryNode({ transport: this.transport, clock: realClock, random: cryptoRandom, config: options.overlay });
     this.probe = new Probe((name, app) => this.node.register(name, app));
     this.directory = new ScanDirectory({ connect: (app) => this.node.register(SCAN_APPLICATION, app), identity, clock: realClock, random: cryptoRandom });
   }

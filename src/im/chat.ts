@@ -43,9 +43,9 @@ export interface ChatDependencies {
   conversations: ConversationBook<ChatPlaintext>;
   presence: PresenceTable;
   stats: ImStats;
-  /** Routes a message to key = peer and handles its answer. */
+  /** Sends a chat to peer (routed to key = peer, or over its direct link) and handles the receipt that answers it. */
   ask(peer: NodeId, body: ImMessage): void;
-  /** Routes a message to key = peer, no answer expected. */
+  /** Sends a receipt to peer (routed, or over its direct link), no answer expected. */
   tell(peer: NodeId, body: ImMessage): void;
   shown(message: IncomingMessage): void;
   acknowledged(peer: NodeId, seq: number): void;

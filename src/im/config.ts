@@ -22,6 +22,13 @@ export interface ImConfig {
   requestTimeoutMs: number;
   /** Out-of-order messages held per conversation; later ones are dropped and resent by the sender. */
   reorderWindow: number;
+  /**
+   * A chat with a message sent or shown within this long is active: it gets a direct link to the
+   * buddy (one hop instead of a route), let go once the chat is quiet this long. 0: always route.
+   */
+  directIdleMs: number;
+  /** After a direct link to a buddy could not be opened, do not try again for this long. */
+  directRetryMs: number;
 }
 
 export const DEFAULT_IM_CONFIG: ImConfig = {
@@ -32,6 +39,8 @@ export const DEFAULT_IM_CONFIG: ImConfig = {
   noticeRetryMs: 15_000,
   requestTimeoutMs: 5_000,
   reorderWindow: 256,
+  directIdleMs: 60_000,
+  directRetryMs: 30_000,
 };
 
 /** Name the IM layer registers under with the overlay. */

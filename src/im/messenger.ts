@@ -1,6 +1,7 @@
 // The Messenger: what the UI holds. It is the IM layer's OverlayApplication: everything it sends
 // is routed to key = a buddy's uid, and a node accepts a message only when its own id EQUALS the
-// key; the root of somebody else's uid answers "not online" instead (DESIGN.md).
+// key; the root of somebody else's uid answers "not online" instead (DESIGN.md). An active chat
+// goes over a direct link to the buddy instead, when one is open (direct-links.ts).
 
 import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../overlay/api.js';
 import type { Clock, Random, TimerHandle } from '../overlay/environment.js';
@@ -9,6 +10,8 @@ import { BuddyBook, type ImportResult } from './buddies.js';
 import { ChatService, type HistoryItem, type IncomingMessage } from './chat.js';
 import { DEFAULT_IM_CONFIG, IM_APPLICATION, type ImConfig } from './config.js';
 import { ConversationBook } from './conversation.js';
+import { Courier } from './courier.js';
+import { DirectLinks } from './direct-links.js';
 import { bytesToHex, KeyRing, type ChatPlaintext, type Identity } from './crypto.js';
 import { Emitter } from './events.js';
 import { buddyNotice, notOnline, noticeIsAuthentic, presence, presenceIsAuthentic } from './messages.js';
@@ -67,11 +70,12 @@ export class Messenger {
   readonly uid: NodeId;
   readonly stats = new ImStats();
   private readonly events = new Emitter<MessengerEvents>();
-  private readonly endpoint: OverlayEndpoint;
   private readonly config: ImConfig;
   private readonly buddyBook: BuddyBook;
   private readonly presenceTable: PresenceTable;
   private readonly chat: ChatService;
+  private readonly direct: DirectLinks;
+  private readonly courier: Courier;
   private profileRecord: Profile = { name: '', keywords: [] };
   private readonly session: string;
   private presenceTick = 0;
@@ -104,12 +108,25 @@ export class Messenger {
       conversations: new ConversationBook<ChatPlaintext>(storage, this.config.reorderWindow),
       presence: this.presenceTable,
       stats: this.stats,
-      ask: (peer, body) => this.ask(peer, body),
-      tell: (peer, body) => this.tell(peer, body),
-      shown: (message) => this.events.emit('message', message),
+      ask: (peer, body) => this.courier.chat(peer, body, true),
+      tell: (peer, body) => this.courier.chat(peer, body, false),
+      shown: (message) => {
+        this.direct.active(message.from);
+        this.events.emit('message', message);
+      },
       acknowledged: (to, seq) => this.events.emit('receipt', { to, seq }),
     });
-    this.endpoint = options.overlay.register(IM_APPLICATION, this.application());
+    const endpoint = options.overlay.register(IM_APPLICATION, this.application());
+    const eligible = (peer: NodeId) => this.running && this.buddyBook.get(peer)?.status === 'accepted' && this.presenceTable.isOnline(peer);
+    this.direct = new DirectLinks(endpoint, clock, this.config, eligible, this.stats);
+    this.courier = new Courier({
+      endpoint,
+      direct: this.direct,
+      stats: this.stats,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      notOnline: (peer) => this.presenceTable.notOnline(peer),
+      answered: (answer) => this.handle(answer),
+    });
   }
 
   private async load(): Promise<void> {
@@ -147,7 +164,8 @@ export class Messenger {
     this.running = false;
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
-    for (const uid of this.presenceTable.online()) this.tell(uid, this.presenceMessage(uid, 'offline'));
+    this.direct.closeAll('stopped');
+    for (const uid of this.presenceTable.online()) this.courier.tell(uid, this.presenceMessage(uid, 'offline'));
     this.presenceTable.clear();
     this.events.emit('state', 'stopped');
   }
@@ -221,9 +239,25 @@ export class Messenger {
 
   // ---- messages -----------------------------------------------------------------------------------
 
-  /** Seals, stores in the outbox, and routes to key = buddy uid. Resolves once it is safely queued. */
+  /** Seals, stores in the outbox, and sends (routed to key = buddy uid, or over the chat's direct link). Resolves once it is safely queued. */
   send(buddy: NodeId, text: string): Promise<{ seq: number }> {
+    this.direct.active(buddy);
     return this.chat.send(buddy, text);
+  }
+
+  /** The user opened the chat with `buddy`: it counts as active, so its direct link is up by the first message. */
+  chatOpened(buddy: NodeId): void {
+    this.direct.active(buddy);
+  }
+
+  /** Off: chats are always routed, and open direct links are let go (a direct link shows the buddy our address). */
+  useDirectLinks(enabled: boolean): void {
+    this.direct.setEnabled(enabled);
+  }
+
+  /** Buddies we chat with over an open direct link right now. */
+  directLinks(): NodeId[] {
+    return this.direct.openPeers();
   }
 
   /** Both directions, oldest first; outgoing entries say whether the buddy's receipt covers them. */
@@ -257,6 +291,7 @@ export class Messenger {
       }
       return;
     }
+    if (message.t === 'im.chat') this.stats.count(`im.chat received over ${msg.hops} hops`);
     this.handle(message, msg.reply);
   }
 
@@ -279,34 +314,6 @@ export class Messenger {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  /** Routes to key = peer; a "not online" answer marks the peer offline, anything else is handled. */
-  private ask(peer: NodeId, body: ImMessage, onAnswer?: (answer: ImMessage) => void): void {
-    let request: Promise<{ body: unknown }>;
-    try {
-      request = this.endpoint.request(peer, body, { timeoutMs: this.config.requestTimeoutMs });
-    } catch {
-      return this.stats.count('overlay refused request');
-    }
-    request.then((reply) => {
-      const answer = decodeImMessage(reply.body);
-      if (!answer) return this.stats.count('malformed answer');
-      if (answer.t === 'im.notOnline') {
-        if (answer.key === peer) this.presenceTable.notOnline(peer);
-        return;
-      }
-      if (onAnswer) onAnswer(answer);
-      else this.handle(answer);
-    }, () => this.stats.count('request timed out'));
-  }
-
-  private tell(peer: NodeId, body: ImMessage): void {
-    try {
-      this.endpoint.route(peer, body);
-    } catch {
-      this.stats.count('overlay refused route');
-    }
-  }
-
   // ---- presence -----------------------------------------------------------------------------------
 
   private presenceMessage(to: NodeId, state: PresenceState): Presence {
@@ -314,7 +321,7 @@ export class Messenger {
   }
 
   private sendPresence(to: NodeId, state: 'online' | 'alive'): void {
-    this.ask(to, this.presenceMessage(to, state));
+    this.courier.ask(to, this.presenceMessage(to, state));
   }
 
   private onPresence(message: Presence, answer?: (body: unknown) => void): void {
@@ -333,6 +340,7 @@ export class Messenger {
   private presenceChanged(uid: NodeId, online: boolean): void {
     this.events.emit('presence', { uid, online });
     if (online) this.chat.flush(uid, true);
+    else this.direct.close(uid, 'offline');
   }
 
   private schedule(): void {
@@ -346,6 +354,7 @@ export class Messenger {
   /** One timer for all soft state: background tabs clamp timers anyway, so fewer is kinder. */
   private tick(): void {
     this.presenceTable.expire();
+    this.direct.tick();
     for (const uid of this.presenceTable.needKeepAlive()) this.sendPresence(uid, 'alive');
     this.chat.flushOnline();
     const now = this.options.clock.now();
@@ -371,7 +380,7 @@ export class Messenger {
     // Wall-clock based and strictly growing: the peer takes a notice not newer than the last as a replay.
     this.lastNoticeAt = Math.max(Math.floor(this.options.clock.now()), this.lastNoticeAt + 1);
     const notice = buddyNotice(this.options.identity, kind, record.uid, this.profileRecord.name, this.lastNoticeAt);
-    this.ask(record.uid, notice, (answer) => {
+    this.courier.ask(record.uid, notice, (answer) => {
       if (answer.t !== 'im.noticeTaken') return this.stats.count(`unexpected answer ${answer.t}`);
       this.track(this.buddyBook.noticeDelivered(record.uid, kind).catch(() => this.stats.count('failed storing notice')));
     });

@@ -56,6 +56,14 @@ export interface OverlayEndpoint {
   request(key: NodeId, body: unknown, options?: RequestOptions): Promise<Reply>;
   /** Send straight to a node we have a link to (a leaf, say); false if there is no such link. Delivered with hops = 1. */
   sendDirect(to: NodeId, body: unknown): boolean;
+  /**
+   * Opens a link to the node whose id is `to` (signalled through the overlay; the transport proves
+   * the peer holds that id) and keeps it open, whatever the leaf set and routing table say, until
+   * closeDirect. Resolves true once the link is up, false if it cannot be opened.
+   */
+  openDirect(to: NodeId): Promise<boolean>;
+  /** This application no longer needs the link: it closes once idle unless the overlay needs it. */
+  closeDirect(to: NodeId): void;
   /** The current leaf set, nearest first on each side: [left neighbours..., right neighbours...]. */
   leafSet(): NodeId[];
   /** Up to `count` nodes numerically closest to `key` that this node knows (itself included). */

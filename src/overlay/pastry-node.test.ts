@@ -174,4 +174,45 @@ describe('PastryNode', () => {
       }
     }
   });
+
+  it('openDirect keeps a link outside the tables open until closeDirect; let go, it falls quiet and closes although the two nodes keep talking', async () => {
+    const sim = new Simulation({ seed: 19 });
+    await sim.build(80, { concurrency: 10 });
+    await sim.settle(40_000);
+    const nodes = sim.liveNodes();
+    const delivered = new Map<NodeId, { origin: NodeId; hops: number }[]>();
+    const endpoints = new Map(nodes.map((n) => [n.id, n.register('app', { deliver: (m) => delivered.get(n.id)!.push({ origin: m.origin, hops: m.hops }) })]));
+    for (const n of nodes) delivered.set(n.id, []);
+    const tablesNeed = (x: PastryNode, y: PastryNode) => x.leafSet.has(y.id) || x.routingTable.has(y.id) || y.leafSet.has(x.id) || y.routingTable.has(x.id);
+    const pairs = nodes.flatMap((x) => nodes.map((y) => [x, y] as const));
+    const [a, b] = pairs.find(([x, y]) => x !== y && !x.links.has(y.id) && !tablesNeed(x, y))!;
+    const lastHops = async () => {
+      endpoints.get(a.id)!.route(b.id, { ping: true });
+      await sim.settle(2_000);
+      return delivered.get(b.id)!.at(-1)!.hops;
+    };
+    expect(await lastHops()).toBeGreaterThan(1);
+    const leavesBefore = [...a.leafSet.members()];
+
+    let up: boolean | undefined;
+    void endpoints.get(a.id)!.openDirect(b.id).then((result) => (up = result));
+    await sim.clock.run({ done: () => up !== undefined });
+    expect(up).toBe(true);
+    expect(endpoints.get(a.id)!.sendDirect(b.id, { direct: true })).toBe(true);
+    await sim.settle(1_000);
+    expect(delivered.get(b.id)!.at(-1)).toEqual({ origin: a.id, hops: 1 });
+    // Pinned: open long after the idle grace, routed traffic takes it, and the leaf set is as it was.
+    await sim.settle(60_000);
+    expect(a.links.has(b.id)).toBe(true);
+    expect(await lastHops()).toBe(1);
+    expect(a.leafSet.members()).toEqual(leavesBefore);
+
+    endpoints.get(a.id)!.closeDirect(b.id);
+    // The nodes go on talking every 3 s (two buddies' presence keep-alives), yet the link closes.
+    for (let i = 0; i < 10; i++) await lastHops();
+    expect(tablesNeed(a, b)).toBe(false);
+    expect(a.links.has(b.id)).toBe(false);
+    expect(b.links.has(a.id)).toBe(false);
+    expect(await lastHops()).toBeGreaterThan(1);
+  });
 });

@@ -140,11 +140,27 @@ export class PastryNode {
   register(name: string, application: OverlayApplication): OverlayEndpoint {
     if (this.applications.has(name)) throw new Error(`application ${name} is already registered`);
     this.applications.set(name, application);
+    // One pin per (application, peer): pins are reference counted across the node (join pins too).
+    const pinned = new Set<NodeId>();
+    const closeDirect = (to: NodeId) => {
+      if (pinned.delete(to)) this.unpin(to);
+    };
     return {
       localId: this.id,
       route: (key, body) => this.route(key, name, body),
       request: (key, body, options) => this.request(key, name, body, options),
       sendDirect: (to, body) => this.sendDirect(to, name, body),
+      openDirect: async (to) => {
+        if (to === this.id) return false;
+        if (!pinned.has(to)) {
+          pinned.add(to);
+          this.pin(to);
+        }
+        const up = await this.connect(to);
+        if (!up) closeDirect(to);
+        return up;
+      },
+      closeDirect,
       leafSet: () => [...this.leafSet.members()],
       replicaSet: (key, count) => this.replicaSet(key, count),
       isRoot: (key) => this.isRoot(key),
@@ -316,7 +332,10 @@ export class PastryNode {
     const usable = (id: NodeId) => this.links.has(id) && !dead.has(id) && id !== joiner && !this.isSuspect(id);
     // A message for a node we hold a link to goes straight there (distance 0: it is the root), even
     // before that node has made it into our leaf set or table (it may be joining, or just learned of).
-    const direct = frame.key !== joiner && this.links.has(frame.key) ? frame.key : undefined;
+    // Not over a link that both sides have let go: traffic would keep it from ever falling quiet and
+    // closing (two buddies' presence keep-alives kept their chat's direct link open for good).
+    const linked = this.links.get(frame.key);
+    const direct = frame.key !== joiner && linked && (linked.localNeed || linked.remoteNeed) ? frame.key : undefined;
     let decision = firstHop ?? direct
       ? ({ kind: 'forward', nextHop: (firstHop ?? direct)! } as const)
       : nextHop(frame.key, this.leafSet, this.routingTable, usable);

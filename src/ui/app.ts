@@ -166,6 +166,7 @@ export class DimaApp extends LitElement {
     if (!this.port) return;
     this.messages = this.port.conversation(uid);
     this.port.markRead(uid);
+    this.port.chatOpened(uid);
     this.show({ name: 'chat', uid });
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('dima-chat-view')?.focus());
   }

@@ -155,6 +155,8 @@ export interface MessengerPort {
   /** Returns at once with the message (status 'queued' or 'sent'); updates come as 'message' events. */
   send(peer: Uid, text: string): ChatMessage;
   markRead(peer: Uid): void;
+  /** The user opened the chat with `peer`: a hint that messages will follow (the real messenger readies a direct link). */
+  chatOpened(peer: Uid): void;
   /** JSON the user can keep; importBuddies takes the same and answers how many were new. */
   exportBuddies(): string;
   importBuddies(json: string): Promise<number>;

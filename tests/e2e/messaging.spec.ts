@@ -2,8 +2,9 @@ import { startPeer } from '../../signaling-bootstrap/peer.js';
 import { buddyButton, conversation, expect, onboard, openTab, searchFor, sendTo, test, waitJoined } from './real-tabs.js';
 
 // Two users in two browser contexts (each its own IndexedDB: its own identity, buddies, outbox),
-// over the real overlay: SCAN search, buddy request and accept, chat with receipts, and the outbox
-// carrying messages across the buddy's absence and the sender's reload.
+// over the real overlay: SCAN search, buddy request and accept, chat with receipts (an active chat
+// over a direct link), and the outbox carrying messages across the buddy's absence and the sender's
+// reload.
 
 test('find by partial name, become buddies, chat with receipts; queued messages survive both sides going away', async ({ browser, ring }) => {
   test.setTimeout(180_000);
@@ -32,9 +33,21 @@ test('find by partial name, become buddies, chat with receipts; queued messages 
   await expect(conversation(henrik.page, 'Alice Andersson').filter({ hasText: 'hi Alice' }).getByLabel('delivered')).toHaveText('✓✓', { timeout: 15_000 });
   await expect(conversation(alice.page, 'Henrik Lundgren').filter({ hasText: 'hi Alice' })).toBeVisible();
 
+  // An active chat goes over a direct link (src/im/direct-links.ts): one hop, receipts back over it.
+  await expect.poll(() => alice.page.evaluate((peer) => window.__dima!.directLinks().includes(peer as never), henrik.id), { timeout: 10_000 }).toBe(true);
+  await sendTo(alice.page, 'Henrik Lundgren', 'over the direct link');
+  await expect(conversation(alice.page, 'Henrik Lundgren').filter({ hasText: 'over the direct link' }).getByLabel('delivered')).toHaveText('✓✓', { timeout: 15_000 });
+  const aliceStats = await alice.page.evaluate(() => window.__dima!.imStats());
+  const henrikStats = await henrik.page.evaluate(() => window.__dima!.imStats());
+  expect(aliceStats['im.chat sent direct']).toBeGreaterThanOrEqual(1);
+  expect(henrikStats['im.chat received over 1 hops']).toBeGreaterThanOrEqual(aliceStats['im.chat sent direct']);
+  expect(henrikStats['im.receipt sent direct']).toBeGreaterThanOrEqual(1);
+  expect(await alice.page.evaluate((peer) => window.__dima!.linkedTo(peer as never), henrik.id)).toBe(true);
+
   // Henrik closes his tab; Alice sees him go offline and writes anyway: the outbox keeps it all.
   await henrik.page.close();
   await expect(buddyButton(alice.page, 'Henrik Lundgren')).toContainText('offline', { timeout: 20_000 });
+  expect(await alice.page.evaluate(() => window.__dima!.directLinks())).toEqual([]);
   const queued = ['while you were away 1', 'while you were away 2', 'while you were away 3', 'while you were away 4', 'while you were away 5'];
   for (const text of queued) {
     await sendTo(alice.page, 'Henrik Lundgren', text);
@@ -53,13 +66,13 @@ test('find by partial name, become buddies, chat with receipts; queued messages 
   expect(await waitJoined(back)).toBe(henrik.id);
   await buddyButton(back, 'Alice Andersson').click();
   const texts = () => conversation(back, 'Alice Andersson').locator('.text').allTextContents();
-  await expect.poll(texts, { timeout: 30_000 }).toEqual(['hello Henrik', 'hi Alice', ...queued]);
+  await expect.poll(texts, { timeout: 30_000 }).toEqual(['hello Henrik', 'hi Alice', 'over the direct link', ...queued]);
   for (const text of queued) {
     await expect(conversation(alice.page, 'Henrik Lundgren').filter({ hasText: text }).getByLabel('delivered')).toHaveText('✓✓', { timeout: 15_000 });
   }
   // Exactly once: nothing more turns up after the receipts.
   await back.waitForTimeout(2_000);
-  expect(await texts()).toEqual(['hello Henrik', 'hi Alice', ...queued]);
+  expect(await texts()).toEqual(['hello Henrik', 'hi Alice', 'over the direct link', ...queued]);
 
   await alice.context.close();
   await henrik.context.close();

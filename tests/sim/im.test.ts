@@ -9,19 +9,17 @@
 // crash-only: a crashed user never returns. What must hold: every message whose two ends are alive
 // at the end is shown once, in order, and acknowledged; messages to a crashed buddy are shown as a
 // gap-free prefix and the rest wait in the sender's outbox (nothing lost, nothing shown twice);
-// nodes on the way see only ciphertext; chats forged in a buddy's name are rejected.
+// nodes on the way see only ciphertext; chats forged in a buddy's name are rejected. A chat's first
+// message is routed and opens a direct link (tests/sim/im-direct.test.ts); later ones take it while
+// it lives, so churn here also breaks direct links mid-chat.
 
 import { describe, expect, it } from 'vitest';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { generateIdentity, type Identity } from '../../src/overlay/identity.js';
-import { PastryNode } from '../../src/overlay/pastry-node.js';
-import { Simulation } from '../../src/sim/simulation.js';
+import { generateIdentity } from '../../src/overlay/identity.js';
 import { IM_APPLICATION } from '../../src/im/config.js';
 import { deriveConversationKey, sealChat } from '../../src/im/crypto.js';
 import { chatMessage } from '../../src/im/messages.js';
-import { Messenger } from '../../src/im/messenger.js';
-import { memoryStorage, type ImStorage } from '../../src/im/storage.js';
 import type { NodeId } from '../../src/overlay/id.js';
+import { world, type User } from './im-world.js';
 
 const FULL = process.env.IM_SIM_FULL === '1';
 const NODES = Number(process.env.IM_SIM_NODES ?? (FULL ? 1000 : 400));
@@ -31,110 +29,9 @@ const CHURN = Number(process.env.IM_SIM_CHURN ?? 0.3);
 /** Joins in flight at once while the overlay is built. */
 const CONCURRENCY = Number(process.env.IM_SIM_CONCURRENCY ?? 50);
 
-interface User {
-  uid: NodeId;
-  identity: Identity;
-  node: PastryNode;
-  messenger: Messenger;
-  storage: ImStorage;
-  publicKey: string;
-  shown: Map<NodeId, string[]>;
-}
-
-/** What the nodes on the way (plain nodes, no messenger) saw of chat messages they forwarded. */
-interface Eavesdropper {
-  chats: number;
-  fieldSets: Set<string>;
-  bodies: string[];
-}
-
-async function world(seed: number) {
-  const sim = new Simulation({ seed });
-  const users: User[] = [];
-  const keys = sim.random.fork('identities');
-  const started = performance.now();
-  const log = (what: string) => console.log(`IM sim: ${what} (${((performance.now() - started) / 1000).toFixed(0)} s, virtual ${(sim.clock.now() / 1000).toFixed(0)} s)`);
-
-  /**
-   * Virtual time in `step` slices, letting WebCrypto (thread pool, not microtasks) finish in
-   * between. Larger slices only make crypto finish later in virtual time (a resend at worst):
-   * ordering and exactly-once come from sequence numbers, not from timing.
-   */
-  async function advance(ms: number, step = Number(process.env.IM_SIM_STEP ?? 250)) {
-    const end = sim.clock.now() + ms;
-    while (sim.clock.now() < end) {
-      await sim.settle(Math.min(step, end - sim.clock.now()));
-      await Promise.all(users.map((u) => u.messenger.whenIdle()));
-    }
-  }
-
-  /** Joins `nodes` with `CONCURRENCY` joins in flight, as Simulation.build does for nodes it creates itself. */
-  async function joinConcurrently(nodes: PastryNode[]) {
-    for (let i = 0; i < nodes.length; i += CONCURRENCY) {
-      const batch = nodes.slice(i, i + CONCURRENCY);
-      let pending = batch.length;
-      const failures: unknown[] = [];
-      for (const node of batch) {
-        node.start(sim.introducer()).then(() => pending--, (error: unknown) => (failures.push(error), pending--));
-      }
-      await sim.clock.run({ done: () => pending === 0 });
-      if (failures.length > 0) throw failures[0];
-    }
-  }
-
-  /** A user's node: its id is its identity's uid (DESIGN.md: UID = nodeId). */
-  function userNode(index: number): { identity: Identity; node: PastryNode } {
-    const identity = generateIdentity(keys.fork(index));
-    const node = new PastryNode({
-      transport: sim.network.createTransport(identity.id),
-      clock: sim.clock,
-      random: sim.random.fork(`user-node-${index}`),
-    });
-    sim.nodes.set(node.id, node);
-    return { identity, node };
-  }
-
-  async function openMessenger(index: number, identity: Identity, node: PastryNode): Promise<User> {
-    const storage = memoryStorage();
-    const messenger = await Messenger.open({ identity, storage, overlay: node, clock: sim.clock, random: sim.random.fork(`user-${index}`) });
-    await messenger.setProfile({ name: `user ${index}`, keywords: [] });
-    const user: User = { uid: identity.id, identity, node, messenger, storage, publicKey: bytesToHex(identity.publicKey), shown: new Map() };
-    messenger.on('message', (m) => {
-      const list = user.shown.get(m.from) ?? [];
-      list.push(m.text);
-      user.shown.set(m.from, list);
-    });
-    messenger.start();
-    users.push(user);
-    return user;
-  }
-
-  /** Plain nodes forward IM traffic without a messenger; this listens in on what they forward. */
-  function eavesdrop(nodes: PastryNode[]): Eavesdropper {
-    const seen: Eavesdropper = { chats: 0, fieldSets: new Set(), bodies: [] };
-    for (const node of nodes) {
-      node.register(IM_APPLICATION, {
-        deliver: () => undefined, // as before: a plain node that is the root of an offline uid stays silent
-        forward: (msg) => {
-          const body = msg.body as Record<string, unknown>;
-          if (body?.t === 'im.chat') {
-            seen.chats++;
-            seen.fieldSets.add(Object.keys(body).sort().join(','));
-            if (seen.bodies.length < 2_000) seen.bodies.push(JSON.stringify(body));
-          }
-          return true;
-        },
-      });
-    }
-    return seen;
-  }
-
-  return { sim, users, log, advance, joinConcurrently, userNode, openMessenger, eavesdrop };
-}
-
 describe('instant messaging on the simulator', () => {
   it(`${PAIRS} buddy pairs x ${MESSAGES} messages on ${NODES} nodes under ${CHURN * 100}% churn: in order, exactly once, nothing lost, only ciphertext on the way, forgeries rejected`, async () => {
-    const { sim, users, log, advance, joinConcurrently, userNode, openMessenger, eavesdrop } = await world(11);
+    const { sim, users, log, advance, joinConcurrently, userNode, openMessenger, eavesdrop } = await world(11, { concurrency: CONCURRENCY });
     const userCount = 2 * PAIRS;
     await sim.build(NODES - userCount, { concurrency: CONCURRENCY });
     const plainNodes = sim.liveNodes();

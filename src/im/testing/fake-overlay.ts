@@ -53,6 +53,8 @@ export class FakeOverlay {
       request: (key, body, options) =>
         alive() ? this.request(localId, app, key, body, options) : Promise.reject(new Error('node is dead')),
       sendDirect: () => false,
+      openDirect: () => Promise.resolve(false),
+      closeDirect: () => undefined,
       leafSet: () => [],
       replicaSet: (key, count) => [...this.live.keys()].sort((a, b) => (closestTo(key, [a, b]) === a ? -1 : 1)).slice(0, count),
       isRoot: (key) => closestTo(key, this.live.keys()) === localId,

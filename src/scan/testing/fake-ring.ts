@@ -101,6 +101,8 @@ export class FakeRing {
         this.later(() => this.deliverTo(to, { key: to, origin: self, hops: 1, body }));
         return true;
       },
+      openDirect: () => Promise.resolve(false), // SCAN uses only links the ring already has
+      closeDirect: () => undefined,
       leafSet: () => this.leafSetOf(self),
       replicaSet: (key, count) =>
         [self, ...this.leafSetOf(self)].sort((a, b) => (isCloser(key, a, b) ? -1 : 1)).slice(0, count),

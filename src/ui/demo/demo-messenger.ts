@@ -157,6 +157,8 @@ export class DemoMessenger extends Emitter<MessengerEvents> implements Messenger
     this.setBuddies(this.buddyList.map((b) => (b.uid === peer ? { ...b, unread: 0 } : b)));
   }
 
+  chatOpened(): void {}
+
   exportBuddies(): string {
     return JSON.stringify({ dima: 'buddies', version: 1, buddies: this.buddyList.map(({ uid, name }) => ({ uid, name })) }, null, 2);
   }
