@@ -216,7 +216,9 @@ export class LinkKeeper {
     const occupant = routingTable.occupantOf(peer);
     if (occupant === undefined) {
       routingTable.set(peer);
-    } else if (occupant !== peer) {
+    } else if (occupant !== peer && !this.pinned.has(peer)) {
+      // A link kept open for someone else's reasons (an application's direct link, the join's first
+      // hop) does not push out a table entry: the entry would outlive the reason and keep the link.
       const rttNew = links.rtt(peer);
       const rttOld = links.rtt(occupant);
       // Proximity neighbour selection: a clearly nearer candidate takes the slot.
