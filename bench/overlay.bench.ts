@@ -139,7 +139,32 @@ function markdown(results: OverlayResults): string {
         `${(r.buildMs / 1000).toFixed(1)} | ${Math.round(r.heapMB)} | ${run.commit} |`,
     );
   }
+  lines.push('', ...targetLines(results));
   return lines.join('\n');
+}
+
+/** The issue's targets, checked against the rows (the paper: about 2.5 hops at 1,000 and 4 at 100,000). */
+const PAPER_HOPS: Record<number, number> = { 1_000: 2.5, 100_000: 4 };
+const BUILD_TARGET_S = 120;
+const HEAP_TARGET_MB = 4 * 1024;
+
+function targetLines(results: OverlayResults): string[] {
+  const lines = ['Targets:'];
+  for (const run of results.runs) {
+    const r = run.report;
+    const paper = PAPER_HOPS[run.nodes];
+    if (!r || paper === undefined) continue;
+    const n = run.nodes.toLocaleString('en-US');
+    // "About" the paper's figure: within 0.1 hop of it, or below.
+    lines.push(`- mean hops at ${n} no worse than the paper's ~${paper}: ${r.hops.mean.toFixed(2)}, ${r.hops.mean <= paper + 0.1 ? 'met' : 'MISSED'}`);
+  }
+  const big = results.runs.find((run) => run.nodes === 100_000)?.report;
+  if (big) {
+    const buildS = big.buildMs / 1000;
+    lines.push(`- 100,000 nodes built in under ${BUILD_TARGET_S} s: ${buildS.toFixed(0)} s, ${buildS < BUILD_TARGET_S ? 'met' : 'MISSED'}`);
+    lines.push(`- ... and under 4 GB of heap: ${Math.round(big.heapMB)} MB, ${big.heapMB < HEAP_TARGET_MB ? 'met' : 'MISSED'}`);
+  }
+  return lines;
 }
 
 function hopsChart(results: OverlayResults): string {
