@@ -27,6 +27,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.js';
 import { percentile, round } from '../src/sim/report.js';
 import { lineChartSvg } from '../src/sim/svg.js';
 import { startServer } from '../signaling-bootstrap/server.js';
@@ -133,20 +134,7 @@ async function measure(
 ): Promise<ImBenchResults> {
   const { tabs: count, rounds } = options;
   const server = await startServer({ port: 0, distDir: join(context.root, 'dist') });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // Host candidates as plain IPs (as playwright.config.ts): mDNS names do not resolve in containers.
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     const pages: Page[] = [];
     for (let i = 0; i < count; i++) {
