@@ -49,6 +49,14 @@ async function buddiesApart(seed: number) {
   return { ...w, a, b };
 }
 
+/** a sent a0..a{count} and b sent b1..b{count}: each side shows the other's once, in order, and nothing waits in an outbox. */
+async function expectAllShownOnceInOrder(a: User, b: User, count: number): Promise<void> {
+  expect(b.shown.get(a.uid)).toEqual(Array.from({ length: count + 1 }, (_, i) => `a${i}`));
+  expect(a.shown.get(b.uid)).toEqual(Array.from({ length: count }, (_, i) => `b${i + 1}`));
+  expect(await a.storage.listOutbox()).toEqual([]);
+  expect(await b.storage.listOutbox()).toEqual([]);
+}
+
 describe('direct links for active chats (simulator)', () => {
   it('an active chat gets a direct link: messages then take one hop, in order and once; quiet for the idle period, the link closes and chats are routed again', async () => {
     const { a, b, advance } = await buddiesApart(31);
@@ -68,10 +76,7 @@ describe('direct links for active chats (simulator)', () => {
       await advance(250);
     }
     await advance(3_000);
-    expect(b.shown.get(a.uid)).toEqual(Array.from({ length: rounds + 1 }, (_, i) => `a${i}`));
-    expect(a.shown.get(b.uid)).toEqual(Array.from({ length: rounds }, (_, i) => `b${i + 1}`));
-    expect(await a.storage.listOutbox()).toEqual([]);
-    expect(await b.storage.listOutbox()).toEqual([]);
+    await expectAllShownOnceInOrder(a, b, rounds);
     expect(hopsSeen(b)[1]).toBe(rounds);
     expect(hopsSeen(a)).toEqual({ 1: rounds });
     expect(a.messenger.stats.get('im.chat sent direct')).toBe(rounds);
@@ -116,10 +121,7 @@ describe('direct links for active chats (simulator)', () => {
     }
     await advance(15_000);
 
-    expect(b.shown.get(a.uid)).toEqual(Array.from({ length: count + 1 }, (_, i) => `a${i}`));
-    expect(a.shown.get(b.uid)).toEqual(Array.from({ length: count }, (_, i) => `b${i + 1}`));
-    expect(await a.storage.listOutbox()).toEqual([]);
-    expect(await b.storage.listOutbox()).toEqual([]);
+    await expectAllShownOnceInOrder(a, b, count);
     expect(a.messenger.stats.get('direct link closed: lost')).toBe(1);
     // Routed after the cut, delivered over more than one hop.
     expect(a.messenger.stats.get('im.chat routed')).toBeGreaterThan(routedBeforeCut);
