@@ -25,12 +25,7 @@ export class LeafSet {
 
   /** Left side nearest first, then right side nearest first (a node on both sides appears once). */
   members(): NodeId[] {
-    if (!this.memberCache) {
-      const members = [...this.left];
-      for (const id of this.right) if (!members.includes(id)) members.push(id);
-      this.memberCache = members;
-    }
-    return this.memberCache;
+    return (this.memberCache ??= bothSides(this.left, this.right));
   }
 
   leftSide(): readonly NodeId[] {
@@ -114,9 +109,7 @@ export class LeafSet {
     byClockwise.sort((a, b) => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
     const right = byClockwise.slice(0, half).map((x) => x.id);
     const left = byClockwise.slice(-half).reverse().map((x) => x.id);
-    const members = [...left];
-    for (const id of right) if (!members.includes(id)) members.push(id);
-    return members;
+    return bothSides(left, right);
   }
 
   /** Orders ids by clockwise distance from self (nearest first). */
@@ -147,4 +140,11 @@ export class LeafSet {
     if (side.length > this.half) pushed.push(side.pop()!);
     return true;
   }
+}
+
+/** Left side, then the right side's ids not already on the left (in a small ring a node is on both). */
+function bothSides(left: readonly NodeId[], right: readonly NodeId[]): NodeId[] {
+  const members = [...left];
+  for (const id of right) if (!members.includes(id)) members.push(id);
+  return members;
 }
