@@ -6,6 +6,7 @@
 // (dialling, placing, closing) in link-keeper.ts, requests and their replies in requests.ts.
 
 import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions, RoutedMessage } from './api.js';
+import { applicationEndpoint } from './endpoint.js';
 import { resolveConfig, type OverlayConfig } from './config.js';
 import type { Clock, Link, Random, Signaller, Transport } from './environment.js';
 import { ringDistance, type NodeId } from './id.js';
@@ -140,31 +141,7 @@ export class PastryNode {
   register(name: string, application: OverlayApplication): OverlayEndpoint {
     if (this.applications.has(name)) throw new Error(`application ${name} is already registered`);
     this.applications.set(name, application);
-    // One pin per (application, peer): pins are reference counted across the node (join pins too).
-    const pinned = new Set<NodeId>();
-    const closeDirect = (to: NodeId) => {
-      if (pinned.delete(to)) this.unpin(to);
-    };
-    return {
-      localId: this.id,
-      route: (key, body) => this.route(key, name, body),
-      request: (key, body, options) => this.request(key, name, body, options),
-      sendDirect: (to, body) => this.sendDirect(to, name, body),
-      openDirect: async (to) => {
-        if (to === this.id) return false;
-        if (!pinned.has(to)) {
-          pinned.add(to);
-          this.pin(to);
-        }
-        const up = await this.connect(to);
-        if (!up) closeDirect(to);
-        return up;
-      },
-      closeDirect,
-      leafSet: () => [...this.leafSet.members()],
-      replicaSet: (key, count) => this.replicaSet(key, count),
-      isRoot: (key) => this.isRoot(key),
-    };
+    return applicationEndpoint(this, name);
   }
 
   route(key: NodeId, app: string, body: unknown, options: SendOptions = {}): void {

@@ -1,0 +1,34 @@
+// One application's view of its node (the common API, api.ts): everything it sends is tagged with
+// the application's name, and the links it asks for are pinned in its name, one pin per peer.
+
+import type { OverlayEndpoint } from './api.js';
+import type { NodeId } from './id.js';
+import type { PastryNode } from './pastry-node.js';
+
+export function applicationEndpoint(node: PastryNode, name: string): OverlayEndpoint {
+  // Pins are reference counted across the node (the join pins too); this set keeps ours to one per peer.
+  const pinned = new Set<NodeId>();
+  const closeDirect = (to: NodeId) => {
+    if (pinned.delete(to)) node.unpin(to);
+  };
+  return {
+    localId: node.id,
+    route: (key, body) => node.route(key, name, body),
+    request: (key, body, options) => node.request(key, name, body, options),
+    sendDirect: (to, body) => node.sendDirect(to, name, body),
+    openDirect: async (to) => {
+      if (to === node.id) return false;
+      if (!pinned.has(to)) {
+        pinned.add(to);
+        node.pin(to);
+      }
+      const up = await node.connect(to);
+      if (!up) closeDirect(to);
+      return up;
+    },
+    closeDirect,
+    leafSet: () => [...node.leafSet.members()],
+    replicaSet: (key, count) => node.replicaSet(key, count),
+    isRoot: (key) => node.isRoot(key),
+  };
+}
