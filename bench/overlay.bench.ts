@@ -1,7 +1,7 @@
 // Overlay figures against N: hops (with log16 N beside them), route stretch, links per node, frames
-// per join, build time and heap. Each size runs the simulator CLI (src/sim/cli.ts) in its own child
-// process, so the heap is measured per size and a size that crashes or runs out of memory loses
-// only its own row.
+// per join, build time and heap. Each size runs the simulator CLI (src/sim/cli.ts, bundled as
+// `npm run sim` runs it) in its own child process, so the heap is measured per size and a size that
+// crashes or runs out of memory loses only its own row.
 //
 //   npm run bench -- --only overlay [--sizes 1000,10000] [--lookups 10000] [--seed 1]
 //                    [--signalling overlay|direct] [--concurrency C] [--timeout-min 60]
@@ -17,11 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimReport } from '../src/sim/cli.js';
 import { lineChartSvg } from '../src/sim/svg.js';
+import { bundleSimCli, SIM_NODE_FLAGS } from '../scripts/sim.mjs';
 import type { BenchContext, BenchModule } from './bench-module.js';
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const OVERLAY_SIGNALLING_MAX = 10_000;
-const NODE_FLAGS = ['--import', 'tsx', '--max-old-space-size=6144', '--expose-gc'];
 /** A size still building after this long is stopped (its row says how far it got). */
 const DEFAULT_TIMEOUT_MIN = 60;
 
@@ -57,9 +57,10 @@ export const bench: BenchModule = {
 
     const scratch = mkdtempSync(join(tmpdir(), 'dima-bench-overlay-'));
     try {
+      const cli = sizes.length > 0 ? await bundleSimCli() : '';
       for (const nodes of sizes) {
         console.log(`--- ${nodes.toLocaleString('en-US')} nodes`);
-        runs.set(nodes, await runSize(context, scratch, nodes, seed, lookups, commit));
+        runs.set(nodes, await runSize(context, scratch, cli, nodes, seed, lookups, commit));
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -72,17 +73,17 @@ export const bench: BenchModule = {
   },
 };
 
-async function runSize(context: BenchContext, scratch: string, nodes: number, seed: number, lookups: number, commit: string): Promise<SizeRun> {
+async function runSize(context: BenchContext, scratch: string, cli: string, nodes: number, seed: number, lookups: number, commit: string): Promise<SizeRun> {
   const signalling = context.args.get('signalling') ?? (nodes <= OVERLAY_SIGNALLING_MAX ? 'overlay' : 'direct');
   const out = join(scratch, `overlay-${nodes}.json`);
-  const cliArgs = ['src/sim/cli.ts', '--nodes', String(nodes), '--seed', String(seed), '--lookups', String(lookups), '--signalling', signalling, '--out', out, '--svg', 'none'];
+  const cliArgs = [cli, '--nodes', String(nodes), '--seed', String(seed), '--lookups', String(lookups), '--signalling', signalling, '--out', out, '--svg', 'none'];
   const concurrency = context.args.get('concurrency');
   if (concurrency) cliArgs.push('--concurrency', concurrency);
   const timeoutMin = Number(context.args.get('timeout-min') ?? DEFAULT_TIMEOUT_MIN);
   const started = Date.now();
   const run: SizeRun = { nodes, commit, date: new Date(started).toISOString() };
 
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...cliArgs], { cwd: context.root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SIM_NODE_FLAGS, ...cliArgs], { cwd: context.root, stdio: ['ignore', 'pipe', 'pipe'] });
   let lastProgress = '';
   let lastError = '';
   child.stdout.on('data', (chunk: Buffer) => {
