@@ -142,7 +142,10 @@ export class LinkKeeper {
    */
   shouldTurnAway(peer: NodeId): boolean {
     const node = this.node;
-    if (node.links.size < node.config.maxLinks) return false;
+    // A link to `peer` already open (its announce is being weighed) is not counted against it: with
+    // it counted, a node one below the cap admitted a dial and then turned the same link away.
+    const others = node.links.has(peer) ? node.links.size - 1 : node.links.size;
+    if (others < node.config.maxLinks) return false;
     if (node.leafSet.has(peer) || node.leafSet.wouldAccept(peer)) return false;
     return node.routingTable.occupantOf(peer) !== undefined;
   }

@@ -165,6 +165,33 @@ describe('PastryNode', () => {
     expect(stranger.links.has(full.id)).toBe(false);
   });
 
+  it('a node one link below its cap that admits a dial keeps that link when the dialler announces itself', async () => {
+    const sim = new Simulation({ seed: 20, signalling: 'direct', config: { keepAliveMs: Infinity } });
+    await sim.build(40);
+    // A node put exactly one below its cap, and a stranger it would only take as a routing-table entry.
+    const nodes = sim.liveNodes();
+    const strangerOf = (host: PastryNode) =>
+      nodes.find((n) => n !== host && !n.links.has(host.id) && !host.leafSet.wouldAccept(n.id) && host.routingTable.occupantOf(n.id) !== undefined);
+    const host = nodes.find((n) => strangerOf(n) !== undefined)!;
+    const stranger = strangerOf(host)!;
+    expect(stranger).toBeDefined();
+    const cap = host.links.size + 1;
+    (host.config as { maxLinks: number }).maxLinks = cap;
+    const busyFrames: unknown[] = [];
+    const send = host.send.bind(host);
+    host.send = (peer, frame) => {
+      if (peer === stranger.id && frame.t === 'busy') busyFrames.push(frame);
+      return send(peer, frame);
+    };
+    let opened: boolean | undefined;
+    void stranger.connect(host.id).then((ok) => (opened = ok));
+    await sim.settle(2_000);
+    // Admitted at the handshake (one below the cap), so not turned away on announce for its own link.
+    expect(opened).toBe(true);
+    expect(busyFrames).toEqual([]);
+    expect(stranger.isBusy(host.id)).toBe(false);
+  });
+
   it('takes a link\'s round trip from the simulated handshake instead of pinging on open', async () => {
     const sim = new Simulation({ seed: 21, config: { keepAliveMs: Infinity } });
     await sim.build(30);
