@@ -132,6 +132,20 @@ export class Maintenance {
     }
   }
 
+  /**
+   * After our join: the join's candidates may have left holes in the table (every candidate for a
+   * slot turned us away as busy, or the path named none). Ask one entry of each row with holes for
+   * its row, which holds other candidates for them: the paper's lazy repair, done once up front.
+   */
+  fillTableHoles(): void {
+    const table = this.node.routingTable;
+    for (let row = 0; row < table.rowCount; row++) {
+      const entries = table.row(row);
+      if (entries.length === 0 || entries.length >= table.columns - 1) continue;
+      this.ask(entries[this.node.random.int(entries.length)], 'row', row);
+    }
+  }
+
   private ask(peer: NodeId, what: AskFrame['what'], row: number): void {
     this.node.send(peer, { t: 'ask', what, row } satisfies AskFrame);
   }

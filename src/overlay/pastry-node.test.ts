@@ -192,6 +192,39 @@ describe('PastryNode', () => {
     expect(stranger.isBusy(host.id)).toBe(false);
   });
 
+  it('after joining, fills routing-table holes the join left (all candidates busy) by asking row mates', async () => {
+    // A tight cap for 400 nodes: many turn joiners away, so the join's own candidates leave holes.
+    const sim = new Simulation({ seed: 22, signalling: 'direct', config: { keepAliveMs: Infinity, maxLinks: 40 } });
+    await sim.build(400);
+    const prefixes = new Set(sim.liveNodes().flatMap((n) => [n.id.slice(0, 1), n.id.slice(0, 2)]));
+    // Empty slots of rows 0 and 1 for which a live node with that prefix exists.
+    const holes = (node: PastryNode) => {
+      let count = 0;
+      for (let row = 0; row < 2; row++) {
+        for (let column = 0; column < 16; column++) {
+          const prefix = node.id.slice(0, row) + column.toString(16);
+          if (prefix !== node.id.slice(0, row + 1) && prefixes.has(prefix) && node.routingTable.get(row, column) === undefined) count++;
+        }
+      }
+      return count;
+    };
+    let atJoin = 0;
+    let later = 0;
+    for (let i = 0; i < 10; i++) {
+      const node = sim.createNode();
+      let joined = false;
+      void node.start(sim.introducer()).then(() => (joined = true));
+      await sim.clock.run({ done: () => joined });
+      atJoin += holes(node);
+      await sim.settle(3_000);
+      sim.track(node);
+      later += holes(node);
+    }
+    // Seed 22: 114 holes right after the joins, 74 three seconds later (109 without the asks).
+    expect(atJoin).toBeGreaterThan(50);
+    expect(later).toBeLessThan(atJoin * 0.75);
+  });
+
   it('takes a link\'s round trip from the simulated handshake instead of pinging on open', async () => {
     const sim = new Simulation({ seed: 21, config: { keepAliveMs: Infinity } });
     await sim.build(30);

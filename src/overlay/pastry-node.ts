@@ -117,6 +117,7 @@ export class PastryNode {
     this.maintenance.start();
     this.setState('joined');
     for (const peer of this.links.peers()) this.send(peer, { t: 'announce' });
+    if (bootstrap) this.maintenance.fillTableHoles();
   }
 
   /** Graceful leave: tell every linked node we are going, then close everything. */
