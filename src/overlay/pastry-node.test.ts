@@ -168,6 +168,7 @@ describe('PastryNode', () => {
   it('a node one link below its cap that admits a dial keeps that link when the dialler announces itself', async () => {
     const sim = new Simulation({ seed: 20, signalling: 'direct', config: { keepAliveMs: Infinity } });
     await sim.build(40);
+    await sim.settle(20_000); // the last joiners' repairs and idle closes are over: link counts hold still
     // A node put exactly one below its cap, and a stranger it would only take as a routing-table entry.
     const nodes = sim.liveNodes();
     const strangerOf = (host: PastryNode) =>
