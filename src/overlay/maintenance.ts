@@ -134,15 +134,18 @@ export class Maintenance {
 
   /**
    * After our join: the join's candidates may have left holes in the table (every candidate for a
-   * slot turned us away as busy, or the path named none). Ask one entry of each row with holes for
-   * its row, which holds other candidates for them: the paper's lazy repair, done once up front.
+   * slot turned us away as busy, or the path named none). Ask two entries of each row with holes for
+   * their row, which holds other candidates for them: the paper's lazy repair, done once up front.
    */
   fillTableHoles(): void {
     const table = this.node.routingTable;
     for (let row = 0; row < table.rowCount; row++) {
       const entries = table.row(row);
       if (entries.length === 0 || entries.length >= table.columns - 1) continue;
-      this.ask(entries[this.node.random.int(entries.length)], 'row', row);
+      // Two row mates (when there are two): with one, 100,000 nodes averaged 4.16 hops.
+      const first = this.node.random.int(entries.length);
+      this.ask(entries[first], 'row', row);
+      if (entries.length > 1) this.ask(entries[(first + 1 + this.node.random.int(entries.length - 1)) % entries.length], 'row', row);
     }
   }
 
