@@ -14,6 +14,8 @@ import {
   oppositeOf,
   ringDistance,
   sharedPrefixDigits,
+  sortClockwiseFrom,
+  type NodeId,
 } from './id.js';
 import { hexId } from './testing/ids.js';
 import { SeededRandom } from '../sim/seeded-random.js';
@@ -86,5 +88,33 @@ describe('node ids', () => {
       const db = ringDistance(from, b);
       expect(isCloser(from, a, b)).toBe(da < db || (da === db && a < b));
     }
+  });
+
+  it('orders correctly an id just below the origin (same top 52 bits): it is almost a full turn away', () => {
+    const from = nodeId('0123456789abc' + '8'.repeat(19));
+    const justBelow = bigIntToId(idToBigInt(from) - 1n);
+    const far = oppositeOf(from);
+    expect(compareClockwise(from, justBelow, far)).toBe(1);
+    expect(compareCounterClockwise(from, justBelow, far)).toBe(-1);
+    expect(sortClockwiseFrom(from, [justBelow, far])).toEqual([far, justBelow]);
+  });
+
+  it('sorts by clockwise distance exactly as bigint arithmetic does', () => {
+    const random = new SeededRandom(9);
+    const from = bytesToId(random.bytes(16));
+    const ids = new Set<NodeId>();
+    for (let i = 0; i < 400; i++) {
+      const id = bytesToId(random.bytes(16));
+      ids.add(id);
+      // Near neighbours of `from` and of each other: the cases the double fast path cannot decide.
+      if (i % 4 === 0) ids.add(bigIntToId(idToBigInt(from) + BigInt(random.int(2000)) - 1000n));
+      if (i % 4 === 1) ids.add(bigIntToId(idToBigInt(id) + 1n));
+    }
+    ids.delete(from);
+    const exact = [...ids].sort((a, b) => {
+      const d = clockwiseDistance(from, a) - clockwiseDistance(from, b);
+      return d < 0n ? -1 : d > 0n ? 1 : 0;
+    });
+    expect(sortClockwiseFrom(from, [...ids])).toEqual(exact);
   });
 });

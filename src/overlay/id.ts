@@ -73,13 +73,18 @@ export function idFromPublicKey(publicKey: Uint8Array): NodeId {
   return bytesToId(sha256(publicKey));
 }
 
+/** The value of one lowercase hex character code (ids are validated at the edge). */
+function hexValue(charCode: number): number {
+  return charCode <= 57 ? charCode - 48 : charCode - 87;
+}
+
 /** Digit `index` (0 = most significant) of `id` in base 2^bitsPerDigit. bitsPerDigit divides 128. */
 export function digit(id: NodeId, index: number, bitsPerDigit: number): number {
-  if (bitsPerDigit === 4) return parseInt(id[index], 16);
+  if (bitsPerDigit === 4) return hexValue(id.charCodeAt(index));
   const firstBit = index * bitsPerDigit;
   let value = 0;
   for (let bit = firstBit; bit < firstBit + bitsPerDigit; bit++) {
-    const nibble = parseInt(id[bit >> 2], 16);
+    const nibble = hexValue(id.charCodeAt(bit >> 2));
     value = (value << 1) | ((nibble >> (3 - (bit & 3))) & 1);
   }
   return value;
@@ -89,7 +94,7 @@ export function digit(id: NodeId, index: number, bitsPerDigit: number): number {
 export function sharedPrefixBits(a: NodeId, b: NodeId): number {
   for (let i = 0; i < ID_HEX_LENGTH; i++) {
     if (a.charCodeAt(i) !== b.charCodeAt(i)) {
-      const x = parseInt(a[i], 16) ^ parseInt(b[i], 16);
+      const x = hexValue(a.charCodeAt(i)) ^ hexValue(b.charCodeAt(i));
       return i * 4 + (Math.clz32(x) - 28);
     }
   }
@@ -126,15 +131,21 @@ const UNDECIDED = 2 ** 79;
 /** The top 52 bits (13 hex digits) of `id`, scaled to the ring: read from char codes, no allocation. */
 function approx(id: NodeId): number {
   let value = 0;
-  for (let i = 0; i < 13; i++) {
-    const c = id.charCodeAt(i);
-    value = value * 16 + (c <= 57 ? c - 48 : c - 87);
-  }
+  for (let i = 0; i < 13; i++) value = value * 16 + hexValue(id.charCodeAt(i));
   return value * APPROX_SCALE;
 }
 
 function approxClockwise(from: NodeId, to: NodeId): number {
-  const d = approx(to) - approx(from);
+  return wrapClockwise(approx(to) - approx(from), from, to);
+}
+
+/**
+ * An approximate difference `to - from` taken around the ring. Zero for two different ids (same top
+ * 52 bits) says nothing about the sign of the true difference, hence about the wrap: NaN, so that
+ * every comparison involving it falls back to bigint.
+ */
+function wrapClockwise(d: number, from: NodeId, to: NodeId): number {
+  if (d === 0 && from !== to) return NaN;
   return d < 0 ? d + RING_DOUBLE : d;
 }
 
@@ -149,6 +160,14 @@ function decide(approxDiff: number, exact: () => bigint): number {
   if (approxDiff < -UNDECIDED) return -1;
   const diff = exact();
   return diff > 0n ? 1 : diff < 0n ? -1 : 0;
+}
+
+/** `ids` (distinct) ordered by clockwise distance from `from`, nearest first, exactly. */
+export function sortClockwiseFrom(from: NodeId, ids: readonly NodeId[]): NodeId[] {
+  const base = approx(from);
+  const keyed = ids.map((id) => ({ id, distance: wrapClockwise(approx(id) - base, from, id) }));
+  keyed.sort((a, b) => decide(a.distance - b.distance, () => clockwiseDistance(from, a.id) - clockwiseDistance(from, b.id)));
+  return keyed.map((x) => x.id);
 }
 
 /** Sign of clockwiseDistance(from, a) - clockwiseDistance(from, b), exactly. */

@@ -4,7 +4,7 @@
 // In a ring with fewer than L+1 nodes one node can sit on both sides; the leaf set then holds every
 // node there is, and covers() is true for every key.
 
-import { clockwiseDistance, closestTo, compareClockwise, compareCounterClockwise, oppositeOf, type NodeId } from './id.js';
+import { closestTo, compareClockwise, compareCounterClockwise, oppositeOf, sortClockwiseFrom, type NodeId } from './id.js';
 
 export class LeafSet {
   /** Counter-clockwise neighbours (smaller ids, wrapping), nearest first. */
@@ -104,11 +104,11 @@ export class LeafSet {
    */
   static nearest(self: NodeId, ids: Iterable<NodeId>, size: number): NodeId[] {
     const half = size / 2;
-    const byClockwise: { id: NodeId; distance: bigint }[] = [];
-    for (const id of new Set(ids)) if (id !== self) byClockwise.push({ id, distance: clockwiseDistance(self, id) });
-    byClockwise.sort((a, b) => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
-    const right = byClockwise.slice(0, half).map((x) => x.id);
-    const left = byClockwise.slice(-half).reverse().map((x) => x.id);
+    const distinct = new Set(ids);
+    distinct.delete(self);
+    const byClockwise = sortClockwiseFrom(self, [...distinct]);
+    const right = byClockwise.slice(0, half);
+    const left = byClockwise.slice(-half).reverse();
     return bothSides(left, right);
   }
 

@@ -27,8 +27,21 @@ export class RoutingTable {
   /** Where `id` would sit in this table (undefined for ourselves). */
   slotOf(id: NodeId): Slot | undefined {
     if (id === this.self) return undefined;
-    const row = sharedPrefixDigits(this.self, id, this.bitsPerDigit);
+    const row = this.rowOf(id);
     return { row, column: digit(id, row, this.bitsPerDigit) };
+  }
+
+  // has/occupantOf/set run on every frame and candidate: they use the row and column directly
+  // instead of allocating a Slot.
+  private rowOf(id: NodeId): number {
+    return sharedPrefixDigits(this.self, id, this.bitsPerDigit);
+  }
+
+  /** The occupant of the slot `id` would take, or undefined (also for ourselves). */
+  occupantOf(id: NodeId): NodeId | undefined {
+    if (id === this.self) return undefined;
+    const row = this.rowOf(id);
+    return this.rows[row]?.[digit(id, row, this.bitsPerDigit)];
   }
 
   get(row: number, column: number): NodeId | undefined {
@@ -58,25 +71,19 @@ export class RoutingTable {
   }
 
   has(id: NodeId): boolean {
-    const slot = this.slotOf(id);
-    return slot !== undefined && this.get(slot.row, slot.column) === id;
-  }
-
-  /** The entry currently holding `id`'s slot (undefined when the slot is empty). */
-  occupantOf(id: NodeId): NodeId | undefined {
-    const slot = this.slotOf(id);
-    return slot ? this.get(slot.row, slot.column) : undefined;
+    return id !== this.self && this.occupantOf(id) === id;
   }
 
   /** Puts `id` into its slot, returning the entry it displaced (if any). */
   set(id: NodeId): NodeId | undefined {
-    const slot = this.slotOf(id);
-    if (!slot) return undefined;
-    const row = (this.rows[slot.row] ??= new Array(this.columns).fill(undefined));
-    const previous = row[slot.column];
+    if (id === this.self) return undefined;
+    const rowIndex = this.rowOf(id);
+    const column = digit(id, rowIndex, this.bitsPerDigit);
+    const row = (this.rows[rowIndex] ??= new Array(this.columns).fill(undefined));
+    const previous = row[column];
     if (previous === id) return undefined;
     if (previous === undefined) this.size++;
-    row[slot.column] = id;
+    row[column] = id;
     return previous;
   }
 
