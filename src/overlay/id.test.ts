@@ -15,6 +15,7 @@ import {
   ringDistance,
   sharedPrefixDigits,
   sortClockwiseFrom,
+  withDigit,
   type NodeId,
 } from './id.js';
 import { hexId } from './testing/ids.js';
@@ -46,6 +47,15 @@ describe('node ids', () => {
     expect(digit(id, 3, 2)).toBe(0b01);
     expect(digit(id, 0, 1)).toBe(1);
     expect(digit(id, 1, 1)).toBe(0);
+  });
+
+  it('sets one digit of an id, leaving the others (a key in another block of the ring)', () => {
+    const id = nodeId('a5' + '3'.repeat(30));
+    expect(withDigit(id, 0, 0x1, 4)).toBe(nodeId('15' + '3'.repeat(30)));
+    expect(withDigit(id, 31, 0xf, 4)).toBe(nodeId('a5' + '3'.repeat(29) + 'f'));
+    expect(withDigit(id, 0, 0x00, 8)).toBe(nodeId('00' + '3'.repeat(30)));
+    expect(withDigit(id, 1, 0b11, 2)).toBe(nodeId('b5' + '3'.repeat(30)));
+    expect(digit(withDigit(id, 5, 9, 4), 5, 4)).toBe(9);
   });
 
   it('measures shared prefixes in digits', () => {

@@ -90,6 +90,13 @@ export function digit(id: NodeId, index: number, bitsPerDigit: number): number {
   return value;
 }
 
+/** `id` with digit `index` (base 2^bitsPerDigit) set to `value`: a key in another block of the ring. */
+export function withDigit(id: NodeId, index: number, value: number, bitsPerDigit: number): NodeId {
+  const shift = BigInt(ID_BITS - (index + 1) * bitsPerDigit);
+  const mask = ((1n << BigInt(bitsPerDigit)) - 1n) << shift;
+  return bigIntToId((idToBigInt(id) & ~mask) | (BigInt(value) << shift));
+}
+
 /** Number of leading bits two ids share (128 when equal). */
 export function sharedPrefixBits(a: NodeId, b: NodeId): number {
   for (let i = 0; i < ID_HEX_LENGTH; i++) {

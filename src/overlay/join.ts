@@ -35,6 +35,7 @@ import type { PastryNode } from './pastry-node.js';
  * leaves fewer holes (20,000 nodes: 3.58 -> 3.53 mean hops, and a faster build).
  */
 const LINKED_PEERS_OFFERED = 64;
+const JOIN_DIAL_ROUNDS = 8;
 
 export class JoinProtocol {
   constructor(private readonly node: PastryNode) {
@@ -57,8 +58,10 @@ export class JoinProtocol {
       if (!state) throw new Error('malformed join reply');
       const candidates = [state.root, ...state.leafSet, ...state.candidates, via];
       const tried = new Set<NodeId>();
-      // Up to three rounds: a slot whose pick turned us away (busy) or failed gets another candidate.
-      for (let round = 0; round < 3; round++) {
+      // Rounds while candidates last (at most JOIN_DIAL_ROUNDS): a slot whose pick turned us away
+      // (busy) or failed gets another candidate. Three rounds left 0.24 holes in row 0 at 20,000
+      // nodes (a third of the nodes at the link cap), eight 0.10, at no extra cost per join.
+      for (let round = 0; round < JOIN_DIAL_ROUNDS; round++) {
         const chosen = this.choose(candidates.filter((id) => !tried.has(id) && !node.isBusy(id)), round === 0);
         const fresh = chosen.filter((id) => !node.links.has(id) && !tried.has(id));
         if (fresh.length === 0) break;
@@ -86,6 +89,13 @@ export class JoinProtocol {
     const state = decodeJoinReply(reply.body);
     // Offers to these candidates go through `start` too: its route reached their neighbourhood.
     return state ? { via: start, candidates: [state.root, ...state.leafSet, ...state.candidates] } : undefined;
+  }
+
+  /** The nodes around `key` (the node closest to it and its leaf set), found by a JOIN-style lookup. */
+  async nodesAround(key: NodeId): Promise<NodeId[] | undefined> {
+    const reply = await this.node.request(key, JOIN_APP, { joiner: this.node.id, candidates: [], refresh: true } satisfies JoinBody);
+    const state = decodeJoinReply(reply.body);
+    return state ? [state.root, ...state.leafSet] : undefined;
   }
 
   /** Opens a link's signalling: routes our offer to `peer` and waits for its answer. */

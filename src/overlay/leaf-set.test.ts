@@ -62,6 +62,26 @@ describe('leaf set', () => {
     expect(leaves.leftSide()).toEqual(byClockwise.slice(-8).reverse());
   });
 
+  it('estimates the ring size from the arc its full leaf set spans, and gives none while it holds the whole ring', () => {
+    const random = new SeededRandom(4);
+    const estimates: number[] = [];
+    for (const size of [1_000, 20_000]) {
+      const ids: NodeId[] = Array.from({ length: size }, () => bytesToId(random.bytes(16)));
+      for (const me of ids.slice(0, 50)) {
+        const leaves = new LeafSet(me, 16);
+        for (const id of LeafSet.nearest(me, ids, 16)) leaves.add(id);
+        estimates.push(leaves.estimatedRingSize()! / size);
+      }
+    }
+    // One node's estimate is rough (17 nodes on an arc), the mean of many is close.
+    const mean = estimates.reduce((a, b) => a + b, 0) / estimates.length;
+    expect(mean).toBeGreaterThan(0.8);
+    expect(mean).toBeLessThan(1.25);
+    const small = new LeafSet(self, 16);
+    for (const p of ['10', '20', '30']) small.add(hexId(p));
+    expect(small.estimatedRingSize()).toBeUndefined();
+  });
+
   it('nearest() picks exactly what adding every id one by one would keep, also in tiny rings', () => {
     const random = new SeededRandom(9);
     for (const count of [0, 1, 5, 16, 17, 300]) {

@@ -4,7 +4,7 @@
 // In a ring with fewer than L+1 nodes one node can sit on both sides; the leaf set then holds every
 // node there is, and covers() is true for every key.
 
-import { closestTo, compareClockwise, compareCounterClockwise, oppositeOf, sortClockwiseFrom, type NodeId } from './id.js';
+import { clockwiseDistance, closestTo, ID_BITS, compareClockwise, compareCounterClockwise, oppositeOf, sortClockwiseFrom, type NodeId } from './id.js';
 
 export class LeafSet {
   /** Counter-clockwise neighbours (smaller ids, wrapping), nearest first. */
@@ -88,6 +88,16 @@ export class LeafSet {
   /** The member (or self) numerically closest to `key`. */
   closest(key: NodeId): NodeId {
     return closestTo(key, [this.self, ...this.members()]) ?? this.self;
+  }
+
+  /**
+   * The number of nodes in the ring, estimated from how much of it our full leaf set spans (L + 1
+   * nodes on that arc); undefined while the leaf set holds the whole ring.
+   */
+  estimatedRingSize(): number | undefined {
+    if (this.coversWholeRing()) return undefined;
+    const span = clockwiseDistance(this.left[this.left.length - 1], this.right[this.right.length - 1]);
+    return ((this.left.length + this.right.length + 1) * 2 ** ID_BITS) / Number(span);
   }
 
   /** The farthest leaf on the side `failed` was on: the node to ask for a replacement (the paper's repair rule). */

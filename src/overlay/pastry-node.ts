@@ -383,6 +383,11 @@ export class PastryNode {
     return this.join.refresh();
   }
 
+  /** @internal The nodes around `key`: see JoinProtocol.nodesAround. */
+  nodesAround(key: NodeId): Promise<NodeId[] | undefined> {
+    return this.join.nodesAround(key);
+  }
+
   /** @internal */
   sweepReversePaths(): void {
     this.requests.sweepReversePaths();
