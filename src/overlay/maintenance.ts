@@ -94,15 +94,15 @@ export class Maintenance {
       const helper = node.leafSet.farthestOnSideOf(gone);
       if (helper) this.ask(helper, 'leafset', 0);
     }
-    if (slot) {
-      for (const row of [slot.row, slot.row + 1]) {
-        const mates = node.routingTable.row(row);
-        if (mates.length > 0) {
-          this.ask(mates[node.random.int(mates.length)], 'row', slot.row);
-          break;
-        }
-      }
-    }
+    if (slot && !this.askRandomMate(slot.row, slot.row)) this.askRandomMate(slot.row + 1, slot.row);
+  }
+
+  /** Asks a random entry of row `ofRow` for its row `forRow`; false when that row is empty. */
+  private askRandomMate(ofRow: number, forRow: number): boolean {
+    const mates = this.node.routingTable.row(ofRow);
+    if (mates.length === 0) return false;
+    this.ask(mates[this.node.random.int(mates.length)], 'row', forRow);
+    return true;
   }
 
   /**
@@ -190,12 +190,8 @@ export class Maintenance {
    * about one hole per row.
    */
   private askAgainForHole(slot: Slot): void {
-    const table = this.node.routingTable;
-    if (this.holeAsksLeft <= 0 || table.get(slot.row, slot.column) !== undefined) return;
-    const mates = table.row(slot.row);
-    if (mates.length === 0) return;
-    this.holeAsksLeft--;
-    this.ask(mates[this.node.random.int(mates.length)], 'row', slot.row);
+    if (this.holeAsksLeft <= 0 || this.node.routingTable.get(slot.row, slot.column) !== undefined) return;
+    if (this.askRandomMate(slot.row, slot.row)) this.holeAsksLeft--;
   }
 
   /**

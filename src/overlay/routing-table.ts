@@ -71,7 +71,7 @@ export class RoutingTable {
   }
 
   has(id: NodeId): boolean {
-    return id !== this.self && this.occupantOf(id) === id;
+    return this.occupantOf(id) === id; // undefined for ourselves
   }
 
   /** Puts `id` into its slot, returning the entry it displaced (if any). */
