@@ -63,8 +63,39 @@ export interface TransportEvents {
   admit?(peer: NodeId): boolean;
 }
 
+/**
+ * Peer connections a transport has constructed: the scarce resource of a browser page. Chromium
+ * refuses a page's construction while 500 RTCPeerConnections exist that are not yet garbage-collected,
+ * and a closed one keeps counting until a GC that an idle page rarely runs.
+ */
+export interface PeerConnectionCounts {
+  /** Every construction, including dials that failed or were turned away, and every answer. */
+  constructed: number;
+  /** Constructions that have been closed (by either side, a failure or a timeout). */
+  closed: number;
+  /**
+   * Constructed and not yet released: open ones plus closed ones the (modelled or observed) garbage
+   * collector has not freed. This is what counts against the page's limit.
+   */
+  held: number;
+  /** Constructions refused because `held` was at the limit. */
+  refused: number;
+  /** The page's limit on held connections (Infinity where there is none, e.g. a Node peer). */
+  limit: number;
+}
+
+/** A dial or answer refused because the page holds too many peer connections (Chromium's limit). */
+export class PeerConnectionLimit extends Error {
+  constructor(held: number) {
+    super(`cannot construct a peer connection: ${held} held`);
+    this.name = 'PeerConnectionLimit';
+  }
+}
+
 export interface Transport {
   readonly localId: NodeId;
+  /** What this transport has constructed so far (absent on transports that construct nothing scarce). */
+  readonly connections?: PeerConnectionCounts;
   start(events: TransportEvents): void;
   /**
    * Opens a link. `peer` is the id we expect (null when we do not know it yet, as for the first link
