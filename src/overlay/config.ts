@@ -52,6 +52,31 @@ export interface OverlayConfig {
   busyBackoffMs: number;
   /** A link that neither side needs any more is closed after this grace period. */
   idleLinkGraceMs: number;
+  /** Window over which the peer-connection budget counts recent constructions (see connection-budget.ts). */
+  budgetWindowMs: number;
+  /** Table links are constructed while fewer than this many connections were constructed in the window... */
+  budgetTableRecentMax: number;
+  /** ... and while less than this share of the page's limit is held. */
+  budgetTableHeldShare: number;
+  /** The same for proximity probes, which only save milliseconds. */
+  budgetProximityRecentMax: number;
+  budgetProximityHeldShare: number;
+  /**
+   * A linked candidate takes an occupied table slot only if its round trip is below this share of
+   * the occupant's and at least proximityMinGainMs shorter: every swap costs a connection, and one
+   * noisy sample must not cause one.
+   */
+  proximityGainShare: number;
+  proximityMinGainMs: number;
+  /** How long a peer whose link closed while we needed it is not dialled again from gossip, and how many are remembered. */
+  recentlyGoneMs: number;
+  recentlyGoneMax: number;
+  /** Routed frames awaiting their next hop's ack at once (beyond it, frames go unacked). */
+  hopAcksMax: number;
+  /** A next hop has at least this long (2 x RTT + 100 ms when measured) to ack a routed frame... */
+  hopAckMinMs: number;
+  /** ... and this long when its round trip is unknown. */
+  hopAckUnknownRttMs: number;
 }
 
 export const DEFAULT_CONFIG: OverlayConfig = {
@@ -72,6 +97,18 @@ export const DEFAULT_CONFIG: OverlayConfig = {
   idleLinkGraceMs: 10_000,
   maxLinks: 96,
   busyBackoffMs: 120_000,
+  budgetWindowMs: 10 * 60_000,
+  budgetTableRecentMax: 60,
+  budgetTableHeldShare: 0.6,
+  budgetProximityRecentMax: 10,
+  budgetProximityHeldShare: 0.3,
+  proximityGainShare: 0.7,
+  proximityMinGainMs: 20,
+  recentlyGoneMs: 5 * 60_000,
+  recentlyGoneMax: 1_024,
+  hopAcksMax: 2_000,
+  hopAckMinMs: 300,
+  hopAckUnknownRttMs: 1_500,
 };
 
 export function resolveConfig(partial: Partial<OverlayConfig> = {}): OverlayConfig {

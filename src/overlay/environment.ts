@@ -96,6 +96,18 @@ export interface Transport {
   readonly localId: NodeId;
   /** What this transport has constructed so far (absent on transports that construct nothing scarce). */
   readonly connections?: PeerConnectionCounts;
+  /**
+   * When set, the transport itself reports a link whose peer vanished without a word (a crashed
+   * machine, a dead network) within this many ms: WebRTC's ICE consent checks, the simulator's crash
+   * model. The node then sends no keep-alives of its own: they cost a tab traffic and timers on every
+   * link, and cost the simulator most of its events.
+   */
+  readonly failureDetectionMs?: number;
+  /**
+   * True where a dial learns whether the peer takes it before any connection is constructed (the
+   * simulator's direct mode asks at its handshake); elsewhere the node asks first over the overlay.
+   */
+  readonly admitsBeforeConstructing?: boolean;
   start(events: TransportEvents): void;
   /**
    * Opens a link. `peer` is the id we expect (null when we do not know it yet, as for the first link

@@ -24,6 +24,7 @@ import {
   type JoinBody,
   type JoinReplyBody,
   type SignalBody,
+  type SignalGrant,
   type SignalRefusal,
 } from './messages.js';
 import { RoutingTable } from './routing-table.js';
@@ -46,30 +47,52 @@ export class JoinProtocol {
     node.registerInternal(SIGNAL_APP, { deliver: (msg) => this.answerSignal(msg) });
   }
 
-  /** Runs the join through the first link that `bootstrap` signals for us. */
-  async run(bootstrap: Signaller): Promise<void> {
+  /**
+   * Runs the join through the first link that `bootstrap` signals for us. Resolves once the leaf set
+   * is linked, with a promise for the routing table's remaining dial rounds.
+   */
+  async run(bootstrap: Signaller): Promise<{ tableDone: Promise<void> }> {
     const node = this.node;
     const first = await node.transport.dial(null, bootstrap);
     const via = first.peer;
     node.pin(via);
+    let tableRounds: Promise<void> = Promise.resolve();
     try {
       const reply = await node.request(node.id, JOIN_APP, { joiner: node.id, candidates: [] } satisfies JoinBody, { firstHop: via });
       const state = decodeJoinReply(reply.body);
       if (!state) throw new Error('malformed join reply');
       const candidates = [state.root, ...state.leafSet, ...state.candidates, via];
       const tried = new Set<NodeId>();
-      // Rounds while candidates last (at most JOIN_DIAL_ROUNDS): a slot whose pick turned us away
-      // (busy) or failed gets another candidate. Three rounds left 0.24 holes in row 0 at 20,000
-      // nodes (a third of the nodes at the link cap), eight 0.10, at no extra cost per join.
-      for (let round = 0; round < JOIN_DIAL_ROUNDS; round++) {
-        const chosen = this.choose(candidates.filter((id) => !tried.has(id) && !node.isBusy(id)), round === 0);
+      const round = (withLeaves: boolean) => {
+        const chosen = this.choose(candidates.filter((id) => !tried.has(id) && !node.isBusy(id)), withLeaves);
         const fresh = chosen.filter((id) => !node.links.has(id) && !tried.has(id));
-        if (fresh.length === 0) break;
         for (const id of fresh) tried.add(id);
-        await Promise.all(fresh.map((peer) => node.connect(peer, { firstHop: via })));
-      }
-    } finally {
+        return fresh.map((peer) => ({ peer, linked: node.connect(peer, { firstHop: via, purpose: withLeaves ? 'leaf' : 'table' }) }));
+      };
+      // The join is done once the leaf set is linked (routing to us is then correct, as in MSPastry);
+      // the table's links keep coming in the background. Waiting for them too made a join take ~10 s.
+      const dials = round(true);
+      const leaves = new Set(LeafSet.nearest(node.id, candidates, node.config.leafSetSize));
+      tableRounds = this.moreTableRounds(dials.map((d) => d.linked), round);
+      await Promise.all(dials.filter((d) => leaves.has(d.peer)).map((d) => d.linked));
+    } catch (error) {
       node.unpin(via);
+      throw error;
+    }
+    const tableDone = tableRounds.finally(() => node.unpin(via));
+    return { tableDone };
+  }
+
+  /**
+   * Rounds while candidates last (at most JOIN_DIAL_ROUNDS): a slot whose pick turned us away
+   * (busy) or failed gets another candidate. Three rounds left 0.24 holes in row 0 at 20,000 nodes
+   * (a third of the nodes at the link cap), eight 0.10, at no extra cost per join.
+   */
+  private async moreTableRounds(first: Promise<boolean>[], round: (withLeaves: boolean) => { linked: Promise<boolean> }[]): Promise<void> {
+    let pending = first;
+    for (let i = 1; i < JOIN_DIAL_ROUNDS && pending.length > 0 && this.node.state !== 'left'; i++) {
+      await Promise.all(pending);
+      pending = round(false).map((d) => d.linked);
     }
   }
 
@@ -106,6 +129,19 @@ export class JoinProtocol {
     if ((reply.body as Partial<SignalRefusal> | null)?.refused === 'busy') this.node.markBusy(peer);
     if (reply.from !== peer || !answer || answer.kind !== 'answer') throw new Error(`${peer} is not reachable`);
     return { kind: 'answer', data: answer.data };
+  }
+
+  /**
+   * Asks `peer`, routed like an offer, whether it would take a link from us; true only on its yes.
+   * No peer connection exists yet: a refusal (busy, or nobody with that id) costs two routed frames
+   * and nothing of the page's peer-connection budget.
+   */
+  async mayLink(peer: NodeId, firstHop?: NodeId): Promise<boolean> {
+    const body: SignalBody = { target: peer, kind: 'ask', data: '' };
+    const reply = await this.node.request(peer, SIGNAL_APP, body, { firstHop }).catch(() => undefined);
+    if (!reply || reply.from !== peer) return false;
+    if ((reply.body as Partial<SignalRefusal> | null)?.refused === 'busy') this.node.markBusy(peer);
+    return (reply.body as Partial<SignalGrant> | null)?.granted === true;
   }
 
   /** The leaf set (first round only) and one node per still-empty routing-table slot. */
@@ -180,7 +216,7 @@ export class JoinProtocol {
 
   private answerSignal(msg: RoutedMessage): void {
     const signal = decodeSignalBody(msg.body);
-    if (!signal || signal.kind !== 'offer' || !msg.reply) {
+    if (!signal || signal.kind === 'answer' || !msg.reply) {
       this.node.stats.drop('malformed signal');
       return;
     }
@@ -192,6 +228,10 @@ export class JoinProtocol {
     }
     if (this.node.shouldTurnAway(msg.origin)) {
       msg.reply({ refused: 'busy' } satisfies SignalRefusal);
+      return;
+    }
+    if (signal.kind === 'ask') {
+      msg.reply({ granted: true } satisfies SignalGrant);
       return;
     }
     this.node.transport.answer(msg.origin, { kind: 'offer', data: signal.data }).then(

@@ -5,8 +5,9 @@
 // In WebRTC a routing-table entry is only useful with an open data channel, so "which links do we
 // keep" and "what is in our leaf set and table" are one question, answered here.
 
-import { LinkRefusedBusy, type Link, type SignalBlob } from './environment.js';
+import { LinkRefusedBusy, PeerConnectionLimit, type Link, type SignalBlob } from './environment.js';
 import type { NodeId } from './id.js';
+import { ConnectionBudget, type ConnectionPurpose } from './connection-budget.js';
 import type { JoinProtocol } from './join.js';
 import type { Maintenance } from './maintenance.js';
 import type { PeerLink } from './peer-links.js';
@@ -20,36 +21,77 @@ export class LinkKeeper {
   private readonly busyUntil = new Map<NodeId, number>();
   /** Peers whose link must stay open for now (the bootstrap link while joining), by reference count. */
   private readonly pinned = new Map<NodeId, number>();
+  readonly budget: ConnectionBudget;
+  /**
+   * Peers whose link closed while they were our leaf or table entry, until when: they crashed or
+   * left, and gossip keeps naming them for a while (a silent crash is reported only after ICE
+   * consent runs out). Dialling them would construct a connection for nothing. Insertion order is
+   * expiry order.
+   */
+  private readonly recentlyGone = new Map<NodeId, number>();
 
   constructor(
     private readonly node: PastryNode,
     private readonly join: JoinProtocol,
     private readonly maintenance: Maintenance,
-  ) {}
+  ) {
+    const { config } = node;
+    this.budget = new ConnectionBudget(node.clock, () => node.transport.connections, {
+      windowMs: config.budgetWindowMs,
+      tableRecentMax: config.budgetTableRecentMax,
+      tableHeldShare: config.budgetTableHeldShare,
+      proximityRecentMax: config.budgetProximityRecentMax,
+      proximityHeldShare: config.budgetProximityHeldShare,
+    });
+  }
 
   // ---- links opening and closing ----------------------------------------------------------------
 
   /** Concurrent calls for one peer share one dial. `firstHop`: see PastryNode's SendOptions. */
-  connect(peer: NodeId, firstHop: NodeId | undefined): Promise<boolean> {
+  connect(peer: NodeId, firstHop: NodeId | undefined, purpose: ConnectionPurpose): Promise<boolean> {
     const node = this.node;
     if (peer === node.id || node.state === 'left') return Promise.resolve(false);
     if (node.links.has(peer)) return Promise.resolve(true);
     const inFlight = this.dialling.get(peer);
     if (inFlight) return inFlight;
-    node.stats.dialsStarted++;
-    const dial = node.transport
-      .dial(peer, (offer) => this.signalThroughOverlay(peer, offer, firstHop))
-      .then(
-        () => true,
-        (error: unknown) => {
+    // A joining node builds its state at once; a joined one spends its budget by purpose.
+    if (node.state === 'joined' && !this.budget.allows(purpose)) return Promise.resolve(false);
+    const dial = this.mayConstruct(peer, firstHop)
+      .then(async (granted) => {
+        // A refusal was counted (and a busy peer marked) by the ask; the peer may also have linked
+        // to us meanwhile, or we left.
+        if (!granted || node.state === 'left') return false;
+        if (node.links.has(peer)) return true;
+        node.stats.dialsStarted++;
+        node.stats.dialsFor[purpose]++;
+        try {
+          await node.transport.dial(peer, (offer) => this.signalThroughOverlay(peer, offer, firstHop));
+          return true;
+        } catch (error) {
           node.stats.dialsFailed++;
           if (error instanceof LinkRefusedBusy) this.markBusy(peer);
+          else if (error instanceof PeerConnectionLimit) node.stats.drop('peer connection limit');
           return false;
-        },
-      )
+        }
+      })
       .finally(() => this.dialling.delete(peer));
     this.dialling.set(peer, dial);
     return dial;
+  }
+
+  /**
+   * Ask first, construct after a yes: a peer connection costs the page one of its 500 whether or not
+   * the peer takes it. Leaves are asked too: the answer is almost always yes, but the ask also finds
+   * out, for two routed frames, that the peer is gone (gossip names crashed nodes for a while).
+   * Not asked where the transport asks before constructing (the simulator's direct mode).
+   */
+  private async mayConstruct(peer: NodeId, firstHop: NodeId | undefined): Promise<boolean> {
+    const node = this.node;
+    if (node.transport.admitsBeforeConstructing) return true;
+    node.stats.linkAsks++;
+    const granted = await this.join.mayLink(peer, firstHop);
+    if (!granted) node.stats.linkAsksRefused++;
+    return granted;
   }
 
   isDialling(peer: NodeId): boolean {
@@ -66,6 +108,8 @@ export class LinkKeeper {
       link.close();
       return;
     }
+    // Back (a reloaded tab keeps its id): gossip naming it may be believed again.
+    this.recentlyGone.delete(link.peer);
     const { kept, loser } = node.links.add(link, node.clock.now());
     if (loser) this.retire(loser);
     if (!kept) return;
@@ -82,6 +126,23 @@ export class LinkKeeper {
     if (!this.node.links.remove(link)) return;
     this.node.emit('links', this.node.links.size);
     this.node.peerGone(link.peer);
+  }
+
+  /** `peer` was in our state when its link closed: do not take it from gossip for a while. */
+  rememberGone(peer: NodeId): void {
+    const { clock, config } = this.node;
+    const now = clock.now();
+    for (const [id, until] of this.recentlyGone) {
+      if (until > now && this.recentlyGone.size < config.recentlyGoneMax) break;
+      this.recentlyGone.delete(id);
+    }
+    this.recentlyGone.delete(peer);
+    this.recentlyGone.set(peer, now + config.recentlyGoneMs);
+  }
+
+  isRecentlyGone(peer: NodeId): boolean {
+    const until = this.recentlyGone.get(peer);
+    return until !== undefined && until > this.node.clock.now();
   }
 
   /** Frames still arriving over a retired duplicate are accepted until it closes. */
@@ -145,8 +206,10 @@ export class LinkKeeper {
     // A link to `peer` already open (its announce is being weighed) is not counted against it: with
     // it counted, a node one below the cap admitted a dial and then turned the same link away.
     const others = node.links.has(peer) ? node.links.size - 1 : node.links.size;
-    if (others < node.config.maxLinks) return false;
     if (node.leafSet.has(peer) || node.leafSet.wouldAccept(peer)) return false;
+    // Answering constructs a connection too: over budget, only leaves are taken.
+    if (!node.links.has(peer) && node.state === 'joined' && !this.budget.allowsAnswer()) return true;
+    if (others < node.config.maxLinks) return false;
     return node.routingTable.occupantOf(peer) !== undefined;
   }
 
@@ -165,14 +228,32 @@ export class LinkKeeper {
 
   // ---- liveness of links we route over ------------------------------------------------------------
 
-  /** Our ping to `peer` has gone unanswered for suspectAfterMs: route around it until it answers. */
+  /**
+   * Route around `peer` until it answers: it let a routed frame go unacked, or our ping to it has
+   * gone unanswered for suspectAfterMs.
+   */
   isSuspect(peer: NodeId): boolean {
     const entry = this.node.links.get(peer);
-    return entry?.pingOutstanding !== undefined && this.node.clock.now() - entry.pingOutstanding > this.node.config.suspectAfterMs;
+    if (!entry) return false;
+    if (entry.suspected) return true;
+    return entry.pingOutstanding !== undefined && this.node.clock.now() - entry.pingOutstanding > this.node.config.suspectAfterMs;
   }
 
-  /** We just routed over a link that has been quiet for a while: make sure its peer is still there. */
+  /** `peer` swallowed a routed frame: avoid it, and ping it (any frame from it clears the suspicion). */
+  suspect(peer: NodeId): void {
+    const entry = this.node.links.get(peer);
+    if (!entry || entry.suspected) return;
+    entry.suspected = true;
+    this.node.stats.suspected++;
+    this.maintenance.ping(peer);
+  }
+
+  /**
+   * We just routed over a link that has been quiet for a while: make sure its peer is still there.
+   * Not needed where the transport reports dead peers and hops ack what they forward.
+   */
   checkIfQuiet(peer: NodeId): void {
+    if (this.node.transport.failureDetectionMs !== undefined) return;
     const entry = this.node.links.get(peer);
     if (entry && entry.pingOutstanding === undefined && this.node.clock.now() - entry.lastHeard > this.node.config.keepAliveMs) {
       this.maintenance.ping(peer);
@@ -224,8 +305,10 @@ export class LinkKeeper {
       // hop) does not push out a table entry: the entry would outlive the reason and keep the link.
       const rttNew = links.rtt(peer);
       const rttOld = links.rtt(occupant);
-      // Proximity neighbour selection: a clearly nearer candidate takes the slot.
-      if (rttNew !== undefined && (rttOld === undefined || rttNew < rttOld * 0.9)) {
+      const { proximityGainShare, proximityMinGainMs } = this.node.config;
+      // Proximity neighbour selection with hysteresis: only a much nearer candidate takes the slot
+      // (each swap costs a connection somewhere, and closes one that may have years left).
+      if (rttNew !== undefined && (rttOld === undefined || (rttNew < rttOld * proximityGainShare && rttOld - rttNew >= proximityMinGainMs))) {
         routingTable.set(peer);
         this.refreshNeed(occupant);
       }

@@ -115,7 +115,7 @@ export class Maintenance {
     const node = this.node;
     let holes: Map<number, { slot: Slot; candidates: NodeId[] }> | undefined;
     for (const id of ids) {
-      if (id === node.id || node.isDialling(id)) continue;
+      if (id === node.id || node.isDialling(id) || node.isRecentlyGone(id)) continue;
       // Already linked (for the peer's needs, say) but not ours: it may now belong in our leaf set,
       // e.g. replacing a failed leaf. Without this, repair never uses links it already has.
       if (node.links.has(id)) {
@@ -123,7 +123,7 @@ export class Maintenance {
         continue;
       }
       if (node.leafSet.wouldAccept(id)) {
-        void node.connect(id, via);
+        void node.connect(id, { ...via, purpose: 'leaf' });
       } else if (node.isBusy(id)) {
         continue;
       } else if (node.routingTable.occupantOf(id) === undefined) {
@@ -137,7 +137,7 @@ export class Maintenance {
       } else if (probe && this.probesInFlight < node.config.proximityProbeBudget) {
         // Proximity neighbour selection: measure the candidate; placePeer keeps it only if nearer.
         this.probesInFlight++;
-        void node.connect(id, via).finally(() => this.probesInFlight--);
+        void node.connect(id, { ...via, purpose: 'proximity' }).finally(() => this.probesInFlight--);
       }
     }
     if (holes) for (const [key, { slot, candidates }] of holes) void this.fillHole(key, slot, candidates, via);
@@ -156,7 +156,7 @@ export class Maintenance {
       for (const id of candidates) {
         if (node.routingTable.get(slot.row, slot.column) !== undefined) return;
         if (node.isBusy(id) || node.links.has(id) || node.isDialling(id)) continue;
-        if (await node.connect(id, via)) return;
+        if (await node.connect(id, { ...via, purpose: 'table' })) return;
       }
     } finally {
       this.slotsBeingFilled.delete(key);
@@ -243,37 +243,12 @@ export class Maintenance {
     const node = this.node;
     if (!this.running || node.state === 'left') return;
     const now = node.clock.now();
-    const { keepAliveMs, failureTimeoutMs, leafSetGossipMs, routingMaintenanceMs } = node.config;
-    // A tick far behind schedule means *we* stalled (busy thread, throttled tab, GC): peers were not
-    // silent, we were deaf. Ping everyone and judge silence from the next tick on.
+    const { keepAliveMs, leafSetGossipMs, routingMaintenanceMs } = node.config;
     const stalled = this.lastTick !== undefined && now - this.lastTick > 2 * keepAliveMs;
     this.lastTick = now;
-    if (stalled) {
-      for (const entry of node.links.all()) {
-        entry.lastHeard = Math.max(entry.lastHeard, now - keepAliveMs);
-        if (entry.localNeed) this.ping(entry.link.peer);
-      }
-    }
-
-    // Keep-alive and failure detection on every link we need (silence = failure after the timeout).
-    const silent: NodeId[] = [];
-    for (const entry of node.links.all()) {
-      if (!entry.localNeed) continue;
-      const peer = entry.link.peer;
-      const leaf = node.leafSet.has(peer);
-      const period = leaf ? keepAliveMs : node.config.tableKeepAliveMs;
-      const timeout = leaf ? failureTimeoutMs : 3 * node.config.tableKeepAliveMs;
-      const quiet = now - entry.lastHeard;
-      if (quiet > timeout) silent.push(peer);
-      else if (quiet >= period && (entry.pingOutstanding === undefined || now - entry.pingOutstanding >= period)) this.ping(peer);
-    }
-    for (const peer of silent) {
-      const entry = node.links.get(peer);
-      if (!entry) continue;
-      entry.link.close();
-      // close() reports onClose asynchronously on some transports; forget the peer now either way.
-      if (node.links.remove(entry.link)) node.peerGone(peer);
-    }
+    // Where the transport reports dead peers itself (ICE consent, the simulator's crash model), no
+    // keep-alives: hop acks route around a silent peer until the transport closes its link.
+    if (node.transport.failureDetectionMs === undefined) this.keepAlive(now, stalled);
 
     // Leaf-set gossip: concurrent joins and failures leave gaps that a push of our leaf set fills.
     // A leaf set that has not changed is pushed only every third period (the rest is redundant).
@@ -310,6 +285,38 @@ export class Maintenance {
 
     node.sweepReversePaths();
     this.schedule(keepAliveMs);
+  }
+
+  /** Keep-alive and failure detection on every link we need (silence = failure after the timeout). */
+  private keepAlive(now: number, stalled: boolean): void {
+    const node = this.node;
+    const { keepAliveMs, failureTimeoutMs } = node.config;
+    // A tick far behind schedule means *we* stalled (busy thread, throttled tab, GC): peers were not
+    // silent, we were deaf. Ping everyone and judge silence from the next tick on.
+    if (stalled) {
+      for (const entry of node.links.all()) {
+        entry.lastHeard = Math.max(entry.lastHeard, now - keepAliveMs);
+        if (entry.localNeed) this.ping(entry.link.peer);
+      }
+    }
+    const silent: NodeId[] = [];
+    for (const entry of node.links.all()) {
+      if (!entry.localNeed) continue;
+      const peer = entry.link.peer;
+      const leaf = node.leafSet.has(peer);
+      const period = leaf ? keepAliveMs : node.config.tableKeepAliveMs;
+      const timeout = leaf ? failureTimeoutMs : 3 * node.config.tableKeepAliveMs;
+      const quiet = now - entry.lastHeard;
+      if (quiet > timeout) silent.push(peer);
+      else if (quiet >= period && (entry.pingOutstanding === undefined || now - entry.pingOutstanding >= period)) this.ping(peer);
+    }
+    for (const peer of silent) {
+      const entry = node.links.get(peer);
+      if (!entry) continue;
+      entry.link.close();
+      // close() reports onClose asynchronously on some transports; forget the peer now either way.
+      if (node.links.remove(entry.link)) node.peerGone(peer);
+    }
   }
 
   /** A short leaf set (after failures) asks its outermost leaves for theirs. */

@@ -70,6 +70,11 @@ export interface AnnounceFrame {
 export interface BusyFrame {
   t: 'busy';
 }
+/** The next hop got routed message `id` (per-hop acks: see hop-acks.ts). */
+export interface AckFrame {
+  t: 'ack';
+  id: string;
+}
 /** Graceful leave: the sender is going away now. */
 export interface LeavingFrame {
   t: 'leaving';
@@ -86,7 +91,8 @@ export type OverlayFrame =
   | NodesFrame
   | AnnounceFrame
   | BusyFrame
-  | LeavingFrame;
+  | LeavingFrame
+  | AckFrame;
 
 export type Decoded = { ok: true; frame: OverlayFrame } | { ok: false; reason: string };
 
@@ -136,6 +142,9 @@ export function decodeFrame(raw: unknown): Decoded {
       if ((f.what !== 'leafset' && f.what !== 'row') || !ids) return fail('bad nodes');
       return { ok: true, frame: { t: 'nodes', what: f.what, ids } };
     }
+    case 'ack':
+      if (!isShortString(f.id, MAX_MESSAGE_ID)) return fail('bad ack');
+      return { ok: true, frame: { t: 'ack', id: f.id } };
     case 'announce':
     case 'busy':
     case 'leaving':
@@ -158,11 +167,19 @@ export interface JoinReplyBody {
   leafSet: NodeId[];
   candidates: NodeId[];
 }
-/** A signalling message routed toward the node we want a link with. */
+/**
+ * A signalling message routed toward the node we want a link with. 'ask' comes first where the
+ * target may turn us away: "may I link?", answered with a grant or a refusal, so that a dial that
+ * would be refused constructs no peer connection (data is empty).
+ */
 export interface SignalBody {
   target: NodeId;
-  kind: 'offer' | 'answer';
+  kind: 'offer' | 'answer' | 'ask';
   data: string;
+}
+/** The target's yes to an 'ask'. */
+export interface SignalGrant {
+  granted: true;
 }
 /** What the root answers when the node asked for is not there. */
 export interface SignalRefusal {
@@ -188,7 +205,7 @@ export function decodeJoinReply(body: unknown): JoinReplyBody | undefined {
 export function decodeSignalBody(body: unknown): SignalBody | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const b = body as Record<string, unknown>;
-  if (!isNodeId(b.target) || (b.kind !== 'offer' && b.kind !== 'answer')) return undefined;
+  if (!isNodeId(b.target) || (b.kind !== 'offer' && b.kind !== 'answer' && b.kind !== 'ask')) return undefined;
   if (typeof b.data !== 'string' || b.data.length > 32_000) return undefined;
   return { target: b.target, kind: b.kind, data: b.data };
 }

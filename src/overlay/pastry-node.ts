@@ -20,6 +20,11 @@ import { JoinProtocol } from './join.js';
 import { Maintenance } from './maintenance.js';
 import { LinkKeeper } from './link-keeper.js';
 import { Requests } from './requests.js';
+import { HopAcks } from './hop-acks.js';
+import type { ConnectionPurpose } from './connection-budget.js';
+
+/** A routed frame whose next hop stayed silent is sent again along another route at most this often. */
+const MAX_REROUTES = 3;
 
 export type NodeState = 'idle' | 'joining' | 'joined' | 'left';
 
@@ -64,6 +69,7 @@ export class PastryNode {
   private readonly maintenance: Maintenance;
   private readonly linkKeeper: LinkKeeper;
   private readonly requests: Requests;
+  private readonly hopAcks: HopAcks;
 
   constructor(options: PastryNodeOptions) {
     this.transport = options.transport;
@@ -78,6 +84,22 @@ export class PastryNode {
     this.join = new JoinProtocol(this);
     this.maintenance = new Maintenance(this);
     this.linkKeeper = new LinkKeeper(this, this.join, this.maintenance);
+    this.hopAcks = new HopAcks(
+      {
+        clock: this.clock,
+        rtt: (peer) => this.links.rtt(peer),
+        onSilent: (frame, peer, attempt) => {
+          this.linkKeeper.suspect(peer);
+          if (attempt >= MAX_REROUTES || this.currentState === 'left') {
+            this.stats.drop('no hop acked');
+            return;
+          }
+          this.stats.rerouted++;
+          this.forwardOrDeliver(frame, undefined, attempt + 1);
+        },
+      },
+      { maxPending: this.config.hopAcksMax, minTimeoutMs: this.config.hopAckMinMs, unknownRttTimeoutMs: this.config.hopAckUnknownRttMs },
+    );
     this.transport.start({
       onLink: (link) => this.linkKeeper.onLink(link),
       onFrame: (link, frame) => this.onFrame(link, frame),
@@ -104,9 +126,10 @@ export class PastryNode {
   async start(bootstrap: Signaller | null): Promise<void> {
     if (this.currentState !== 'idle') throw new Error(`cannot join from state ${this.currentState}`);
     this.setState('joining');
+    let tableDone: Promise<void> | undefined;
     if (bootstrap) {
       try {
-        await this.join.run(bootstrap);
+        ({ tableDone } = await this.join.run(bootstrap));
       } catch (error) {
         // A node starts once: a failed join ends it (close what it opened); the caller builds a new one.
         this.stop();
@@ -117,7 +140,10 @@ export class PastryNode {
     this.maintenance.start();
     this.setState('joined');
     for (const peer of this.links.peers()) this.send(peer, { t: 'announce' });
-    if (bootstrap) this.maintenance.fillTableHoles();
+    // Holes the join's own rounds left are asked for once those rounds are over.
+    void tableDone?.then(() => {
+      if (this.currentState === 'joined') this.maintenance.fillTableHoles();
+    });
   }
 
   /** Graceful leave: tell every linked node we are going, then close everything. */
@@ -132,6 +158,7 @@ export class PastryNode {
     if (this.currentState === 'left') return;
     this.setState('left');
     this.maintenance.stop();
+    this.hopAcks.clear();
     this.requests.rejectAll();
     this.transport.stop();
   }
@@ -181,9 +208,13 @@ export class PastryNode {
   // ---- links -----------------------------------------------------------------------------------
   // The link lifecycle lives in LinkKeeper; these stay on the node because other layers call them.
 
-  /** Opens a link to `peer`, signalled through the overlay; true once it is up. Concurrent calls share one dial. */
-  connect(peer: NodeId, options: SendOptions = {}): Promise<boolean> {
-    return this.linkKeeper.connect(peer, options.firstHop);
+  /**
+   * Opens a link to `peer`, signalled through the overlay; true once it is up. Concurrent calls share
+   * one dial. `purpose` tells the peer-connection budget what it is for; an application's own link
+   * (the default) is spent like an answer, on the held share only.
+   */
+  connect(peer: NodeId, options: SendOptions & { purpose?: ConnectionPurpose } = {}): Promise<boolean> {
+    return this.linkKeeper.connect(peer, options.firstHop, options.purpose ?? 'direct');
   }
 
   isDialling(peer: NodeId): boolean {
@@ -202,6 +233,11 @@ export class PastryNode {
   /** True while `peer` backs us off (it said "busy" recently): do not pick it for a table slot. */
   isBusy(peer: NodeId): boolean {
     return this.linkKeeper.isBusy(peer);
+  }
+
+  /** `peer` failed or left a moment ago: gossip that still names it is not acted on. */
+  isRecentlyGone(peer: NodeId): boolean {
+    return this.linkKeeper.isRecentlyGone(peer);
   }
 
   /** Our ping to `peer` is long unanswered: route around it until it answers. */
@@ -248,7 +284,10 @@ export class PastryNode {
     const wasLeaf = this.leafSet.remove(peer);
     const slot = this.routingTable.remove(peer);
     if (wasLeaf) this.emit('leafset', peer, false);
-    if (wasLeaf || slot) this.stats.peersFailed++;
+    if (wasLeaf || slot) {
+      this.stats.peersFailed++;
+      this.linkKeeper.rememberGone(peer);
+    }
     if (this.currentState === 'left') return;
     this.maintenance.repair(peer, wasLeaf, slot);
   }
@@ -260,6 +299,7 @@ export class PastryNode {
       return;
     }
     entry.lastHeard = this.clock.now();
+    entry.suspected = false;
     this.stats.framesReceived++;
     const decoded = decodeFrame(raw);
     if (!decoded.ok) {
@@ -269,8 +309,12 @@ export class PastryNode {
     const frame = decoded.frame;
     switch (frame.t) {
       case 'route':
+        this.send(link.peer, { t: 'ack', id: frame.id });
         if (frame.want) this.requests.rememberWayBack(frame.id, link.peer);
         this.forwardOrDeliver(frame);
+        return;
+      case 'ack':
+        this.hopAcks.onAck(frame.id, link.peer);
         return;
       case 'direct':
         if (frame.want) this.requests.rememberWayBack(frame.id, link.peer);
@@ -298,7 +342,7 @@ export class PastryNode {
 
   // ---- routing ---------------------------------------------------------------------------------
 
-  private forwardOrDeliver(frame: RouteFrame, firstHop?: NodeId): void {
+  private forwardOrDeliver(frame: RouteFrame, firstHop?: NodeId, attempt = 0): void {
     if (frame.hops > this.config.maxHops) {
       this.stats.drop('too many hops');
       return;
@@ -313,7 +357,7 @@ export class PastryNode {
     // Not over a link that both sides have let go: traffic would keep it from ever falling quiet and
     // closing (two buddies' presence keep-alives kept their chat's direct link open for good).
     const linked = this.links.get(frame.key);
-    const direct = frame.key !== joiner && linked && (linked.localNeed || linked.remoteNeed) ? frame.key : undefined;
+    const direct = frame.key !== joiner && linked && (linked.localNeed || linked.remoteNeed) && !this.isSuspect(frame.key) ? frame.key : undefined;
     let decision = firstHop ?? direct
       ? ({ kind: 'forward', nextHop: (firstHop ?? direct)! } as const)
       : nextHop(frame.key, this.leafSet, this.routingTable, usable);
@@ -322,7 +366,7 @@ export class PastryNode {
       return;
     }
     const application = this.applications.get(frame.app);
-    if (application?.forward) {
+    if (application?.forward && attempt === 0) {
       const nextHopId = decision.nextHop;
       const verdict = this.callApplication(() => application.forward!(this.asMessage(frame), nextHopId)) ?? false;
       if (verdict === false) return;
@@ -332,6 +376,7 @@ export class PastryNode {
     for (let attempt = 0; attempt < 4; attempt++) {
       if (this.send(decision.nextHop, { ...frame, hops: frame.hops + 1 })) {
         this.stats.forwarded++;
+        this.hopAcks.expect(frame, decision.nextHop, attempt);
         this.linkKeeper.checkIfQuiet(decision.nextHop);
         return;
       }

@@ -22,6 +22,8 @@ export interface PeerLink {
   rttMs: number | undefined;
   /** Timestamp of our unanswered ping, if any. */
   pingOutstanding: number | undefined;
+  /** The peer let a routed frame go unacked: route around it until it is heard from again. */
+  suspected: boolean;
   /** An idle-close check is pending for this link. */
   closeScheduled: boolean;
 }
@@ -91,6 +93,7 @@ export class PeerLinks {
       lastSent: now,
       rttMs: previous?.rttMs ?? link.handshakeRttMs,
       pingOutstanding: undefined,
+      suspected: false,
       closeScheduled: false,
     };
   }

@@ -9,6 +9,14 @@ export class OverlayStats {
   dialsStarted = 0;
   dialsFailed = 0;
   peersFailed = 0;
+  /** Next hops that let a routed frame go unacked, and frames sent again along another route. */
+  suspected = 0;
+  rerouted = 0;
+  /** "May I link?" asks sent before constructing a connection, and those answered no (or not at all). */
+  linkAsks = 0;
+  linkAsksRefused = 0;
+  /** Connections this node dialled, by what it wanted them for (answers are the transport's rest). */
+  readonly dialsFor = { leaf: 0, direct: 0, table: 0, proximity: 0 };
   readonly dropped = new Map<string, number>();
 
   drop(reason: string): void {

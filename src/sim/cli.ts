@@ -3,6 +3,12 @@
 //
 //   npm run sim -- --nodes N --seed S --lookups K [--fail F] [--out FILE] [--svg FILE|none]
 //                  [--signalling overlay|direct] [--maintenance on|off] [--concurrency C] [--settle MS]
+//                  [--churn-median-min M --minutes T [--graceful F]] [--gc-interval-min G]
+//                  [--consent-timeout-ms C|none] [--pc-limit P]
+//
+// --churn-median-min runs a churn scenario after the build (src/sim/churn.ts): sessions with that
+// median, half ending in graceful leaves and half in silent crashes, arrivals keeping the population,
+// one lookup a second, for T virtual minutes; the report gains a `churn` section.
 //
 // Maintenance (keep-alive, gossip, table refresh) is OFF during the build unless --fail is given:
 // its timers cost time proportional to N x virtual time, and a static overlay is what hop counts,
@@ -18,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { DEFAULT_CONFIG, type OverlayConfig } from '../overlay/config.js';
+import { DEFAULT_CHURN, runChurn, type ChurnFigures } from './churn.js';
 import { hopHistogram, lookupFigures, overlayShape, round, type LookupFigures, type Summary } from './report.js';
 import { Simulation } from './simulation.js';
 import { barChartSvg } from './svg.js';
@@ -36,6 +43,14 @@ export interface SimOptions {
   concurrency: number;
   /** Virtual ms between two lookups. */
   spacingMs: number;
+  /** Churn after the build: median session (0 = no churn) and how long. */
+  churnMedianMin: number;
+  churnMinutes: number;
+  gracefulFraction: number;
+  /** Browser model: mean minutes between a page's garbage collections, consent timeout, connection limit. */
+  gcIntervalMin: number;
+  consentTimeoutMs: number;
+  peerConnectionLimit: number;
 }
 
 export interface FailureFigures extends LookupFigures {
@@ -64,9 +79,15 @@ export interface SimReport extends LookupFigures {
   virtualMs: number;
   hopHistogram: number[];
   failure?: FailureFigures;
+  churn?: ChurnFigures;
+  /** Browser model of every simulated page (see SimNetworkOptions). */
+  browser: { peerConnectionLimit: number; gcIntervalMin: number; consentTimeoutMs: number | null };
+  /** Timers the virtual clock ran (a measure of simulation work). */
+  events: number;
   buildMs: number;
   lookupMs: number;
   failureMs?: number;
+  churnMs?: number;
   heapMB: number;
 }
 
@@ -80,11 +101,24 @@ export const DEFAULT_OPTIONS: SimOptions = {
   maintenance: false,
   concurrency: 1,
   spacingMs: 1,
+  churnMedianMin: 0,
+  churnMinutes: 120,
+  gracefulFraction: 0.5,
+  gcIntervalMin: 10,
+  consentTimeoutMs: 30_000,
+  peerConnectionLimit: 500,
 };
 
 export async function runSimulation(options: SimOptions, log: (line: string) => void = () => {}): Promise<SimReport> {
   const config: Partial<OverlayConfig> = options.maintenance ? {} : { keepAliveMs: Infinity };
-  const sim = new Simulation({ seed: options.seed, config, signalling: options.signalling });
+  const sim = new Simulation({
+    seed: options.seed,
+    config,
+    signalling: options.signalling,
+    peerConnectionLimit: options.peerConnectionLimit,
+    gcIntervalMs: options.gcIntervalMin * 60_000,
+    consentTimeoutMs: options.consentTimeoutMs,
+  });
 
   const buildStart = performance.now();
   await sim.build(options.nodes, {
@@ -104,8 +138,8 @@ export async function runSimulation(options: SimOptions, log: (line: string) => 
   const report: SimReport = {
     nodes: options.nodes,
     seed: options.seed,
-    b: DEFAULT_CONFIG.bitsPerDigit,
-    leafSet: DEFAULT_CONFIG.leafSetSize,
+    b: sim.nodes.values().next().value?.config.bitsPerDigit ?? DEFAULT_CONFIG.bitsPerDigit,
+    leafSet: sim.nodes.values().next().value?.config.leafSetSize ?? DEFAULT_CONFIG.leafSetSize,
     signalling: options.signalling,
     maintenance: options.maintenance,
     concurrency: options.concurrency,
@@ -117,6 +151,12 @@ export async function runSimulation(options: SimOptions, log: (line: string) => 
     framesSent: 0,
     virtualMs: 0,
     hopHistogram: hopHistogram(results),
+    browser: {
+      peerConnectionLimit: options.peerConnectionLimit,
+      gcIntervalMin: options.gcIntervalMin,
+      consentTimeoutMs: Number.isFinite(options.consentTimeoutMs) ? options.consentTimeoutMs : null,
+    },
+    events: 0,
     buildMs,
     lookupMs,
     heapMB,
@@ -139,6 +179,17 @@ export async function runSimulation(options: SimOptions, log: (line: string) => 
     };
     report.failureMs = Math.round(performance.now() - failureStart);
   }
+  if (options.churnMedianMin > 0) {
+    const churnStart = performance.now();
+    log(`  churn: median session ${options.churnMedianMin} min for ${options.churnMinutes} virtual minutes`);
+    report.churn = await runChurn(
+      sim,
+      { ...DEFAULT_CHURN, medianSessionMs: options.churnMedianMin * 60_000, durationMs: options.churnMinutes * 60_000, gracefulFraction: options.gracefulFraction },
+      log,
+    );
+    report.churnMs = Math.round(performance.now() - churnStart);
+  }
+  report.events = sim.clock.executed;
   report.framesSent = sim.network.framesSent;
   report.virtualMs = round(sim.clock.now(), 1);
   return report;
@@ -162,6 +213,21 @@ export function formatSummary(r: SimReport): string {
       `  after failure of ${f.fraction * 100}% (${f.crashed} nodes) and ${seconds(f.settleMs)} virtual repair:`,
       `    lookups    ${f.lookups}: delivered ${f.delivered}, correct ${f.correct} (${f.correctPct}%)`,
       `    hops       ${s(f.hops)}`,
+    );
+  }
+  if (r.churn) {
+    const c = r.churn;
+    lines.push(
+      `  churn (median session ${c.medianSessionMin} min, ${c.minutes} min, ${c.joins} joins, ${c.leaves} leaves, ${c.crashes} crashes, ${c.joinFailures} failed joins):`,
+      `    constructed while joining ${s(c.constructedWhileJoining)}`,
+      `    constructed 1st minute    ${s(c.constructedFirstMinute)}`,
+      `    constructed per hour      ${s(c.constructedPerHour)} (all node-hours: ${c.constructedPerNodeHour})`,
+      `    constructed by cause      leaf ${c.constructedBy.leaf}, direct ${c.constructedBy.direct}, table ${c.constructedBy.table}, proximity ${c.constructedBy.proximity}, answers ${c.constructedBy.answers}`,
+      `    held max ${c.heldMax}, refused ${c.refused}, links/node mean ${c.linksPerNode.mean} max ${c.linksPerNode.max}`,
+      `    join time ms              ${s(c.joinMs)}`,
+      `    lookups ${c.lookups}: delivered ${c.delivered}, correct ${c.correct} (${c.correctPct}%), worst minute ${c.worstMinutePct}%`,
+      `    hops ${s(c.hops)}`,
+      `    wall ${seconds(r.churnMs ?? 0)}, ${r.events.toLocaleString('en-US')} events`,
     );
   }
   return lines.join('\n');
@@ -191,6 +257,12 @@ export function parseOptions(argv: string[]): SimOptions & { out?: string; svg?:
       maintenance: { type: 'string' },
       concurrency: { type: 'string' },
       spacing: { type: 'string' },
+      'churn-median-min': { type: 'string' },
+      minutes: { type: 'string' },
+      graceful: { type: 'string' },
+      'gc-interval-min': { type: 'string' },
+      'consent-timeout-ms': { type: 'string' },
+      'pc-limit': { type: 'string' },
       out: { type: 'string' },
       svg: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -205,9 +277,12 @@ export function parseOptions(argv: string[]): SimOptions & { out?: string; svg?:
   const fail = number('fail', values.fail, 0, 0, 0.99);
   const signalling = values.signalling ?? DEFAULT_OPTIONS.signalling;
   if (signalling !== 'overlay' && signalling !== 'direct') throw new Error(`--signalling must be overlay or direct, got ${signalling}`);
-  const maintenance = values.maintenance ?? (fail > 0 ? 'on' : 'off');
+  const churnMedianMin = number('churn-median-min', values['churn-median-min'], 0, 0);
+  const maintenance = values.maintenance ?? (fail > 0 || churnMedianMin > 0 ? 'on' : 'off');
   if (maintenance !== 'on' && maintenance !== 'off') throw new Error(`--maintenance must be on or off, got ${maintenance}`);
   if (fail > 0 && maintenance === 'off') throw new Error('--fail needs --maintenance on: silent failures are found by keep-alives');
+  if (churnMedianMin > 0 && maintenance === 'off') throw new Error('--churn-median-min needs --maintenance on');
+  const consent = values['consent-timeout-ms'] === 'none' ? Infinity : number('consent-timeout-ms', values['consent-timeout-ms'], DEFAULT_OPTIONS.consentTimeoutMs, 0);
   return {
     nodes: Math.floor(number('nodes', values.nodes, DEFAULT_OPTIONS.nodes, 1)),
     seed: Math.floor(number('seed', values.seed, DEFAULT_OPTIONS.seed, 0)),
@@ -218,6 +293,12 @@ export function parseOptions(argv: string[]): SimOptions & { out?: string; svg?:
     maintenance: maintenance === 'on',
     concurrency: Math.floor(number('concurrency', values.concurrency, DEFAULT_OPTIONS.concurrency, 1)),
     spacingMs: number('spacing', values.spacing, DEFAULT_OPTIONS.spacingMs, 0),
+    churnMedianMin,
+    churnMinutes: number('minutes', values.minutes, DEFAULT_OPTIONS.churnMinutes, 0),
+    gracefulFraction: number('graceful', values.graceful, DEFAULT_OPTIONS.gracefulFraction, 0, 1),
+    gcIntervalMin: number('gc-interval-min', values['gc-interval-min'], DEFAULT_OPTIONS.gcIntervalMin, 0.001),
+    consentTimeoutMs: consent,
+    peerConnectionLimit: Math.floor(number('pc-limit', values['pc-limit'], DEFAULT_OPTIONS.peerConnectionLimit, 1)),
     out: values.out,
     svg: values.svg,
     quiet: values.quiet ?? false,

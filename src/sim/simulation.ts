@@ -15,6 +15,10 @@ export interface SimulationOptions {
   signalling?: 'overlay' | 'direct';
   planeSizeMs?: number;
   lossRate?: number;
+  /** The browser model of each simulated page: see SimNetworkOptions. */
+  peerConnectionLimit?: number;
+  gcIntervalMs?: number;
+  consentTimeoutMs?: number;
 }
 
 export interface LookupResult {
@@ -56,6 +60,9 @@ export class Simulation {
       planeSizeMs: options.planeSizeMs,
       lossRate: options.lossRate,
       signalling: options.signalling,
+      peerConnectionLimit: options.peerConnectionLimit,
+      gcIntervalMs: options.gcIntervalMs,
+      consentTimeoutMs: options.consentTimeoutMs,
     });
   }
 
@@ -189,6 +196,11 @@ export class Simulation {
     const above = live[lo % live.length].id;
     const below = live[(lo - 1 + live.length) % live.length].id;
     return isCloser(key, above, below) ? above : below;
+  }
+
+  /** Someone joined, left or crashed outside build()/crash(): the next rootOf() must look again. */
+  membershipChanged(): void {
+    this.sortedLive = undefined;
   }
 
   /** Kills `fraction` of the live nodes at random. */

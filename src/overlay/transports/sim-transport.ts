@@ -2,11 +2,17 @@
 // as in the Pastry paper's experiments. Links are in-memory pipes, ordered and reliable like a
 // WebRTC data channel, unless message loss is switched on to stress the protocols.
 //
+// Each end models a browser page's peer connections (PeerConnectionLedger): a dial constructs one
+// before its offer exists, an answer constructs one, closed ones are held until the page's next
+// garbage collection, and construction is refused at Chromium's limit. A silent crash is reported to
+// the peers after an ICE-consent timeout, as a WebRTC stack does; in between, frames vanish.
+//
 // Opening a link can be signalled through the overlay exactly as over WebRTC (the offer names the
 // dialler, the answer comes back over the overlay, then the "ICE/DTLS handshake" takes one round
 // trip), or directly (one round trip, no overlay messages) for very large runs. The node cannot tell.
 
-import { LinkRefusedBusy, type Clock, type Link, type Random, type SignalBlob, type Signaller, type Transport, type TransportEvents } from '../environment.js';
+import { LinkRefusedBusy, type Clock, type Link, type PeerConnectionCounts, type Random, type SignalBlob, type Signaller, type Transport, type TransportEvents } from '../environment.js';
+import { PeerConnectionLedger } from './peer-connection-ledger.js';
 import type { NodeId } from '../id.js';
 
 export interface SimNetworkOptions {
@@ -20,7 +26,20 @@ export interface SimNetworkOptions {
   signalling?: 'overlay' | 'direct';
   /** A dial to a dead or unknown node fails after this long (an ICE timeout). */
   dialTimeoutMs?: number;
+  /** Peer connections a page may hold (constructed, not yet garbage-collected): Chromium's 500. */
+  peerConnectionLimit?: number;
+  /** Mean time between a page's garbage collections, which free its closed connections (exponential). */
+  gcIntervalMs?: number;
+  /**
+   * How long after a silent crash the peers' transports report the link closed (ICE consent
+   * freshness: Chromium declares a connection failed after about 30 s without consent responses).
+   * Infinity: never, peers must notice by their own keep-alives.
+   */
+  consentTimeoutMs?: number;
 }
+
+/** Chromium's limit on RTCPeerConnections a page holds. */
+export const CHROMIUM_PEER_CONNECTION_LIMIT = 500;
 
 interface SimEndpoint {
   readonly id: NodeId;
@@ -38,6 +57,9 @@ export class SimNetwork {
   private readonly lossRate: number;
   readonly signalling: 'overlay' | 'direct';
   readonly dialTimeoutMs: number;
+  readonly peerConnectionLimit: number;
+  readonly gcIntervalMs: number;
+  readonly consentTimeoutMs: number;
   /** Frames put on the wire, network-wide (the simulator's message counter). */
   framesSent = 0;
   framesLost = 0;
@@ -49,12 +71,17 @@ export class SimNetwork {
     this.lossRate = options.lossRate ?? 0;
     this.signalling = options.signalling ?? 'overlay';
     this.dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
+    this.peerConnectionLimit = options.peerConnectionLimit ?? CHROMIUM_PEER_CONNECTION_LIMIT;
+    this.gcIntervalMs = options.gcIntervalMs ?? 10 * 60_000;
+    this.consentTimeoutMs = options.consentTimeoutMs ?? 30_000;
   }
 
   /** A transport for a new node at a random point of the plane. */
   createTransport(id: NodeId): SimTransport {
     if (this.endpoints.has(id)) throw new Error(`duplicate simulated node ${id}`);
-    const transport = new SimTransport(id, this);
+    const gcRandom = this.random;
+    const gcDelay = () => -Math.log(1 - gcRandom.next()) * this.gcIntervalMs;
+    const transport = new SimTransport(id, this, new PeerConnectionLedger(this.clock, this.peerConnectionLimit, gcDelay));
     this.endpoints.set(id, { id, x: this.random.next() * this.planeSize, y: this.random.next() * this.planeSize, alive: true, transport });
     return transport;
   }
@@ -84,7 +111,7 @@ export class SimNetwork {
     const endpoint = this.endpoints.get(id);
     if (!endpoint || !endpoint.alive) return;
     endpoint.alive = false;
-    endpoint.transport.die(silent);
+    endpoint.transport.die(silent, this.consentTimeoutMs);
   }
 
   /** @internal Puts a frame on the wire from `from` to `to`. */
@@ -139,6 +166,7 @@ export class SimLink implements Link {
   shut(): void {
     if (!this.open) return;
     this.open = false;
+    this.owner.ledger.close();
     this.owner.forget(this);
     if (this.owner.alive) this.owner.events?.onClose(this);
   }
@@ -149,19 +177,40 @@ interface SimOffer {
   token: number;
 }
 
+/** How long an answered offer's connection waits for the dialler's handshake before it is closed. */
+const ANSWER_WAIT_MS = 30_000;
+
 export class SimTransport implements Transport {
   events: TransportEvents | undefined;
   alive = true;
   started = false;
   /** Open links, unordered (an array: a Set's hash table cost ~2 KB per node at 100,000 nodes). */
   private readonly links: SimLink[] = [];
-  private readonly awaitingAnswer = new Map<number, (answerer: NodeId) => void>();
+  private readonly awaitingAnswer = new Map<number, (answerer: NodeId, answerToken: number) => void>();
+  /** Connections constructed for offers we answered, waiting for the dialler's handshake (by token). */
+  private readonly answered = new Map<number, unknown>();
   private nextToken = 0;
 
   constructor(
     readonly localId: NodeId,
     readonly network: SimNetwork,
+    /** @internal */
+    readonly ledger: PeerConnectionLedger,
   ) {}
+
+  get connections(): PeerConnectionCounts {
+    return this.ledger.counts;
+  }
+
+  /** Direct mode asks the callee at the handshake, before the dialler constructs anything. */
+  get admitsBeforeConstructing(): boolean {
+    return this.network.signalling === 'direct';
+  }
+
+  /** A silent crash is reported within this long (see SimNetworkOptions.consentTimeoutMs). */
+  get failureDetectionMs(): number | undefined {
+    return Number.isFinite(this.network.consentTimeoutMs) ? this.network.consentTimeoutMs : undefined;
+  }
 
   start(events: TransportEvents): void {
     this.events = events;
@@ -174,17 +223,32 @@ export class SimTransport implements Transport {
 
   dial(peer: NodeId | null, signal: Signaller): Promise<Link> {
     const network = this.network;
-    if (peer !== null && network.signalling === 'direct') return this.handshake(peer, true);
+    const direct = peer !== null && network.signalling === 'direct';
+    try {
+      // As WebRTC does: the connection exists before its offer, whatever becomes of the dial. Direct
+      // mode stands for "asked first": it constructs once the callee said yes (see handshake).
+      if (!direct) this.ledger.construct();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const attempt = direct ? this.handshake(peer, undefined, true) : this.signalledDial(peer, signal);
+    // A failed dial closes its connection; a successful one hands it to the link.
+    if (!direct) attempt.catch(() => this.ledger.close());
+    return attempt;
+  }
+
+  private signalledDial(peer: NodeId | null, signal: Signaller): Promise<Link> {
+    const network = this.network;
     const token = this.nextToken++;
     return new Promise<Link>((resolve, reject) => {
       const timer = network.clock.setTimer(network.dialTimeoutMs + 20_000, () => {
         this.awaitingAnswer.delete(token);
         reject(new Error('dial timed out'));
       });
-      this.awaitingAnswer.set(token, (answerer) => {
+      this.awaitingAnswer.set(token, (answerer, answerToken) => {
         network.clock.clearTimer(timer);
         if (peer !== null && answerer !== peer) reject(new Error('answered by the wrong node'));
-        else this.handshake(answerer).then(resolve, reject);
+        else this.handshake(answerer, answerToken).then(resolve, reject);
       });
       const offer: SignalBlob = { kind: 'offer', data: JSON.stringify({ from: this.localId, token } satisfies SimOffer) };
       signal(offer).then(
@@ -193,7 +257,7 @@ export class SimTransport implements Transport {
           const waiting = this.awaitingAnswer.get(token);
           this.awaitingAnswer.delete(token);
           if (!parsed || !waiting) return reject(new Error('bad answer'));
-          waiting(parsed.from);
+          waiting(parsed.from, parsed.token);
         },
         (error: unknown) => {
           network.clock.clearTimer(timer);
@@ -206,19 +270,57 @@ export class SimTransport implements Transport {
 
   async answer(_from: NodeId | null, offer: SignalBlob): Promise<SignalBlob> {
     if (!this.alive || !parseSimBlob(offer.data)) throw new Error('cannot answer');
-    return { kind: 'answer', data: JSON.stringify({ from: this.localId, token: 0 } satisfies SimOffer) };
+    this.ledger.construct();
+    const token = this.nextToken++;
+    // The answer's connection waits for the dialler's handshake; a dialler that never comes (it
+    // died, or gave up) leaves it to time out, as an unanswered ICE check does.
+    const clock = this.network.clock;
+    this.answered.set(
+      token,
+      clock.setTimer(ANSWER_WAIT_MS, () => {
+        if (this.answered.delete(token)) this.ledger.close();
+      }),
+    );
+    return { kind: 'answer', data: JSON.stringify({ from: this.localId, token } satisfies SimOffer) };
+  }
+
+  /** @internal The dialler's handshake for our answer `token` arrived: false when it came too late. */
+  takeAnswered(token: number): boolean {
+    const timer = this.answered.get(token);
+    if (timer === undefined) return false;
+    this.answered.delete(token);
+    this.network.clock.clearTimer(timer as never);
+    return true;
+  }
+
+  /** @internal Direct mode: the callee constructs its connection when the handshake reaches it. */
+  constructForHandshake(): boolean {
+    try {
+      this.ledger.construct();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   stop(): void {
     for (const link of [...this.links]) link.close();
   }
 
-  /** @internal */
-  die(silent: boolean): void {
+  /**
+   * @internal The node is gone. Silent: its peers hear nothing until their ICE consent runs out
+   * (`consentTimeoutMs`; never when infinite), and frames to it vanish meanwhile.
+   */
+  die(silent: boolean, consentTimeoutMs: number): void {
     this.alive = false;
     for (const link of [...this.links]) {
-      if (silent) link.open = false;
-      else link.close();
+      if (!silent) {
+        link.close();
+        continue;
+      }
+      link.open = false;
+      const other = link.other;
+      if (Number.isFinite(consentTimeoutMs)) this.network.clock.setTimer(consentTimeoutMs, () => other.shut());
     }
     this.links.length = 0;
   }
@@ -236,7 +338,7 @@ export class SimTransport implements Transport {
    * The "ICE + DTLS" part: one round trip, then both ends come up (if both nodes still live).
    * `askAdmission`: direct mode has no routed offer the peer could refuse, so it is asked here.
    */
-  private handshake(peer: NodeId, askAdmission = false): Promise<Link> {
+  private handshake(peer: NodeId, answerToken: number | undefined, askAdmission = false): Promise<Link> {
     const network = this.network;
     const remote = network.endpoint(peer);
     const delay = network.latency(this.localId, peer);
@@ -250,6 +352,16 @@ export class SimTransport implements Transport {
         }
         if (askAdmission && remote.transport.events?.admit?.(this.localId) === false) {
           reject(LinkRefusedBusy.of(peer));
+          return;
+        }
+        if (askAdmission && !this.constructForHandshake()) {
+          reject(new Error('peer connection limit'));
+          return;
+        }
+        const remoteReady = answerToken === undefined ? remote.transport.constructForHandshake() : remote.transport.takeAnswered(answerToken);
+        if (!remoteReady) {
+          if (askAdmission) this.ledger.close();
+          network.clock.setTimer(network.dialTimeoutMs, () => reject(new Error('peer did not complete the handshake')));
           return;
         }
         const mine = new SimLink(peer, true, this, delay);
