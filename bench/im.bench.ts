@@ -31,7 +31,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.js';
 import { percentile, round } from '../src/sim/report.js';
 import { lineChartSvg } from '../src/sim/svg.js';
 import { startServer } from '../signaling-bootstrap/server.js';
-import { gitCommit, type BenchContext, type BenchModule } from './bench-module.js';
+import { stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
 
 const SHAPE = '?leafSetSize=2&bitsPerDigit=1';
 const PERCENTILES = [10, 25, 50, 75, 90, 95, 99];
@@ -79,6 +79,8 @@ interface ModeResults {
 
 interface ImBenchResults {
   commit: string;
+  /** The work tree differed from `commit` when the run started (see bench-module.ts). */
+  dirty: boolean;
   date: string;
   chromium: string;
   tabs: number;
@@ -189,8 +191,9 @@ async function measure(
       }
     }
     return {
-      commit: gitCommit(context.root),
-      date: new Date().toISOString(),
+      commit: context.stamp.commit,
+      dirty: context.stamp.dirty,
+      date: context.date,
       chromium: browser.version(),
       tabs: count,
       shape: SHAPE,
@@ -403,7 +406,7 @@ function markdown(r: ImBenchResults): string {
     `${r.tabs} tabs of Debian's Chromium ${r.chromium} (one browser context each, one machine, 2 cores), the built app ` +
       `from the bootstrap server on localhost, overlay shaped ${r.shape} so that the two chatting tabs hold no link ` +
       `and their route crosses other tabs (links per tab ${r.linksPerTab.mean} mean / ${r.linksPerTab.max} max; ` +
-      `the route probe took ${r.probeHops} hops). Commit ${r.commit}, ${r.date.slice(0, 10)}; load average ` +
+      `the route probe took ${r.probeHops} hops). Commit ${stampLabel(r)}, ${r.date.slice(0, 10)}; load average ` +
       `${r.loadAverage.before} before / ${r.loadAverage.after} after the runs. ` +
       `One way: receiver's messenger shows the message minus the sender's send() call, on the tabs' shared clock ` +
       `(performance.timeOrigin + performance.now()); messages one at a time, each after the previous receipt. ` +
