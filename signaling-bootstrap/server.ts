@@ -1,5 +1,5 @@
 // `npm start`: one localhost port serves the built app (./dist) and the bootstrap introducer on
-// ws /bootstrap. The introducer only introduces a new node to ONE existing node (DESIGN.md); the
+// ws /bootstrap. The introducer only introduces a new node to ONE existing node (docs/DESIGN.md); the
 // overlay does everything else. GET /bootstrap/stats shows its counters (benchmarks read them to
 // show exactly one introduction per join).
 //

@@ -1,4 +1,4 @@
-// Direct links for active chats (DESIGN.md: "Active chats may open a direct data channel"). While we
+// Direct links for active chats (docs/DESIGN.md: "Active chats may open a direct data channel"). While we
 // chat with a buddy (a message sent or shown within directIdleMs) and the buddy is online, we ask the
 // overlay for a link to the node whose id is the buddy's uid and keep it open; chat messages and
 // receipts then go over it in one hop instead of being routed.

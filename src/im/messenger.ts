@@ -1,6 +1,6 @@
 // The Messenger: what the UI holds. It is the IM layer's OverlayApplication: everything it sends
 // is routed to key = a buddy's uid, and a node accepts a message only when its own id EQUALS the
-// key; the root of somebody else's uid answers "not online" instead (DESIGN.md). An active chat
+// key; the root of somebody else's uid answers "not online" instead (docs/DESIGN.md). An active chat
 // goes over a direct link to the buddy instead, when one is open (direct-links.ts).
 
 import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../overlay/api.js';
