@@ -86,7 +86,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
     im.on('message', ({ from, text }) => void im.send(from, text).catch(() => {}));
   }
 
-  const signaller = options.bootstrap ? await bootstrapSignaller(options.bootstrap, WebSocket) : null;
+  const signaller = options.bootstrap ? await bootstrapSignaller(options.bootstrap, WebSocket, { clock: realClock }) : null;
   log(signaller ? 'joining through the bootstrap' : 'first node: starting a new ring');
   await node.start(signaller);
   messenger?.start();
@@ -94,7 +94,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   log(`joined: ${node.links.size} links, leaf set ${node.leafSet.members().length}`);
 
   const volunteering = options.bootstrap
-    ? keepVolunteering(options.bootstrap, transport, WebSocket, { onState: (state) => log(`bootstrap: ${state}`) })
+    ? keepVolunteering(options.bootstrap, transport, WebSocket, { clock: realClock, onState: (state) => log(`bootstrap: ${state}`) })
     : null;
 
   let seed: RunningServer | null = null;
