@@ -42,10 +42,6 @@ export class BuddyBook {
     return [...this.records.values()].filter((b) => b.status !== 'gone');
   }
 
-  isAccepted(uid: NodeId): boolean {
-    return this.records.get(uid)?.status === 'accepted';
-  }
-
   accepted(): NodeId[] {
     return this.list().filter((b) => b.status === 'accepted').map((b) => b.uid);
   }
