@@ -136,7 +136,7 @@ function meanHops(m: ModeResults): number {
   let hops = 0;
   for (const [h, n] of Object.entries(m.latency.hops)) {
     chats += n;
-    hops += Number(h) * n;
+    hops += Number.parseInt(h, 10) * n; // "8+" (the open bucket) counts as 8
   }
   return chats === 0 ? NaN : hops / chats;
 }

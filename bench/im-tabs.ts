@@ -36,7 +36,7 @@ export const imStats = (page: Page) => page.evaluate(() => window.__dima!.imStat
 export async function hopsSeen(receiver: Page): Promise<Record<string, number>> {
   const hops: Record<string, number> = {};
   for (const [key, n] of Object.entries(await imStats(receiver))) {
-    const match = /^im\.chat received over (\d+) hops$/.exec(key);
+    const match = /^im\.chat received over (\d+\+?) hops$/.exec(key);
     if (match) hops[match[1]] = n;
   }
   return hops;

@@ -291,7 +291,7 @@ export class Messenger {
       }
       return;
     }
-    if (message.t === 'im.chat') this.stats.count(`im.chat received over ${msg.hops} hops`);
+    if (message.t === 'im.chat') this.stats.chatReceived(msg.hops);
     this.handle(message, msg.reply);
   }
 
