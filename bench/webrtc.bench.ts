@@ -8,7 +8,7 @@
 // lookups (correct root, hops, round trip); and per-hop latency, from requests relayed along chains
 // of k distinct nodes (k = 1..8) and answered back along the same path: 2k link traversals, so the
 // slope of round trip over k, halved, is the one-way cost of one overlay hop. All peers share one
-// process and two cores here, so absolute times include that contention.
+// process and the machine's cores, so absolute times include that contention.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
