@@ -14,6 +14,10 @@ export interface BenchContext {
   docsDir: string;
   /** Command-line flags after `npm run bench --`, as --name value (a bare --flag maps to 'true'). */
   args: Map<string, string>;
+  /** The code being measured, stamped before the first bench ran. */
+  stamp: CodeStamp;
+  /** When the run started (ISO 8601). */
+  date: string;
 }
 
 export interface BenchModule {
@@ -23,11 +27,29 @@ export interface BenchModule {
   run(context: BenchContext): Promise<string>;
 }
 
-/** The commit a figure was measured at, "+wip" when the work tree had changes. */
-export function gitCommit(root: string): string {
+/**
+ * The code a figure was measured at. Taken once, before any bench runs (a stamp taken afterwards
+ * names whatever was checked out by then, not what ran). `dirty`: tracked or new files differed from
+ * the commit, not counting the benches' own output (bench/results, docs/bench), which every run
+ * rewrites.
+ */
+export interface CodeStamp {
+  commit: string;
+  dirty: boolean;
+}
+
+export function codeStamp(root: string): CodeStamp {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   try {
-    return execFileSync('git', ['describe', '--always', '--dirty=+wip'], { cwd: root, encoding: 'utf8' }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const changes = git('status', '--porcelain', '--', '.', ':(exclude)bench/results', ':(exclude)docs/bench');
+    return { commit, dirty: changes !== '' };
   } catch {
-    return 'unknown';
+    return { commit: 'unknown', dirty: true };
   }
+}
+
+/** How a stamp reads in markdown: the commit, flagged when the tree had uncommitted changes. */
+export function stampLabel(stamp: CodeStamp): string {
+  return stamp.dirty ? `${stamp.commit} (dirty tree)` : stamp.commit;
 }

@@ -24,74 +24,17 @@
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium.js';
 import { percentile, round } from '../src/sim/report.js';
-import { lineChartSvg } from '../src/sim/svg.js';
 import { startServer } from '../signaling-bootstrap/server.js';
-import { gitCommit, type BenchContext, type BenchModule } from './bench-module.js';
+import type { BenchContext, BenchModule } from './bench-module.js';
+import { chart, markdown, PERCENTILES, type ImBenchResults, type ModeResults } from './im-report.js';
+import { befriend, hopsSeen, imStats, latencyBlock, linked, openTab, SHAPE, sleep, switchTo, throughputBlock, type Mode } from './im-tabs.js';
 
-const SHAPE = '?leafSetSize=2&bitsPerDigit=1';
-const PERCENTILES = [10, 25, 50, 75, 90, 95, 99];
-
-type Mode = 'routed' | 'direct';
 const MODES: Mode[] = ['routed', 'direct'];
-
-interface Latency {
-  samples: number;
-  /** Chats the receiver got in the latency blocks, by overlay hops (its messenger's counters). */
-  hops: Record<string, number>;
-  oneWayMs: { p50: number; p99: number; mean: number; max: number };
-  roundTripMs: { p50: number; p99: number };
-  /** From send() to its promise resolving (sealed, history and outbox written): the part before the message leaves. */
-  sendCallMs: { p50: number; p99: number };
-  /** From send() resolving to shown: the path and the receiver's work (verify, store), without the sender's. */
-  afterSendMs: { p50: number; p99: number };
-  /** One-way latency at each of PERCENTILES (the chart). */
-  curve: [number, number][];
-}
-
-interface Throughput {
-  messages: number;
-  hops: Record<string, number>;
-  /** Summed over the blocks, first send() to last shown in each. */
-  seconds: number;
-  messagesPerSecond: number;
-  /** How fast the sender's messenger took them (send() resolved: sealed and in the outbox). */
-  queuedPerSecond: number;
-  /** Every message of every block shown exactly once and in order at the receiver. */
-  inOrderOnce: boolean;
-}
-
-interface ModeResults {
-  mode: Mode;
-  /** Chats the sender sent over the direct link / routed (resends included). */
-  sentDirect: number;
-  sentRouted: number;
-  /** The pair held a link to each other before / after any block of this mode (routed mode wants false). */
-  linkedBefore: boolean;
-  linkedAfter: boolean;
-  latency: Latency;
-  throughput: Throughput;
-}
-
-interface ImBenchResults {
-  commit: string;
-  date: string;
-  chromium: string;
-  tabs: number;
-  shape: string;
-  /** Each mode ran in this many blocks, routed first (see the log for each block's figures). */
-  rounds: number;
-  /** The machine's 1-minute load average when the tabs were up and when the runs were done (other work shares the cores). */
-  loadAverage: { before: number; after: number };
-  linksPerTab: { mean: number; max: number };
-  /** Hops of the overlay's own route probe from sender to receiver before the chat. */
-  probeHops: number;
-  modes: ModeResults[];
-}
 
 /** What the blocks of one mode gathered, summarised at the end. */
 interface Tally {
@@ -189,8 +132,10 @@ async function measure(
       }
     }
     return {
-      commit: gitCommit(context.root),
-      date: new Date().toISOString(),
+      commit: context.stamp.commit,
+      dirty: context.stamp.dirty,
+      date: context.date,
+      cores: cpus().length,
       chromium: browser.version(),
       tabs: count,
       shape: SHAPE,
@@ -245,37 +190,6 @@ function summarise(mode: Mode, t: Tally): ModeResults {
   };
 }
 
-/**
- * Routed: direct links off on both sides, and the pair's old link closed (the overlay closes a link
- * both let go after 10 s without traffic). Direct: on, and chatting until both report the link open.
- */
-async function switchTo(mode: Mode, sender: Page, receiver: Page, senderId: string, receiverId: string): Promise<void> {
-  for (const page of [sender, receiver]) await page.evaluate((on) => window.__dima!.useDirectLinks(on), mode === 'direct');
-  if (mode === 'direct') return warmUpDirect(sender, receiver, senderId, receiverId);
-  const deadline = Date.now() + 30_000;
-  while ((await linked(sender, receiverId)) && Date.now() < deadline) await sleep(500);
-}
-
-async function openTab(browser: Browser, baseURL: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  await page.goto(`/${SHAPE}`);
-  await page.waitForFunction(() => window.__dima?.state === 'joined', undefined, { timeout: 60_000, polling: 100 });
-  return page;
-}
-
-const linked = (page: Page, peer: string) => page.evaluate((p) => window.__dima!.linkedTo(p as never), peer);
-const imStats = (page: Page) => page.evaluate(() => window.__dima!.imStats());
-/** Chats the receiver got so far, by overlay hops (its messenger's counters). */
-async function hopsSeen(receiver: Page): Promise<Record<string, number>> {
-  const hops: Record<string, number> = {};
-  for (const [key, n] of Object.entries(await imStats(receiver))) {
-    const match = /^im\.chat received over (\d+) hops$/.exec(key);
-    if (match) hops[match[1]] = n;
-  }
-  return hops;
-}
-
 function addDifference(into: Record<string, number>, before: Record<string, number>, after: Record<string, number>): void {
   for (const [hops, n] of Object.entries(after)) {
     const added = n - (before[hops] ?? 0);
@@ -285,165 +199,3 @@ function addDifference(into: Record<string, number>, before: Record<string, numb
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 const round2 = (value: number) => round(value, 2);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Each imports the other as an accepted buddy (Settings > Import), as two users who swapped lists. */
-async function befriend(a: Page, b: Page): Promise<void> {
-  const card = (page: Page, name: string) =>
-    page.evaluate((n) => ({ uid: window.__dima!.id, publicKey: window.__dima!.publicKey, name: n, status: 'accepted', lastNoticeAt: 0, addedAt: 0 }), name);
-  const file = (record: unknown) => JSON.stringify({ format: 'dima-buddies', version: 1, buddies: [record] });
-  const [cardA, cardB] = [await card(a, 'bench sender'), await card(b, 'bench receiver')];
-  await a.evaluate((json) => window.__dima!.importBuddies(json), file(cardB));
-  await b.evaluate((json) => window.__dima!.importBuddies(json), file(cardA));
-}
-
-/** Direct links open once a chat is active: a few messages each way until both report it. */
-async function warmUpDirect(sender: Page, receiver: Page, senderId: string, receiverId: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (let i = 0; ; i++) {
-    await sender.evaluate(([peer, n]) => window.__dima!.send(peer as never, `warm-up ${n}`), [receiverId, i] as const);
-    await receiver.evaluate(([peer, n]) => window.__dima!.send(peer as never, `warm-up back ${n}`), [senderId, i] as const);
-    await sleep(500);
-    const open = (await sender.evaluate(() => window.__dima!.directLinks())).includes(receiverId as never) &&
-      (await receiver.evaluate(() => window.__dima!.directLinks())).includes(senderId as never);
-    if (open) return;
-    if (Date.now() > deadline) throw new Error('the direct link did not open within 30 s');
-  }
-}
-
-/** Sends `texts` one after another from inside the sender's page; `paced`: each waits for the previous receipt. */
-function sendAll(sender: Page, receiverId: string, texts: string[], paced: boolean) {
-  return sender.evaluate(
-    async ({ peer, texts, paced }) => {
-      // No named functions in here: tsx would wrap them in a helper the page does not have.
-      const d = window.__dima!;
-      const sent: { text: string; seq: number; at: number; queuedAt: number }[] = [];
-      for (const text of texts) {
-        const at = d.now();
-        const seq = await d.send(peer as never, text);
-        sent.push({ text, seq, at, queuedAt: d.now() });
-        const deadline = performance.now() + 30_000;
-        while (paced && (d.chatLog().receipts.findLast((r) => r.to === peer)?.seq ?? 0) < seq && performance.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
-      }
-      return sent;
-    },
-    { peer: receiverId, texts, paced },
-  );
-}
-
-/** Waits until the receiver has shown every text (or 120 s); returns what it showed of this run, in order. */
-async function shownAt(receiver: Page, prefix: string, expected: number): Promise<{ text: string; at: number }[]> {
-  const read = () => receiver.evaluate((p) => window.__dima!.chatLog().shown.filter((m) => m.text.startsWith(p)).map(({ text, at }) => ({ text, at })), `${prefix} `);
-  const deadline = Date.now() + 120_000;
-  let shown = await read();
-  while (shown.length < expected && Date.now() < deadline) {
-    await sleep(200);
-    shown = await read();
-  }
-  return shown;
-}
-
-/** `samples` messages one at a time, each after the previous receipt: raw one-way, round-trip and send() times. */
-async function latencyBlock(sender: Page, receiver: Page, receiverId: string, prefix: string, samples: number) {
-  const texts = Array.from({ length: samples }, (_, i) => `${prefix} ${i}`);
-  const sent = await sendAll(sender, receiverId, texts, true);
-  const shown = new Map((await shownAt(receiver, prefix, samples)).map((m) => [m.text, m.at]));
-  const receipts = await sender.evaluate((peer) => window.__dima!.chatLog().receipts.filter((r) => r.to === peer), receiverId);
-  const block = { oneWay: [] as number[], roundTrip: [] as number[], sendCall: sent.map((m) => m.queuedAt - m.at), afterSend: [] as number[] };
-  for (const { text, seq, at, queuedAt } of sent) {
-    const arrived = shown.get(text);
-    if (arrived !== undefined) {
-      block.oneWay.push(arrived - at);
-      block.afterSend.push(arrived - queuedAt);
-    }
-    const receipt = receipts.find((r) => r.seq >= seq && r.at >= at);
-    if (receipt) block.roundTrip.push(receipt.at - at);
-  }
-  return block;
-}
-
-/** `messages` sent back to back; timed from the first send() to the last shown, and until the last send() resolved. */
-async function throughputBlock(sender: Page, receiver: Page, receiverId: string, prefix: string, messages: number) {
-  const texts = Array.from({ length: messages }, (_, i) => `${prefix} ${i}`);
-  const sent = await sendAll(sender, receiverId, texts, false);
-  const shown = await shownAt(receiver, prefix, messages);
-  // Let the receipts drain the outbox before the next block.
-  await sender.waitForFunction(
-    ([peer, seq]) => (window.__dima!.chatLog().receipts.findLast((r) => r.to === peer)?.seq ?? 0) >= seq,
-    [receiverId, sent.at(-1)!.seq] as const,
-    { timeout: 60_000, polling: 200 },
-  );
-  return {
-    messages,
-    seconds: ((shown.at(-1)?.at ?? NaN) - sent[0].at) / 1000,
-    queuedSeconds: (sent.at(-1)!.queuedAt - sent[0].at) / 1000,
-    inOrderOnce: JSON.stringify(shown.map((m) => m.text)) === JSON.stringify(texts),
-  };
-}
-
-function chart(r: ImBenchResults): string {
-  return lineChartSvg({
-    title: `Chat one-way latency, ${r.tabs} Chromium tabs (${r.modes.map((m) => m.mode).join(' vs ')})`,
-    xLabel: 'percentile',
-    yLabel: 'send() to shown (ms)',
-    series: r.modes.map((m) => {
-      const hops = Object.keys(m.latency.hops);
-      return { name: `${m.mode} (${hops.join('/')} hop${hops.join() === '1' ? '' : 's'})`, points: m.latency.curve };
-    }),
-  });
-}
-
-function markdown(r: ImBenchResults): string {
-  const hops = (histogram: Record<string, number>) => Object.entries(histogram).map(([h, n]) => `${h}: ${n}`).join(', ');
-  const lines = [
-    `## IM: chat between two Chromium tabs, routed vs direct link`,
-    '',
-    `${r.tabs} tabs of Debian's Chromium ${r.chromium} (one browser context each, one machine, 2 cores), the built app ` +
-      `from the bootstrap server on localhost, overlay shaped ${r.shape} so that the two chatting tabs hold no link ` +
-      `and their route crosses other tabs (links per tab ${r.linksPerTab.mean} mean / ${r.linksPerTab.max} max; ` +
-      `the route probe took ${r.probeHops} hops). Commit ${r.commit}, ${r.date.slice(0, 10)}; load average ` +
-      `${r.loadAverage.before} before / ${r.loadAverage.after} after the runs. ` +
-      `One way: receiver's messenger shows the message minus the sender's send() call, on the tabs' shared clock ` +
-      `(performance.timeOrigin + performance.now()); messages one at a time, each after the previous receipt. ` +
-      `Routed ran first, then direct, each in ${r.rounds} blocks. ` +
-      `Throughput: send() awaited back to back (sealing + IndexedDB outbox), first send() to last shown. ` +
-      `Data: bench/results/im.json; chart: docs/bench/im-latency.svg.`,
-    '',
-    '| path | latency run: chats by hops | one way p50 / p99 (ms) | send() call p50 / p99 (ms) | send() resolved to shown p50 / p99 (ms) | round trip p50 / p99 (ms) | throughput run: chats by hops | messages/s (n) | sender queued/s | shown once, in order | pair linked before / after |',
-    '|---|---|---:|---:|---:|---:|---|---:|---:|---|---|',
-    ...r.modes.map(
-      (m) =>
-        `| ${m.mode} | ${hops(m.latency.hops)} | ${m.latency.oneWayMs.p50} / ${m.latency.oneWayMs.p99} | ${m.latency.sendCallMs.p50} / ${m.latency.sendCallMs.p99} | ${m.latency.afterSendMs.p50} / ${m.latency.afterSendMs.p99} | ${m.latency.roundTripMs.p50} / ${m.latency.roundTripMs.p99} | ${hops(m.throughput.hops)} | ` +
-        `${m.throughput.messagesPerSecond} (${m.throughput.messages}) | ${m.throughput.queuedPerSecond} | ${m.throughput.inOrderOnce ? 'yes' : 'NO'} | ${m.linkedBefore ? 'yes' : 'no'} / ${m.linkedAfter ? 'yes' : 'no'} |`,
-    ),
-  ];
-  const [routed, direct] = ['routed', 'direct'].map((mode) => r.modes.find((m) => m.mode === mode));
-  if (routed && direct) {
-    const change = (routedMs: number, directMs: number) => {
-      const d = round(routedMs - directMs, 1);
-      return `${Math.abs(d)} ms ${d >= 0 ? 'lower' : 'higher'}`;
-    };
-    const [o, a] = [(m: ModeResults) => m.latency.oneWayMs, (m: ModeResults) => m.latency.afterSendMs];
-    lines.push(
-      '',
-      `Over the direct link the one-way time is ${change(o(routed).p50, o(direct).p50)} at the median and ` +
-        `${change(o(routed).p99, o(direct).p99)} at p99; from send() resolved to shown (the path and the receiver, ` +
-        `without the sender's sealing and storing) ${change(a(routed).p50, a(direct).p50)} and ${change(a(routed).p99, a(direct).p99)}. ` +
-        `Most of the one-way time is not the path: send() resolves only once the message is sealed and written to ` +
-        `history and outbox, and the receiver verifies it and writes history and counters before showing it; a hop ` +
-        `between tabs on one machine costs about a millisecond (the forwarding tab decodes and re-sends the frame on ` +
-        `the same cores), where across real networks each hop adds a one-way network delay.`,
-    );
-  }
-  const senderBound = r.modes.every((m) => m.throughput.queuedPerSecond <= m.throughput.messagesPerSecond * 1.1);
-  if (senderBound) {
-    lines.push(
-      '',
-      'Throughput is the sender\'s pace on both paths: each send() seals the message (an Ed25519 signature in ' +
-        'JavaScript) and writes history, outbox and counters to IndexedDB before the next one, and the receiver keeps up.',
-    );
-  }
-  return lines.join('\n');
-}

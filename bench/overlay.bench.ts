@@ -11,14 +11,14 @@
 // round trip, no overlay frames per link) above, for time; the JSON and the table say which.
 // Sizes not re-run keep their previous row, with the commit they were measured at.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimReport } from '../src/sim/cli.js';
 import { lineChartSvg } from '../src/sim/svg.js';
 import { bundleSimCli, SIM_NODE_FLAGS } from '../scripts/sim.mjs';
-import type { BenchContext, BenchModule } from './bench-module.js';
+import { stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000];
 const OVERLAY_SIGNALLING_MAX = 10_000;
@@ -27,7 +27,9 @@ const DEFAULT_TIMEOUT_MIN = 60;
 
 interface SizeRun {
   nodes: number;
+  /** Rows measured before stamps were taken up front read "<commit>+wip" for a dirty tree. */
   commit: string;
+  dirty?: boolean;
   date: string;
   /** The CLI's report, or why the child failed. */
   report?: SimReport;
@@ -48,7 +50,6 @@ export const bench: BenchModule = {
     const sizes = sizesFlag === 'none' ? [] : (sizesFlag?.split(',').map(Number) ?? DEFAULT_SIZES);
     const seed = Number(context.args.get('seed') ?? 1);
     const lookups = Number(context.args.get('lookups') ?? 10_000);
-    const commit = gitCommit(context.root);
     const jsonPath = join(context.resultsDir, 'overlay.json');
     const previous = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as OverlayResults) : undefined;
     const runs = new Map<number, SizeRun>();
@@ -60,7 +61,7 @@ export const bench: BenchModule = {
       const cli = sizes.length > 0 ? await bundleSimCli() : '';
       for (const nodes of sizes) {
         console.log(`--- ${nodes.toLocaleString('en-US')} nodes`);
-        runs.set(nodes, await runSize(context, scratch, cli, nodes, seed, lookups, commit));
+        runs.set(nodes, await runSize(context, scratch, cli, nodes, seed, lookups));
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -73,7 +74,7 @@ export const bench: BenchModule = {
   },
 };
 
-async function runSize(context: BenchContext, scratch: string, cli: string, nodes: number, seed: number, lookups: number, commit: string): Promise<SizeRun> {
+async function runSize(context: BenchContext, scratch: string, cli: string, nodes: number, seed: number, lookups: number): Promise<SizeRun> {
   const signalling = context.args.get('signalling') ?? (nodes <= OVERLAY_SIGNALLING_MAX ? 'overlay' : 'direct');
   const out = join(scratch, `overlay-${nodes}.json`);
   const cliArgs = [cli, '--nodes', String(nodes), '--seed', String(seed), '--lookups', String(lookups), '--signalling', signalling, '--out', out, '--svg', 'none'];
@@ -81,7 +82,7 @@ async function runSize(context: BenchContext, scratch: string, cli: string, node
   if (concurrency) cliArgs.push('--concurrency', concurrency);
   const timeoutMin = Number(context.args.get('timeout-min') ?? DEFAULT_TIMEOUT_MIN);
   const started = Date.now();
-  const run: SizeRun = { nodes, commit, date: new Date(started).toISOString() };
+  const run: SizeRun = { nodes, commit: context.stamp.commit, dirty: context.stamp.dirty, date: new Date(started).toISOString() };
 
   const child = spawn(process.execPath, [...SIM_NODE_FLAGS, ...cliArgs], { cwd: context.root, stdio: ['ignore', 'pipe', 'pipe'] });
   let lastProgress = '';
@@ -131,13 +132,13 @@ function markdown(results: OverlayResults): string {
     const n = run.nodes.toLocaleString('en-US');
     const r = run.report;
     if (!r) {
-      lines.push(`| ${n} | | failed: ${run.error} | | | | | | | | | ${run.commit} |`);
+      lines.push(`| ${n} | | failed: ${run.error} | | | | | | | | | ${rowStamp(run)} |`);
       continue;
     }
     lines.push(
       `| ${n} | ${r.signalling} | ${r.correctPct}% | ${r.hops.mean.toFixed(2)} | ${r.hops.p99} | ${log16(run.nodes).toFixed(2)} | ` +
         `${r.stretch.mean.toFixed(2)} / ${r.stretch.p50.toFixed(2)} | ${r.linksPerNode.mean.toFixed(1)} / ${r.linksPerNode.max} | ${Math.round(r.joinMessages.mean)} | ` +
-        `${(r.buildMs / 1000).toFixed(1)} | ${Math.round(r.heapMB)} | ${run.commit} |`,
+        `${(r.buildMs / 1000).toFixed(1)} | ${Math.round(r.heapMB)} | ${rowStamp(run)} |`,
     );
   }
   lines.push('', ...targetLines(results));
@@ -188,10 +189,6 @@ function log16(n: number): number {
   return Math.log(n) / Math.log(16);
 }
 
-function gitCommit(root: string): string {
-  try {
-    return execFileSync('git', ['describe', '--always', '--dirty=+wip'], { cwd: root, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
+function rowStamp(run: SizeRun): string {
+  return run.dirty === undefined ? run.commit : stampLabel({ commit: run.commit, dirty: run.dirty });
 }

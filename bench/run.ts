@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BenchContext, BenchModule } from './bench-module.js';
+import { codeStamp, stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
 
 /** Sections come in this order in README.md; benches not listed follow alphabetically. */
 const ORDER = ['overlay', 'scan', 'im', 'webrtc'];
@@ -41,7 +41,11 @@ export function benchNames(): string[] {
 async function main(): Promise<void> {
   const args = parseFlags(process.argv.slice(2));
   const only = args.get('only')?.split(',');
-  const context: BenchContext = { root, resultsDir: join(root, 'bench/results'), docsDir: join(root, 'docs/bench'), args };
+  const context: BenchContext = {
+    root, resultsDir: join(root, 'bench/results'), docsDir: join(root, 'docs/bench'), args,
+    stamp: codeStamp(root), date: new Date().toISOString(),
+  };
+  console.log(`bench: measuring ${stampLabel(context.stamp)}`);
   mkdirSync(context.resultsDir, { recursive: true });
   mkdirSync(context.docsDir, { recursive: true });
 

@@ -8,27 +8,22 @@
 //                    [--signalling direct|overlay] [--concurrency 100]
 //
 // Signalling is direct (one round trip per link, no overlay frames) by default, for time at 10,000
-// nodes; the JSON and the markdown say which. Frames per query count only the query's own frames:
-// the routed request, the walk's relays and every reply along its reverse path.
+// nodes; the JSON and the markdown say which. Frames per query are counted on the simulated wire
+// (tests/sim/scan-world.ts): the query's own frames only, the routed request, the walk's relays and
+// every reply hop back. Records per node are counted in the nodes' stores (root and replica copies).
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ASCII_MAPPING, FREQUENCY_MAPPING, type KeyMapping } from '../src/scan/keys.js';
 import type { SearchResult } from '../src/scan/search.js';
+import { summarize, type Summary } from '../src/sim/report.js';
 import { barChartSvg } from '../src/sim/svg.js';
-import type { BenchModule } from './bench-module.js';
-import { normalizedPrefix, ScanWorld, type ScanUser } from './scan-world.js';
+import { stampLabel, type BenchModule } from './bench-module.js';
+import { FAKER_LOCALES, normalizedPrefix, ScanWorld, type ScanUser } from '../tests/sim/scan-world.js';
 
 const MAPPINGS = [ASCII_MAPPING, FREQUENCY_MAPPING];
 /** Upper bounds of the records-per-node buckets of the chart (the last bucket is open). */
 const BUCKETS = [0, 10, 25, 50, 100, 200, 500, 1_000, 2_000];
-
-interface Distribution {
-  mean: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
 
 interface QueryFigures {
   queries: number;
@@ -36,11 +31,11 @@ interface QueryFigures {
   recallPct: number;
   complete: number;
   /** Per query word: overlay hops to the first node of its walk. */
-  routeHops: Distribution;
+  routeHops: Summary;
   /** Per query word: nodes its walk visited. */
-  walkNodes: Distribution;
+  walkNodes: Summary;
   /** Per query (all its words): frames of request, relays and replies. */
-  frames: Distribution;
+  frames: Summary;
   meanHits: number;
 }
 
@@ -50,12 +45,19 @@ interface MappingFigures {
   surnamePrefix: QueryFigures;
   afterFailures: QueryFigures;
   /** Stored entries (root and replica copies) per live node, before failures. */
-  recordsPerNode: Distribution & { maxOverMean: number; nodesHoldingAnyPct: number; histogram: { bucket: string; nodesPct: number }[] };
+  recordsPerNode: Summary & { maxOverMean: number; nodesHoldingAnyPct: number; histogram: { bucket: string; nodesPct: number }[] };
 }
 
 interface ScanBenchResults {
+  commit: string;
+  /** The work tree differed from `commit` when the run started (see bench-module.ts). */
+  dirty: boolean;
   nodes: number;
+  /** The nodes' own configuration (OverlayConfig.bitsPerDigit, leafSetSize). */
+  b: number;
+  leafSet: number;
   users: number;
+  locales: number;
   seed: number;
   signalling: string;
   replicas: number;
@@ -104,9 +106,12 @@ export const bench: BenchModule = {
     }
 
     const results: ScanBenchResults = {
+      commit: context.stamp.commit, dirty: context.stamp.dirty,
       nodes, users, seed, signalling,
+      b: world.sim.liveNodes()[0].config.bitsPerDigit, leafSet: world.sim.liveNodes()[0].config.leafSetSize,
+      locales: FAKER_LOCALES.length,
       replicas: world.liveDirectories(FREQUENCY_MAPPING)[0].config.replicas,
-      crashed, buildS, totalS: seconds(), date: new Date().toISOString(),
+      crashed, buildS, totalS: seconds(), date: context.date,
       mappings: MAPPINGS.map((m) => figures.get(m.name) as MappingFigures),
     };
     writeFileSync(join(context.resultsDir, 'scan.json'), JSON.stringify(results, null, 2) + '\n');
@@ -129,18 +134,18 @@ async function measureQueries(world: ScanWorld, mapping: KeyMapping, users: Scan
   const live = world.liveDirectories(mapping);
   // One origin per query, so walks can be told apart by origin and prefix.
   const queries = users.map((user, i) => ({ from: live[(i * 7919) % live.length], text: text(user) }));
-  const { result, walks } = await world.traceWalks(() => world.searchAll(queries));
+  const { result, walks, frames } = await world.traceWalks(() => world.searchAll(queries));
   const found = users.filter((user, i) => result[i].hits.some((hit) => hit.uid === user.identity.id)).length;
-  const perQueryFrames = queries.map((q) => (walks.get(q.from.localId) ?? []).reduce((sum, walk) => sum + walk.frames, 0));
+  const perQueryFrames = queries.map((q) => frames.get(q.from.localId) ?? 0);
   const allWalks = [...walks.values()].flat();
   return {
     queries: users.length,
     found,
     recallPct: round((100 * found) / users.length),
     complete: result.filter((r: SearchResult) => r.complete).length,
-    routeHops: distribution(allWalks.map((w) => w.routeHops)),
-    walkNodes: distribution(allWalks.map((w) => w.nodes)),
-    frames: distribution(perQueryFrames),
+    routeHops: summarize(allWalks.map((w) => w.routeHops)),
+    walkNodes: summarize(allWalks.map((w) => w.nodes)),
+    frames: summarize(perQueryFrames),
     meanHits: round(result.reduce((sum, r) => sum + r.hits.length, 0) / result.length),
   };
 }
@@ -154,15 +159,8 @@ function recordsPerNode(world: ScanWorld, mapping: KeyMapping): MappingFigures['
   });
   const top = BUCKETS[BUCKETS.length - 1];
   histogram.push({ bucket: `>${top}`, nodesPct: round((100 * counts.filter((c) => c > top).length) / counts.length) });
-  const d = distribution(counts);
+  const d = summarize(counts);
   return { ...d, maxOverMean: round(d.max / d.mean), nodesHoldingAnyPct: round((100 * counts.filter((c) => c > 0).length) / counts.length), histogram };
-}
-
-function distribution(values: number[]): Distribution {
-  if (values.length === 0) return { mean: 0, p50: 0, p99: 0, max: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { mean: round(values.reduce((s, v) => s + v, 0) / values.length), p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] };
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
@@ -171,11 +169,12 @@ function markdown(r: ScanBenchResults): string {
   const lines = [
     '## SCAN directory: ASCII keys vs frequency keys on the simulated overlay',
     '',
-    `${r.nodes.toLocaleString('en-US')} PastryNodes (b = 4, L = 16, ${r.signalling} signalling), ${r.users.toLocaleString('en-US')} faker users ` +
-      `(name + city, 7 locales) publishing through the nodes, k = ${r.replicas} replicas, seed ${r.seed}. Both mappings run on the same overlay. ` +
+    `${r.nodes.toLocaleString('en-US')} PastryNodes (b = ${r.b}, L = ${r.leafSet}, ${r.signalling} signalling), ${r.users.toLocaleString('en-US')} faker users ` +
+      `(name + city, ${r.locales} faker locales) publishing through the nodes, k = ${r.replicas} replicas, seed ${r.seed}. Both mappings run on the same overlay. ` +
       `Queries: exact full names and the first 3 letters of surnames, ${r.mappings[0].exact.queries} each; after failures: ${r.crashed} nodes ` +
       `(10%) crashed silently, 90 s of repair, then exact names again. Frames per query: the routed request, the walk's relays and every ` +
-      `reply along its reverse path, all words of the query. Build ${r.buildS} s, whole run ${r.totalS} s. ` +
+      `reply hop back, all words of the query, counted on the simulated wire. Commit ${stampLabel(r)}, ${r.date.slice(0, 10)}. ` +
+      `Build ${r.buildS} s, whole run ${r.totalS} s. ` +
       'Charts: docs/bench/scan-records-ascii.svg, docs/bench/scan-records-frequency.svg.',
     '',
     '| mapping | query | recall | route hops mean / p99 | walk nodes mean / max | frames per query mean / p99 | hits mean |',

@@ -8,7 +8,7 @@
 // lookups (correct root, hops, round trip); and per-hop latency, from requests relayed along chains
 // of k distinct nodes (k = 1..8) and answered back along the same path: 2k link traversals, so the
 // slope of round trip over k, halved, is the one-way cost of one overlay hop. All peers share one
-// process and two cores here, so absolute times include that contention.
+// process and the machine's cores, so absolute times include that contention.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,13 +18,15 @@ import { percentile, round } from '../src/sim/report.js';
 import { startServer } from '../signaling-bootstrap/server.js';
 import type { RunningPeer } from '../signaling-bootstrap/peer.js';
 import { eventually, leafSetMismatches, routeRandomKeys, settled, startRingPeer } from '../tests/integration/webrtc-ring.js';
-import { gitCommit, type BenchContext, type BenchModule } from './bench-module.js';
+import { stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
 
 const CHAIN_APP = 'bench.chain';
 const MAX_CHAIN = 8;
 /** Frames sent by every node from a join's start until this long after it is joined count for that join. */
 const JOIN_SETTLE_MS = 500;
 const IDLE_WINDOW_MS = 5_000;
+/** How long the leaf sets may take to become exact after the last join before the bench gives up waiting. */
+const LEAF_SETS_EXACT_CAP_MS = 30_000;
 
 interface Distribution {
   mean: number;
@@ -36,10 +38,13 @@ interface Distribution {
 interface WebRtcResults {
   nodes: number;
   commit: string;
+  /** The work tree differed from `commit` when the run started (see bench-module.ts). */
+  dirty: boolean;
   date: string;
   leafSetSize: number;
   joinMs: Distribution;
-  leafSetsExactMs: number;
+  /** From the last peer joined until every leaf set was exact; null: not within LEAF_SETS_EXACT_CAP_MS. */
+  leafSetsExactMs: number | null;
   framesPerJoin: Distribution;
   idleFramesPerNodePerSecond: number;
   linksPerPeer: { mean: number; max: number };
@@ -69,21 +74,23 @@ async function measure(context: BenchContext, n: number, samples: number): Promi
   try {
     const joinMs: number[] = [];
     const framesPerJoin: number[] = [];
+    let leafSetsExact: Promise<number | null> = Promise.resolve(null);
     for (let i = 0; i < n; i++) {
       const framesBefore = framesSent();
       const t0 = performance.now();
       const peer = await startRingPeer(server.bootstrapUrl);
       joinMs.push(performance.now() - t0);
       peers.push(peer);
+      // Timed from the moment the last peer is joined, alongside the settle below: starting after it
+      // would miss leaf sets that became exact within JOIN_SETTLE_MS and read ~0.
+      if (i === n - 1) leafSetsExact = msUntil(() => leafSetMismatches(nodes(), peer.node.config.leafSetSize).length === 0, LEAF_SETS_EXACT_CAP_MS);
       registerChain(peer.node);
       await eventually(() => server.stats.volunteers === i + 1, 10_000);
       await sleep(JOIN_SETTLE_MS);
       if (i > 0) framesPerJoin.push(framesSent() - framesBefore);
       console.log(`  peer ${i + 1}/${n} joined in ${joinMs[i].toFixed(0)} ms, ${peer.node.links.size} links`);
     }
-    const t1 = performance.now();
-    await eventually(() => leafSetMismatches(nodes(), peers[0].node.config.leafSetSize).length === 0, 30_000);
-    const leafSetsExactMs = performance.now() - t1;
+    const leafSetsExactMs = await leafSetsExact;
 
     const idleBefore = framesSent();
     await sleep(IDLE_WINDOW_MS);
@@ -112,11 +119,12 @@ async function measure(context: BenchContext, n: number, samples: number): Promi
     const links = peers.map((p) => p.node.links.size);
     return {
       nodes: n,
-      commit: gitCommit(context.root),
-      date: new Date().toISOString(),
+      commit: context.stamp.commit,
+      dirty: context.stamp.dirty,
+      date: context.date,
       leafSetSize: peers[0].node.config.leafSetSize,
       joinMs: distribution(joinMs),
-      leafSetsExactMs: round(leafSetsExactMs, 0),
+      leafSetsExactMs: leafSetsExactMs === null ? null : round(leafSetsExactMs, 0),
       framesPerJoin: distribution(framesPerJoin),
       idleFramesPerNodePerSecond: round(idleFramesPerNodePerSecond, 2),
       linksPerPeer: { mean: round(links.reduce((a, b) => a + b, 0) / n, 2), max: Math.max(...links) },
@@ -192,6 +200,16 @@ function slope(points: [number, number][]): number {
   return den === 0 ? NaN : num / den;
 }
 
+/** Polls `condition` every 5 ms: the ms until it first held, or null once `capMs` passed without. */
+async function msUntil(condition: () => boolean, capMs: number): Promise<number | null> {
+  const start = performance.now();
+  for (;;) {
+    if (condition()) return performance.now() - start;
+    if (performance.now() - start > capMs) return null;
+    await sleep(5);
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -202,7 +220,7 @@ function markdown(r: WebRtcResults): string {
     `## WebRTC: ${r.nodes} Node peers over real data channels (@roamhq/wrtc), L = ${r.leafSetSize}`,
     '',
     `Real PastryNodes with the default configuration on one host (one process, shared cores), joining one after another ` +
-      `through the bootstrap server on localhost. Commit ${r.commit}, ${r.date.slice(0, 10)}. ` +
+      `through the bootstrap server on localhost. Commit ${stampLabel(r)}, ${r.date.slice(0, 10)}. ` +
       `Frames per join: every node's overlay frames from the join's start until ${JOIN_SETTLE_MS} ms after it is joined ` +
       `(idle keep-alive traffic is ${r.idleFramesPerNodePerSecond} frames/s per node). Per-hop latency: requests relayed ` +
       `along chains of k distinct nodes and answered back (2k link traversals); slope of median round trip over k, halved.`,
@@ -210,7 +228,7 @@ function markdown(r: WebRtcResults): string {
     '| figure | value |',
     '|---|---:|',
     `| join time, start to joined, median / p90 (ms) | ${ms(r.joinMs)} |`,
-    `| leaf sets exact after the last join (ms) | ${r.leafSetsExactMs} |`,
+    `| leaf sets exact after the last peer joined (ms, polled every 5 ms) | ${r.leafSetsExactMs ?? `not within ${LEAF_SETS_EXACT_CAP_MS / 1000} s`} |`,
     `| introductions per join (bootstrap /bootstrap/stats) | ${r.bootstrap.introductionsPerJoin} (${r.bootstrap.introductions} for ${r.bootstrap.joins} joins, ${r.bootstrap.firstNodeGrants} first node, ${r.bootstrap.failedIntroductions} failed) |`,
     `| overlay frames per join, median / p90 / max | ${r.framesPerJoin.p50} / ${r.framesPerJoin.p90} / ${r.framesPerJoin.max} |`,
     `| links per peer, mean / max | ${r.linksPerPeer.mean} / ${r.linksPerPeer.max} |`,

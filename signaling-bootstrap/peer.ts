@@ -16,7 +16,6 @@
 
 import wrtc from '@roamhq/wrtc';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { bootstrapSignaller, keepVolunteering } from '../src/overlay/bootstrap/client.js';
 import { generateIdentity, type Identity } from '../src/overlay/identity.js';
@@ -29,6 +28,7 @@ import { Messenger } from '../src/im/messenger.js';
 import { memoryStorage } from '../src/im/storage.js';
 import { SCAN_APPLICATION, ScanDirectory } from '../src/scan/directory.js';
 import { RECORD_LIMITS } from '../src/scan/records.js';
+import { exitOnStopSignal, runIfMain } from './command-line.js';
 import { Introducer } from './introducer.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -86,7 +86,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
     im.on('message', ({ from, text }) => void im.send(from, text).catch(() => {}));
   }
 
-  const signaller = options.bootstrap ? await bootstrapSignaller(options.bootstrap, WebSocket) : null;
+  const signaller = options.bootstrap ? await bootstrapSignaller(options.bootstrap, WebSocket, { clock: realClock }) : null;
   log(signaller ? 'joining through the bootstrap' : 'first node: starting a new ring');
   await node.start(signaller);
   messenger?.start();
@@ -94,7 +94,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   log(`joined: ${node.links.size} links, leaf set ${node.leafSet.members().length}`);
 
   const volunteering = options.bootstrap
-    ? keepVolunteering(options.bootstrap, transport, WebSocket, { onState: (state) => log(`bootstrap: ${state}`) })
+    ? keepVolunteering(options.bootstrap, transport, WebSocket, { clock: realClock, onState: (state) => log(`bootstrap: ${state}`) })
     : null;
 
   let seed: RunningServer | null = null;
@@ -160,17 +160,10 @@ async function main(): Promise<void> {
     const s = peer.transport.stats;
     console.log(`[${name}] ${peer.node.state}: ${peer.node.links.size} links, leaf set ${peer.node.leafSet.members().length}, frames in/out ${s.framesReceived}/${s.framesSent}`);
   }, 30_000);
-  const stop = () => {
+  exitOnStopSignal(() => {
     clearInterval(status);
-    peer.leave().finally(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    return peer.leave();
   });
 }
+
+runIfMain(import.meta.url, main);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { bootstrapSignaller, volunteer, type Volunteering } from '../src/overlay/bootstrap/client.js';
 import { MAX_INTRO_FRAME_BYTES } from '../src/overlay/bootstrap/protocol.js';
-import { startTestNode, stopAllTestNodes } from '../src/overlay/transports/webrtc-testkit.js';
+import { startTestNode, stopAllTestNodes } from '../tests/integration/webrtc-testkit.js';
 import { startServer, type RunningServer } from './server.js';
 
 let server: RunningServer;

@@ -1,5 +1,5 @@
 // `npm start`: one localhost port serves the built app (./dist) and the bootstrap introducer on
-// ws /bootstrap. The introducer only introduces a new node to ONE existing node (DESIGN.md); the
+// ws /bootstrap. The introducer only introduces a new node to ONE existing node (docs/DESIGN.md); the
 // overlay does everything else. GET /bootstrap/stats shows its counters (benchmarks read them to
 // show exactly one introduction per join).
 //
@@ -7,7 +7,7 @@
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
+import { exitOnStopSignal, runIfMain } from './command-line.js';
 import { BOOTSTRAP_PATH } from '../src/overlay/bootstrap/protocol.js';
 import { Introducer, type IntroducerOptions, type IntroducerStats } from './introducer.js';
 import { introductionSocketServer } from './introduction-socket.js';
@@ -90,16 +90,7 @@ async function main(): Promise<void> {
     distDir: process.env.DIST ?? 'dist',
   });
   console.log(`DIMA: app on ${server.url}  bootstrap on ${server.bootstrapUrl}`);
-  const stop = () => {
-    server.close().then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  exitOnStopSignal(() => server.close());
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

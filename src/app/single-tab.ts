@@ -1,4 +1,4 @@
-// One tab per identity (DESIGN.md): two tabs with the same key would be two nodes with one nodeId.
+// One tab per identity (docs/DESIGN.md): two tabs with the same key would be two nodes with one nodeId.
 // A Web Lock named after the local profile is held for the life of the tab. A second tab finds it
 // taken and may steal it ("take over"); the first tab then learns it lost the lock and stops.
 

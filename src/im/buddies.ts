@@ -1,5 +1,5 @@
 // The buddy list: who may talk to us, with the public keys that check their signatures. Requests
-// need the other side's accept (DESIGN.md); every change that the peer must learn leaves a
+// need the other side's accept (docs/DESIGN.md); every change that the peer must learn leaves a
 // `pendingNotice` on the record, retried by the messenger until it reaches the peer.
 
 import * as v from 'valibot';
@@ -40,10 +40,6 @@ export class BuddyBook {
   /** Everyone on the list except tombstones. */
   list(): BuddyRecord[] {
     return [...this.records.values()].filter((b) => b.status !== 'gone');
-  }
-
-  isAccepted(uid: NodeId): boolean {
-    return this.records.get(uid)?.status === 'accepted';
   }
 
   accepted(): NodeId[] {

@@ -1,4 +1,4 @@
-// Direct links for active chats (DESIGN.md: "Active chats may open a direct data channel"). While we
+// Direct links for active chats (docs/DESIGN.md: "Active chats may open a direct data channel"). While we
 // chat with a buddy (a message sent or shown within directIdleMs) and the buddy is online, we ask the
 // overlay for a link to the node whose id is the buddy's uid and keep it open; chat messages and
 // receipts then go over it in one hop instead of being routed.
@@ -13,7 +13,7 @@ import type { OverlayEndpoint } from '../overlay/api.js';
 import type { Clock } from '../overlay/environment.js';
 import type { NodeId } from '../overlay/id.js';
 import type { ImConfig } from './config.js';
-import type { ImStats } from './stats.js';
+import type { DirectCloseReason, ImStats } from './stats.js';
 
 export type DirectLinkHost = Pick<OverlayEndpoint, 'openDirect' | 'closeDirect' | 'sendDirect'>;
 
@@ -84,13 +84,13 @@ export class DirectLinks {
   }
 
   /** We no longer need the link: the overlay closes it once idle, unless its own tables need it. */
-  close(peer: NodeId, reason: string): void {
+  close(peer: NodeId, reason: DirectCloseReason): void {
     if (!this.links.delete(peer)) return;
     this.endpoint.closeDirect(peer);
     this.stats.count(`direct link closed: ${reason}`);
   }
 
-  closeAll(reason: string): void {
+  closeAll(reason: DirectCloseReason): void {
     for (const peer of [...this.links.keys()]) this.close(peer, reason);
   }
 

@@ -1,5 +1,5 @@
 // The browser's ImStorage: the same RecordStorage over IndexedDB through idb-keyval. One database
-// per local profile, so a URL parameter can select another identity for demos (DESIGN.md).
+// per local profile, so a URL parameter can select another identity for demos (docs/DESIGN.md).
 
 import { createStore, del, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { RecordStorage, type ImStorage, type KeyValueBackend } from './storage.js';

@@ -1,6 +1,6 @@
 // The Messenger: what the UI holds. It is the IM layer's OverlayApplication: everything it sends
 // is routed to key = a buddy's uid, and a node accepts a message only when its own id EQUALS the
-// key; the root of somebody else's uid answers "not online" instead (DESIGN.md). An active chat
+// key; the root of somebody else's uid answers "not online" instead (docs/DESIGN.md). An active chat
 // goes over a direct link to the buddy instead, when one is open (direct-links.ts).
 
 import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../overlay/api.js';
@@ -14,12 +14,13 @@ import { Courier } from './courier.js';
 import { DirectLinks } from './direct-links.js';
 import { bytesToHex, KeyRing, type ChatPlaintext, type Identity } from './crypto.js';
 import { Emitter } from './events.js';
-import { buddyNotice, notOnline, noticeIsAuthentic, presence, presenceIsAuthentic } from './messages.js';
+import { buddyNotice, notOnline, noticeIsAuthentic } from './messages.js';
 import { Outbox } from './outbox.js';
 import { PresenceTable } from './presence.js';
+import { PresenceProtocol } from './presence-protocol.js';
 import { ImStats } from './stats.js';
 import type { BuddyRecord, ImStorage, Profile } from './storage.js';
-import { decodeImMessage, type BuddyNotice, type ImMessage, type Presence, type PresenceState } from './wire.js';
+import { decodeImMessage, type BuddyNotice, type ImMessage } from './wire.js';
 
 /** A profile found in the SCAN directory (records there are signed by their owner). */
 export interface DirectoryEntry {
@@ -76,9 +77,8 @@ export class Messenger {
   private readonly chat: ChatService;
   private readonly direct: DirectLinks;
   private readonly courier: Courier;
+  private readonly presence: PresenceProtocol;
   private profileRecord: Profile = { name: '', keywords: [] };
-  private readonly session: string;
-  private presenceTick = 0;
   private lastNoticeAt = 0;
   private lastProbeAt = -Infinity;
   private timer: TimerHandle | undefined;
@@ -97,7 +97,6 @@ export class Messenger {
     const { identity, storage, clock, random } = options;
     this.uid = identity.id;
     this.config = { ...DEFAULT_IM_CONFIG, ...options.config };
-    this.session = bytesToHex(random.bytes(8));
     this.buddyBook = new BuddyBook(storage);
     this.presenceTable = new PresenceTable(clock, this.config, (uid, online) => this.presenceChanged(uid, online));
     this.chat = new ChatService({
@@ -127,6 +126,12 @@ export class Messenger {
       notOnline: (peer) => this.presenceTable.notOnline(peer),
       answered: (answer) => this.handle(answer),
     });
+    this.presence = new PresenceProtocol({
+      identity, session: bytesToHex(random.bytes(8)), table: this.presenceTable, buddies: this.buddyBook,
+      courier: this.courier, stats: this.stats,
+      running: () => this.running,
+      restarted: (uid) => this.chat.flush(uid, true),
+    });
   }
 
   private async load(): Promise<void> {
@@ -151,7 +156,7 @@ export class Messenger {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const uid of this.buddyBook.accepted()) this.sendPresence(uid, 'online');
+    for (const uid of this.buddyBook.accepted()) this.presence.announce(uid, 'online');
     for (const record of this.buddyBook.withPendingNotice()) this.sendNotice(record);
     this.lastProbeAt = this.options.clock.now();
     this.schedule();
@@ -165,7 +170,7 @@ export class Messenger {
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.direct.closeAll('stopped');
-    for (const uid of this.presenceTable.online()) this.courier.tell(uid, this.presenceMessage(uid, 'offline'));
+    this.presence.sayGoodbye();
     this.presenceTable.clear();
     this.events.emit('state', 'stopped');
   }
@@ -232,7 +237,7 @@ export class Messenger {
     const result = await this.buddyBook.importJson(json);
     if (!('error' in result) && result.added > 0) {
       this.events.emit('buddies', this.buddies());
-      if (this.running) for (const uid of this.buddyBook.accepted()) this.sendPresence(uid, 'online');
+      if (this.running) for (const uid of this.buddyBook.accepted()) this.presence.announce(uid, 'online');
     }
     return result;
   }
@@ -291,7 +296,7 @@ export class Messenger {
       }
       return;
     }
-    if (message.t === 'im.chat') this.stats.count(`im.chat received over ${msg.hops} hops`);
+    if (message.t === 'im.chat') this.stats.chatReceived(msg.hops);
     this.handle(message, msg.reply);
   }
 
@@ -300,7 +305,7 @@ export class Messenger {
       switch (message.t) {
         case 'im.chat': return this.chat.receive(message, answer);
         case 'im.receipt': return this.chat.receipt(message);
-        case 'im.presence': return this.onPresence(message, answer);
+        case 'im.presence': return this.presence.receive(message, answer);
         case 'im.buddy': return this.onNotice(message, answer);
         default: return this.stats.count(`unexpected ${message.t}`);
       }
@@ -315,27 +320,6 @@ export class Messenger {
   }
 
   // ---- presence -----------------------------------------------------------------------------------
-
-  private presenceMessage(to: NodeId, state: PresenceState): Presence {
-    return presence(this.options.identity, to, state, this.session, ++this.presenceTick);
-  }
-
-  private sendPresence(to: NodeId, state: 'online' | 'alive'): void {
-    this.courier.ask(to, this.presenceMessage(to, state));
-  }
-
-  private onPresence(message: Presence, answer?: (body: unknown) => void): void {
-    const buddy = this.buddyBook.get(message.from);
-    if (buddy?.status !== 'accepted') return this.stats.count('presence from a non-buddy');
-    if (!presenceIsAuthentic(message, this.uid, buddy.publicKey)) return this.stats.count('presence rejected');
-    const wasOnline = this.presenceTable.isOnline(message.from);
-    if (!this.presenceTable.presence(message.from, message.state, message.session, message.tick)) {
-      return this.stats.count('presence replayed');
-    }
-    if (message.state !== 'offline' && answer && this.running) answer(this.presenceMessage(message.from, 'alive'));
-    // A buddy that restarted while we still saw it online: everything unacknowledged goes again.
-    if (message.state === 'online' && wasOnline) this.chat.flush(message.from, true);
-  }
 
   private presenceChanged(uid: NodeId, online: boolean): void {
     this.events.emit('presence', { uid, online });
@@ -355,13 +339,12 @@ export class Messenger {
   private tick(): void {
     this.presenceTable.expire();
     this.direct.tick();
-    for (const uid of this.presenceTable.needKeepAlive()) this.sendPresence(uid, 'alive');
+    this.presence.keepAlive();
     this.chat.flushOnline();
     const now = this.options.clock.now();
     if (now - this.lastProbeAt < this.config.noticeRetryMs) return;
     this.lastProbeAt = now;
-    // Buddies we believe offline may have missed our "online" (lost, or both started at once).
-    for (const uid of this.buddyBook.accepted()) if (!this.presenceTable.isOnline(uid)) this.sendPresence(uid, 'online');
+    this.presence.probeOffline();
     for (const record of this.buddyBook.withPendingNotice()) this.sendNotice(record);
   }
 
@@ -371,7 +354,7 @@ export class Messenger {
     this.events.emit('buddies', this.buddies());
     if (!this.running) return;
     this.sendNotice(record);
-    if (record.status === 'accepted') this.sendPresence(record.uid, 'online');
+    if (record.status === 'accepted') this.presence.announce(record.uid, 'online');
   }
 
   private sendNotice(record: BuddyRecord): void {

@@ -68,7 +68,7 @@ export function internId<T extends string>(id: T): T {
   return Object.keys({ [id]: 0 })[0] as T;
 }
 
-/** DESIGN.md: nodeId = first 128 bits of SHA-256(public key). */
+/** docs/DESIGN.md: nodeId = first 128 bits of SHA-256(public key). */
 export function idFromPublicKey(publicKey: Uint8Array): NodeId {
   return bytesToId(sha256(publicKey));
 }

@@ -1,4 +1,4 @@
-// A node's identity: an Ed25519 key pair whose public key fixes the nodeId (DESIGN.md: first 128 bits
+// A node's identity: an Ed25519 key pair whose public key fixes the nodeId (docs/DESIGN.md: first 128 bits
 // of SHA-256(public key)). Whoever proves the secret key IS that nodeId; links are trusted only after
 // such a proof (transports/link-auth.ts).
 //

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../sim/simulation.js';
+import { DEFAULT_CONFIG } from './config.js';
 import { idToBigInt, type NodeId } from './id.js';
 import type { PastryNode } from './pastry-node.js';
 
@@ -91,7 +92,13 @@ describe('PastryNode', () => {
       link.send(junk);
     }
     await sim.settle(1_000);
-    expect(a.stats.droppedTotal()).toBeGreaterThanOrEqual(5);
+    // Each junk frame is dropped for its own reason (the decoder's, or the reply's missing way back).
+    expect(Object.fromEntries(a.stats.dropped)).toEqual({
+      'malformed: not an object': 2,
+      'malformed: bad message id': 1,
+      'malformed: bad nodes': 1,
+      'reply without a way back': 1,
+    });
     expect(a.state).toBe('joined');
   });
 
@@ -133,8 +140,9 @@ describe('PastryNode', () => {
     const capped = await mostLinks(40);
     // Without a cap the oldest nodes collect links from everyone who copied them into a table.
     expect(uncapped).toBeGreaterThan(90);
-    // With it, only leaf-set links and links a node asked for itself go beyond the cap.
-    expect(capped).toBeLessThan(uncapped * 0.75);
+    // Over the cap a node still accepts its leaves (and peers for its own empty slots, rare once
+    // joined), so the bound is maxLinks + |L|, not maxLinks.
+    expect(capped).toBeLessThanOrEqual(40 + DEFAULT_CONFIG.leafSetSize);
   });
 
   it('does not put a peer that turned it away back into its table when that peer is heard again', async () => {

@@ -106,6 +106,23 @@ describe('ScanDirectory publishing', () => {
     expect(root.counters.rejectedRecords).toBe(1);
     expect(root.counters.badMessages).toBe(1);
     expect(root.storeCounts().entries).toBe(0);
+
+    // Mallory's own, validly signed record, sent with its first keyword but routed to the key of its
+    // second: stored there, it would sit where no search for the first keyword looks.
+    const honest = signProfile(mallory, { name: 'Anna Lind' }, { seq: 1, expiresAt: 60_000 });
+    const [keyword, otherKeyword] = honest.keywords;
+    const rightKey = ASCII_MAPPING.keywordKey(keyword, mallory.id);
+    const wrongKey = ASCII_MAPPING.keywordKey(otherKeyword, mallory.id);
+    expect(wrongKey).not.toBe(rightKey);
+    const wrongRoot = setup.directories.get(setup.ring.rootOf(wrongKey))!;
+    const rejectedBefore = wrongRoot.counters.rejectedRecords;
+    wrongRoot.deliver({ key: wrongKey, origin: mallory.id, hops: 1, body: { t: 'scan/store', keyword, record: honest } });
+    expect(wrongRoot.counters.rejectedRecords).toBe(rejectedBefore + 1);
+    expect(wrongRoot.holds(mallory.id, keyword)).toBe(false);
+    // The same frame routed to its own key is stored: the key alone made the difference.
+    const rightRoot = setup.directories.get(setup.ring.rootOf(rightKey))!;
+    rightRoot.deliver({ key: rightKey, origin: mallory.id, hops: 1, body: { t: 'scan/store', keyword, record: honest } });
+    expect(rightRoot.holds(mallory.id, keyword)).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 // ScanDirectory: the SCAN buddy directory at one node, an OverlayApplication.
 //
-// As a directory node it stores the records routed to it (DESIGN.md: Pastry object insertion at the
+// As a directory node it stores the records routed to it (docs/DESIGN.md: Pastry object insertion at the
 // root of each keyword key), keeps copies on the k nearest leaves, hands records to a closer node
 // that joins, re-replicates when a leaf fails and serves prefix-query walks (query-walk.ts). It is
 // also the user's entry point: publish() (publisher.ts) and search() (search.ts).

@@ -3,10 +3,10 @@ import { idToBigInt, type NodeId } from '../overlay/id.js';
 import { charOf } from './alphabet.js';
 import { ASCII_MAPPING, FREQUENCY_MAPPING, inRange, keyMapping, SALT_BITS } from './keys.js';
 import type { Keyword } from './normalize.js';
-import { seededRandom } from './testing/seeded-random.js';
+import { SeededRandom } from '../sim/seeded-random.js';
 
 const MAPPINGS = [ASCII_MAPPING, FREQUENCY_MAPPING];
-const random = seededRandom(7);
+const random = new SeededRandom(7);
 const uid = (hex: string) => hex.padEnd(32, '0') as NodeId;
 
 function randomWord(maxLength: number, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): Keyword {

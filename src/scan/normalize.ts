@@ -1,6 +1,6 @@
 // Words as SCAN compares them: "Nordström", "NORDSTROM" and "nordstrom" are one keyword.
 //
-// DESIGN.md: lower case, Unicode NFKD, combining marks stripped, then only [a-z0-9] kept. NFKD does
+// docs/DESIGN.md: lower case, Unicode NFKD, combining marks stripped, then only [a-z0-9] kept. NFKD does
 // not decompose a few Latin letters that are letters of their own (ß, æ, ø, ł, ...); without the fold
 // table "Łukasz" would become "ukasz", so they are spelled out first. Scripts with no Latin reading
 // (Cyrillic, CJK, ...) normalise to nothing and give no keyword: transliteration is out of scope.

@@ -1,5 +1,5 @@
 // The owner's side of the directory: one user's signed profile, inserted under each of its keyword
-// keys, re-published before it expires (soft state, DESIGN.md) and withdrawn with signed tombstones.
+// keys, re-published before it expires (soft state, docs/DESIGN.md) and withdrawn with signed tombstones.
 // Separate from ScanDirectory (the storing side) because one node may publish for several users
 // (the simulator), and a user's profile must not depend on which node stores it.
 

@@ -3,9 +3,9 @@ import { generateIdentity } from '../overlay/identity.js';
 import type { Keyword } from './normalize.js';
 import { matchWords, rankRecords } from './ranking.js';
 import { signProfile } from './records.js';
-import { seededRandom } from './testing/seeded-random.js';
+import { SeededRandom } from '../sim/seeded-random.js';
 
-const random = seededRandom(3);
+const random = new SeededRandom(3);
 const profile = (name: string, seq = 1) => signProfile(generateIdentity(random), { name }, { seq, expiresAt: 10_000 });
 const words = (...list: string[]) => list as Keyword[];
 

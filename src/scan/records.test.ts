@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { generateIdentity, verifySignature } from '../overlay/identity.js';
 import type { Keyword } from './normalize.js';
 import { deriveKeywords, memoizedVerifier, RECORD_LIMITS, signDeletion, signProfile, validateRecord } from './records.js';
-import { seededRandom } from './testing/seeded-random.js';
+import { SeededRandom } from '../sim/seeded-random.js';
 
-const random = seededRandom(11);
+const random = new SeededRandom(11);
 const alice = generateIdentity(random);
 const mallory = generateIdentity(random);
 const NOW = 1_000_000;

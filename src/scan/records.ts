@@ -1,6 +1,6 @@
 // Directory records: what a user publishes about themself, signed with the key behind their uid.
 //
-// DESIGN.md: nobody can publish a profile for someone else's uid. A record names its uid and public
+// docs/DESIGN.md: nobody can publish a profile for someone else's uid. A record names its uid and public
 // key, and uid must equal idFromPublicKey(publicKey); the Ed25519 signature covers a canonical
 // encoding of everything else. A "delete" record (tombstone) is signed the same way: it carries the
 // keywords it withdraws and a sequence number above the profile it replaces.

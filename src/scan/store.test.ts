@@ -4,9 +4,9 @@ import { FREQUENCY_MAPPING } from './keys.js';
 import type { Keyword } from './normalize.js';
 import { signDeletion, signProfile } from './records.js';
 import { RecordStore } from './store.js';
-import { seededRandom } from './testing/seeded-random.js';
+import { SeededRandom } from '../sim/seeded-random.js';
 
-const random = seededRandom(5);
+const random = new SeededRandom(5);
 const anna = generateIdentity(random);
 const bert = generateIdentity(random);
 const word = (text: string) => text as Keyword;

@@ -54,7 +54,7 @@ export class DimaApp extends LitElement {
 
   /** The messenger (src/app/boot.ts, or the demo). Until it is set the shell says it is starting. */
   @property({ attribute: false }) port: MessengerPort | undefined;
-  /** Shows a "demo data" badge: set by main.ts when it wires the in-memory DemoMessenger. */
+  /** Shows a "demo data" badge: set by src/app/main.ts when it wires the in-memory DemoMessenger. */
   @property({ type: Boolean }) demo = false;
   @property({ type: Boolean, reflect: true }) narrow = false;
 

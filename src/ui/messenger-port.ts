@@ -5,7 +5,7 @@
 
 import type { NodeId } from '../overlay/id.js';
 
-/** A user id: the node id of that user's identity key (DESIGN.md: "UID = nodeId"). */
+/** A user id: the node id of that user's identity key (docs/DESIGN.md: "UID = nodeId"). */
 export type Uid = NodeId;
 
 // ---- connection -------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ export interface MessengerPort {
   /** JSON the user can keep; importBuddies takes the same and answers how many were new. */
   exportBuddies(): string;
   importBuddies(json: string): Promise<number>;
-  /** Graceful leave (DESIGN.md: tell the leaf set and the buddies); state goes 'offline'. */
+  /** Graceful leave (docs/DESIGN.md: tell the leaf set and the buddies); state goes 'offline'. */
   leave(): Promise<void>;
 
   on<E extends MessengerEvent>(event: E, listener: Listener<E>): void;

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../../signaling-bootstrap/server.js';
+import { percentile } from '../../src/sim/report.js';
 
 /** A test's own server, and the uncaught errors of every page opened on it (the test fails on any). */
 export interface Ring extends RunningServer {
@@ -59,7 +60,8 @@ export const sorted = (ids: readonly string[]) => [...ids].sort();
 
 export function summary(values: readonly number[]): { n: number; mean: number; p50: number; p90: number; max: number; min: number } {
   const s = [...values].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  // The one percentile definition of every report (nearest rank), so e2e and bench figures compare.
+  const at = (q: number) => percentile(s, q * 100);
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
     n: s.length,

@@ -69,7 +69,7 @@ export async function world(seed: number, options: WorldOptions = {}) {
     }
   }
 
-  /** A user's node: its id is its identity's uid (DESIGN.md: UID = nodeId). */
+  /** A user's node: its id is its identity's uid (docs/DESIGN.md: UID = nodeId). */
   function userNode(index: number): { identity: Identity; node: PastryNode } {
     const identity = generateIdentity(keys.fork(index));
     const node = new PastryNode({

@@ -14,7 +14,7 @@ import type { ScanDirectory } from '../../src/scan/directory.js';
 import { FREQUENCY_MAPPING } from '../../src/scan/keys.js';
 import { signProfile, validateRecord, type SignedRecord } from '../../src/scan/records.js';
 import type { SearchResult } from '../../src/scan/search.js';
-import { normalizedPrefix, ScanWorld, type ScanUser } from '../../bench/scan-world.js';
+import { normalizedPrefix, ScanWorld, type ScanUser } from './scan-world.js';
 
 const NODES = Number(process.env.SCAN_SIM_NODES ?? 2000);
 const USERS = Number(process.env.SCAN_SIM_USERS ?? 5000);

@@ -6,7 +6,8 @@
 //   await node.start(signaller);
 //   const volunteering = volunteer(url, transport, WebSocket);    // answer offers of later joiners
 
-import type { SignalBlob, Signaller, Transport } from '../environment.js';
+import type { Clock, SignalBlob, Signaller, TimerHandle, Transport } from '../environment.js';
+import { realClock } from '../transports/real-environment.js';
 import { decodeServerFrame, type ClientFrame, type ErrorCode, type ServerFrame } from './protocol.js';
 
 /** What we need of a WebSocket: the common ground of the browser's and `ws`'s. */
@@ -33,6 +34,8 @@ export class BootstrapError extends Error {
 export interface BootstrapOptions {
   /** Whole introduction, from connecting to the answer (the server may hold us while a first node starts). */
   timeoutMs?: number;
+  /** Timers come from here (STYLE: time is injected); the wall clock when not given. */
+  clock?: Clock;
 }
 
 /**
@@ -45,7 +48,7 @@ export function bootstrapSignaller(
   WebSocketImpl: WebSocketConstructor,
   options: BootstrapOptions = {},
 ): Promise<Signaller | null> {
-  const session = new IntroSession(url, WebSocketImpl, options.timeoutMs ?? 60_000);
+  const session = new IntroSession(url, WebSocketImpl, options.clock ?? realClock, options.timeoutMs ?? 60_000);
   session.send({ type: 'join' });
   return session.next().then((frame) => {
     if (frame.type === 'first') {
@@ -85,7 +88,7 @@ export function volunteer(
   WebSocketImpl: WebSocketConstructor,
 ): Volunteering {
   const stats = { offers: 0, answered: 0, declined: 0 };
-  const session = new IntroSession(url, WebSocketImpl, null);
+  const session = new IntroSession(url, WebSocketImpl, realClock, null);
   session.send({ type: 'volunteer', id: transport.localId });
   const ready = session.next().then((frame) => {
     if (frame.type !== 'volunteering') throw session.abort(new BootstrapError('protocol', `unexpected '${frame.type}'`));
@@ -121,15 +124,20 @@ class IntroSession {
   private readonly outbox: string[] = [];
   private readonly inbox: ServerFrame[] = [];
   private waiter: { resolve(frame: ServerFrame): void; reject(error: Error): void } | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timer: TimerHandle | null = null;
   /** The introducer's error code, if it sent one: a clearer close reason than the socket's. */
   private errorCode: string | null = null;
 
-  constructor(url: string, WebSocketImpl: WebSocketConstructor, timeoutMs: number | null) {
+  constructor(
+    url: string,
+    WebSocketImpl: WebSocketConstructor,
+    private readonly clock: Clock,
+    timeoutMs: number | null,
+  ) {
     let resolveClosed!: (info: { code: number; reason: string }) => void;
     this.closed = new Promise((resolve) => (resolveClosed = resolve));
     if (timeoutMs !== null) {
-      this.timer = setTimeout(() => this.abort(new BootstrapError('timeout', `no introduction within ${timeoutMs} ms`)), timeoutMs);
+      this.timer = clock.setTimer(timeoutMs, () => this.abort(new BootstrapError('timeout', `no introduction within ${timeoutMs} ms`)));
     }
     this.socket = new WebSocketImpl(url);
     this.socket.onopen = () => {
@@ -192,7 +200,7 @@ class IntroSession {
   private end(error: Error): void {
     if (this.ended) return;
     this.ended = error;
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
     this.waiter?.reject(error);
     this.waiter = null;
     try {
@@ -208,6 +216,8 @@ export interface KeepVolunteeringOptions {
   retryMs?: number;
   maxRetryMs?: number;
   onState?: (state: 'volunteering' | 'retrying' | 'replaced') => void;
+  /** Retry timers come from here; the wall clock when not given. */
+  clock?: Clock;
 }
 
 /**
@@ -225,7 +235,8 @@ export function keepVolunteering(
   const maxRetryMs = options.maxRetryMs ?? 60_000;
   let delay = retryMs;
   let current: Volunteering | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  const clock = options.clock ?? realClock;
+  let timer: TimerHandle | null = null;
   let stopped = false;
 
   const attempt = () => {
@@ -244,7 +255,7 @@ export function keepVolunteering(
       if (stopped || current !== session) return;
       if (reason === 'replaced') return options.onState?.('replaced');
       options.onState?.('retrying');
-      timer = setTimeout(attempt, delay);
+      timer = clock.setTimer(delay, attempt);
       delay = Math.min(delay * 2, maxRetryMs);
     });
   };
@@ -253,7 +264,7 @@ export function keepVolunteering(
   return {
     stop() {
       stopped = true;
-      if (timer !== null) clearTimeout(timer);
+      if (timer !== null) clock.clearTimer(timer);
       current?.close();
     },
   };

@@ -1,4 +1,4 @@
-// The introduction protocol: how a node gets its FIRST link (DESIGN.md). Spoken over a WebSocket
+// The introduction protocol: how a node gets its FIRST link (docs/DESIGN.md). Spoken over a WebSocket
 // between nodes and an introducer (the bootstrap server, or a headless seed peer). The introducer
 // only relays one offer and one answer per join; it learns nothing else and keeps nothing else.
 //

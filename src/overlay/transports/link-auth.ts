@@ -1,4 +1,4 @@
-// Mutual authentication of a fresh data channel (DESIGN.md: "a link is only trusted after the peer
+// Mutual authentication of a fresh data channel (docs/DESIGN.md: "a link is only trusted after the peer
 // proves it holds the key").
 //
 //   both sides, on open:   HELLO { key: public key, nonce: 32 fresh random bytes }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../config.js';
 import type { SignalBlob } from '../environment.js';
 import { generateIdentity } from '../identity.js';
-import { delay, directSignaller, RawPeer, startTestNode, stopAllTestNodes } from './webrtc-testkit.js';
+import { delay, directSignaller, RawPeer, startTestNode, stopAllTestNodes } from '../../../tests/integration/webrtc-testkit.js';
 
 afterEach(() => stopAllTestNodes());
 

@@ -1,15 +1,16 @@
-// UNIT-TEST HELPER: a FakeRing of ScanDirectory nodes with seeded identities and a ManualClock.
+// UNIT-TEST HELPER: a FakeRing of ScanDirectory nodes with seeded identities on the simulator's
+// VirtualClock and SeededRandom (one clock and one PRNG for every test and the simulator).
 
 import { generateIdentity } from '../../overlay/identity.js';
 import type { Random } from '../../overlay/environment.js';
 import { ScanDirectory, type ScanConfig } from '../directory.js';
 import type { KeyMapping } from '../keys.js';
+import { SeededRandom } from '../../sim/seeded-random.js';
+import { VirtualClock } from '../../sim/virtual-clock.js';
 import { FakeRing } from './fake-ring.js';
-import { ManualClock } from './manual-clock.js';
-import { seededRandom } from './seeded-random.js';
 
 export interface ScanRing {
-  clock: ManualClock;
+  clock: VirtualClock;
   ring: FakeRing;
   random: Random;
   directories: Map<string, ScanDirectory>;
@@ -19,8 +20,8 @@ export interface ScanRing {
 }
 
 export function scanRing(size: number, options: { seed?: number; mapping?: KeyMapping; config?: Partial<ScanConfig> } = {}): ScanRing {
-  const clock = new ManualClock();
-  const random = seededRandom(options.seed ?? 1);
+  const clock = new VirtualClock();
+  const random = new SeededRandom(options.seed ?? 1);
   const ring = new FakeRing(clock);
   const directories = new Map<string, ScanDirectory>();
   const addNode = () => {

@@ -1,25 +1,25 @@
 // A SCAN directory on the real simulated overlay, shared by tests/sim/scan.test.ts and
-// bench/scan.bench.ts: N PastryNodes (src/sim), one ScanDirectory per node and mapping, and
+// bench/scan.bench.ts (which imports it from here): N PastryNodes (src/sim), one ScanDirectory per node and mapping, and
 // seeded faker users (accented names included) each publishing through some node.
 //
 // Several mappings can share one overlay: each registers as its own application ('scan/ascii',
 // 'scan/frequency'), so ASCII and frequency keys are compared on the same nodes and links.
 
 import { fakerDE, fakerEN, fakerES, fakerFR, fakerIT, fakerPL, fakerSV, type Faker } from '@faker-js/faker';
-import type { OverlayApplication, RoutedMessage } from '../src/overlay/api.js';
-import type { NodeId } from '../src/overlay/id.js';
-import { generateIdentity, type Identity } from '../src/overlay/identity.js';
-import type { PastryNode } from '../src/overlay/pastry-node.js';
-import { ScanDirectory, type ScanConfig } from '../src/scan/directory.js';
-import type { KeyMapping } from '../src/scan/keys.js';
-import { tokenize, type Keyword } from '../src/scan/normalize.js';
-import type { ProfilePublisher } from '../src/scan/publisher.js';
-import { memoizedVerifier, type SignatureVerifier } from '../src/scan/records.js';
-import type { SearchResult } from '../src/scan/search.js';
-import { Simulation, type SimulationOptions } from '../src/sim/simulation.js';
+import type { OverlayApplication, RoutedMessage } from '../../src/overlay/api.js';
+import type { NodeId } from '../../src/overlay/id.js';
+import { generateIdentity, type Identity } from '../../src/overlay/identity.js';
+import type { PastryNode } from '../../src/overlay/pastry-node.js';
+import { ScanDirectory, type ScanConfig } from '../../src/scan/directory.js';
+import type { KeyMapping } from '../../src/scan/keys.js';
+import { tokenize, type Keyword } from '../../src/scan/normalize.js';
+import type { ProfilePublisher } from '../../src/scan/publisher.js';
+import { memoizedVerifier, type SignatureVerifier } from '../../src/scan/records.js';
+import type { SearchResult } from '../../src/scan/search.js';
+import { Simulation, type SimulationOptions } from '../../src/sim/simulation.js';
 
 /** Locales whose names carry accents and letters NFKD does not split (å, ö, ł, é, ñ, ß...). */
-const LOCALES: Faker[] = [fakerSV, fakerDE, fakerFR, fakerPL, fakerES, fakerIT, fakerEN];
+export const FAKER_LOCALES: readonly Faker[] = [fakerSV, fakerDE, fakerFR, fakerPL, fakerES, fakerIT, fakerEN];
 
 export interface Person {
   name: string;
@@ -31,7 +31,7 @@ export interface Person {
 /** `count` realistic people, reproducible from `seed` (each person seeds faker on its own). */
 export function fakerPeople(count: number, seed: number): Person[] {
   return Array.from({ length: count }, (_, i) => {
-    const faker = LOCALES[i % LOCALES.length];
+    const faker = FAKER_LOCALES[i % FAKER_LOCALES.length];
     faker.seed(seed * 1_000_003 + i);
     const sex = faker.person.sexType();
     const first = faker.person.firstName(sex);
@@ -58,8 +58,18 @@ export interface WalkTrace {
   routeHops: number;
   /** Nodes the walk visited. */
   nodes: number;
-  /** Frames: the routed request, the relays along the walk, and every reply along its reverse path. */
-  frames: number;
+}
+
+/** What traceWalks saw while its searches ran. */
+export interface QueryTrace<T> {
+  result: T;
+  /** Walks keyed by searching node. */
+  walks: Map<NodeId, WalkTrace[]>;
+  /**
+   * Frames on the simulated wire per searching node: its queries' routed requests, the relays along
+   * each walk and every reply hop back (all carry the request's message id).
+   */
+  frames: Map<NodeId, number>;
 }
 
 export interface ScanWorldOptions {
@@ -83,9 +93,39 @@ export class ScanWorld {
   readonly verify: SignatureVerifier = memoizedVerifier(500_000);
   /** Query walks by search, while tracing is on (see traceWalks). */
   private walks: Map<string, WalkTrace> | undefined;
+  /** Frames of traced queries by searching node, and the searching node of each query message id. */
+  private frames: Map<NodeId, number> | undefined;
+  private readonly queryOrigins = new Map<string, NodeId>();
 
   private constructor(readonly options: ScanWorldOptions) {
     this.sim = new Simulation({ seed: options.seed, signalling: options.signalling });
+    this.tapWire();
+  }
+
+  /**
+   * Counts query frames where the simulated network puts them on the wire (SimNetwork.deliver, the
+   * one place every frame passes), so a figure is a count, not hops added up after the fact.
+   */
+  private tapWire(): void {
+    const network = this.sim.network;
+    const deliver = network.deliver.bind(network);
+    network.deliver = (to, frame, delay) => {
+      if (this.frames) this.countFrame(frame);
+      deliver(to, frame, delay);
+    };
+  }
+
+  private countFrame(raw: unknown): void {
+    const frame = raw as { t?: unknown; id?: unknown; origin?: NodeId; body?: { t?: unknown } };
+    if (typeof frame.id !== 'string') return;
+    let origin: NodeId | undefined;
+    if ((frame.t === 'route' || frame.t === 'direct') && frame.body?.t === 'scan/query' && frame.origin) {
+      origin = frame.origin;
+      this.queryOrigins.set(frame.id, origin);
+    } else if (frame.t === 'reply') {
+      origin = this.queryOrigins.get(frame.id);
+    }
+    if (origin !== undefined) this.frames!.set(origin, (this.frames!.get(origin) ?? 0) + 1);
   }
 
   static async create(options: ScanWorldOptions): Promise<ScanWorld> {
@@ -137,12 +177,9 @@ export class ScanWorld {
       const body = msg.body as { t?: string; prefix?: string; walked?: number };
       if (this.walks && body.t === 'scan/query' && msg.reply) {
         const id = `${msg.origin}|${body.prefix}`;
-        const walk = this.walks.get(id) ?? { routeHops: 0, nodes: 0, frames: 0 };
+        const walk = this.walks.get(id) ?? { routeHops: 0, nodes: 0 };
         if (body.walked === 0) walk.routeHops = msg.hops;
         walk.nodes++;
-        // The request reached the walk's first node in msg.hops frames and each further node in one
-        // relay; every node's reply goes back along the request's path (msg.hops frames).
-        walk.frames += (body.walked === 0 ? msg.hops : 1) + msg.hops;
         this.walks.set(id, walk);
       }
       deliver(msg);
@@ -170,9 +207,11 @@ export class ScanWorld {
     return Promise.all(pending);
   }
 
-  /** Counts query walks while `run` runs; returns them keyed by searching node, then prefix. */
-  async traceWalks<T>(run: () => Promise<T>): Promise<{ result: T; walks: Map<NodeId, WalkTrace[]> }> {
+  /** Counts query walks and their frames while `run` runs (see QueryTrace). */
+  async traceWalks<T>(run: () => Promise<T>): Promise<QueryTrace<T>> {
     this.walks = new Map();
+    const frames = new Map<NodeId, number>();
+    this.frames = frames;
     try {
       const result = await run();
       const walks = new Map<NodeId, WalkTrace[]>();
@@ -180,9 +219,11 @@ export class ScanWorld {
         const origin = id.split('|')[0] as NodeId;
         walks.set(origin, [...(walks.get(origin) ?? []), walk]);
       }
-      return { result, walks };
+      return { result, walks, frames };
     } finally {
       this.walks = undefined;
+      this.frames = undefined;
+      this.queryOrigins.clear();
     }
   }
 

@@ -1,14 +1,14 @@
 // Node-only helpers for WebRTC tests (transport unit tests, tests/integration, the bootstrap tests).
-// Not imported by app code: it pulls in @roamhq/wrtc.
+// Lives under tests/, not src/: it is no product code, and it pulls in @roamhq/wrtc.
 
 import wrtc from '@roamhq/wrtc';
 import SimplePeer from 'simple-peer';
-import type { Link, SignalBlob, Signaller, Transport, TransportEvents } from '../environment.js';
-import type { NodeId } from '../id.js';
-import { generateIdentity, type Identity } from '../identity.js';
+import type { Link, SignalBlob, Signaller, Transport, TransportEvents } from '../../src/overlay/environment.js';
+import type { NodeId } from '../../src/overlay/id.js';
+import { generateIdentity, type Identity } from '../../src/overlay/identity.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from './link-auth.js';
-import { WebRtcTransport, type WebRtcTransportOptions, type WrtcImplementation } from './webrtc-transport.js';
+import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from '../../src/overlay/transports/link-auth.js';
+import { WebRtcTransport, type WebRtcTransportOptions, type WrtcImplementation } from '../../src/overlay/transports/webrtc-transport.js';
 
 export const nodeWrtc = wrtc as unknown as WrtcImplementation;
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../sim/virtual-clock.js';
+import { BootstrapError, bootstrapSignaller, keepVolunteering, type WebSocketLike } from './client.js';
+
+/** A socket to an introducer that never answers; counts the sockets opened. */
+function silentSocket(opened: { count: number }) {
+  return class implements WebSocketLike {
+    onopen: ((event: unknown) => void) | null = null;
+    onmessage: ((event: unknown) => void) | null = null;
+    onclose: ((event: unknown) => void) | null = null;
+    onerror: ((event: unknown) => void) | null = null;
+    constructor() {
+      opened.count++;
+    }
+    send(): void {}
+    close(): void {
+      queueMicrotask(() => this.onclose?.({ code: 1000, reason: 'done' }));
+    }
+  };
+}
+
+describe('bootstrap client', () => {
+  it('times an introduction out on the injected clock, not the wall clock', async () => {
+    const clock = new VirtualClock();
+    const pending = bootstrapSignaller('ws://introducer/bootstrap', silentSocket({ count: 0 }), { timeoutMs: 5_000, clock });
+    const outcome = pending.then(() => 'answered', (error: unknown) => error);
+    // What the promise holds right now, without waiting on any wall-clock timer.
+    const now = () => Promise.race([outcome, new Promise((resolve) => setImmediate(() => resolve('still waiting')))]);
+    await clock.advance(4_999);
+    expect(await now()).toBe('still waiting');
+    await clock.advance(1);
+    const error = await now();
+    expect(error).toBeInstanceOf(BootstrapError);
+    expect((error as BootstrapError).code).toBe('timeout');
+  });
+
+  it('retries volunteering after the socket is lost on the injected clock, with backoff', async () => {
+    const clock = new VirtualClock();
+    const opened = { count: 0 };
+    const sockets: WebSocketLike[] = [];
+    const Socket = silentSocket(opened);
+    const Tracked = class extends Socket {
+      constructor() {
+        super();
+        sockets.push(this);
+      }
+    };
+    const transport = { localId: '0'.repeat(32) as never, answer: async () => ({ kind: 'answer' as const, data: '' }) };
+    const volunteering = keepVolunteering('ws://introducer/bootstrap', transport, Tracked, { clock, retryMs: 1_000, maxRetryMs: 4_000 });
+    const lose = async () => {
+      sockets.at(-1)!.onclose?.({ code: 1006, reason: '' });
+      await clock.advance(0);
+    };
+    await lose();
+    await clock.advance(999);
+    expect(opened.count).toBe(1);
+    await clock.advance(1);
+    expect(opened.count).toBe(2); // 1 s after the first loss
+    await lose();
+    await clock.advance(1_999);
+    expect(opened.count).toBe(2);
+    await clock.advance(1);
+    expect(opened.count).toBe(3); // then 2 s
+    volunteering.stop();
+  });
+});
