@@ -67,7 +67,8 @@ export interface RunningPeer {
 export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   const log = options.log ?? (() => {});
   const identity = generateIdentity();
-  const transport = new WebRtcTransport({ identity, wrtc: wrtc as unknown as WrtcImplementation, iceServers: options.iceServers });
+  // No page limit in Node: @roamhq/wrtc constructs as many peer connections as memory allows.
+  const transport = new WebRtcTransport({ identity, wrtc: wrtc as unknown as WrtcImplementation, iceServers: options.iceServers, peerConnectionLimit: Infinity });
   const node = new PastryNode({ transport, clock: realClock, random: cryptoRandom, config: options.config });
   log(`node ${identity.id}`);
 

@@ -8,6 +8,7 @@
 
 import { loadOrCreateIdentity } from '../im/identity.js';
 import { indexedDbStorage } from '../im/idb-storage.js';
+import { PeerConnectionBudget } from '../overlay/transports/peer-connection-budget.js';
 import type { DimaApp } from '../ui/app.js';
 import { APP_CONFIG, bootstrapUrl, iceServers, overlayShape, profileName } from './config.js';
 import { MessengerAdapter } from './messenger-adapter.js';
@@ -37,6 +38,8 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     iceServers: iceServers(document),
     bootstrapTimeoutMs: APP_CONFIG.bootstrapTimeoutMs,
     overlay: overlayShape(location.search),
+    // One per page, whatever number of sessions keepJoining goes through (Chromium's limit is per page).
+    peerConnections: new PeerConnectionBudget(),
   };
 
   let running = true;

@@ -172,7 +172,8 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
         if (id !== undefined) routingTable.push({ row, column, id });
       }
     }
-    return { selfId: node.id, leafSet: node.leafSet.members(), routingTable, recentPaths: this.paths };
+    const { constructed, held, limit } = this.session.transport.connections;
+    return { selfId: node.id, leafSet: node.leafSet.members(), routingTable, recentPaths: this.paths, peerConnections: { constructed, held, limit } };
   }
 
   // ---- actions ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import type { OverlayConfig } from '../overlay/config.js';
 import type { Identity } from '../overlay/identity.js';
 import { PastryNode } from '../overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
+import type { PeerConnectionBudget } from '../overlay/transports/peer-connection-budget.js';
 import { WebRtcTransport } from '../overlay/transports/webrtc-transport.js';
 import { Emitter } from '../im/events.js';
 import { scanBuddySearch } from '../im/directory-search.js';
@@ -32,6 +33,11 @@ export interface SessionOptions {
   bootstrapTimeoutMs?: number;
   /** Overlay settings other than the defaults (see config.ts overlayShape). */
   overlay?: Partial<OverlayConfig>;
+  /**
+   * The page's peer-connection budget. A session replacing a failed one must share it: the old
+   * transport's connections count against the browser's limit until they are garbage collected.
+   */
+  peerConnections?: PeerConnectionBudget;
 }
 
 export class Session {
@@ -62,7 +68,7 @@ export class Session {
 
   private constructor(private readonly options: SessionOptions) {
     const { identity } = options;
-    this.transport = new WebRtcTransport({ identity, iceServers: options.iceServers });
+    this.transport = new WebRtcTransport({ identity, iceServers: options.iceServers, peerConnections: options.peerConnections });
     this.node = new PastryNode({ transport: this.transport, clock: realClock, random: cryptoRandom, config: options.overlay });
     this.probe = new Probe((name, app) => this.node.register(name, app));
     this.directory = new ScanDirectory({ connect: (app) => this.node.register(SCAN_APPLICATION, app), identity, clock: realClock, random: cryptoRandom });

@@ -5,6 +5,7 @@
 // overlay picture's probe, send() the chat box's) and switch direct links off, as a user could prefer.
 
 import { bytesToHex } from '../im/crypto.js';
+import type { PeerConnectionCounts } from '../overlay/environment.js';
 import type { NodeId } from '../overlay/id.js';
 import type { Identity } from '../overlay/identity.js';
 import type { MessengerAdapter } from './messenger-adapter.js';
@@ -49,6 +50,8 @@ export interface DimaTestHandle {
   chatLog(): ChatLog;
   /** The shared clock, as the log's `at` fields. */
   now(): SharedTime;
+  /** RTCPeerConnections this page constructed, closed, still holds, and refused (a copy). */
+  peerConnections(): PeerConnectionCounts;
 }
 
 declare global {
@@ -111,5 +114,6 @@ export function installTestHandle(adapter: MessengerAdapter, identity: Identity)
     send: async (peer, text) => (await adapter.current.messenger.send(peer, text)).seq,
     chatLog: () => log,
     now,
+    peerConnections: () => ({ ...adapter.current.transport.connections }),
   };
 }

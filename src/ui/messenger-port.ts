@@ -116,6 +116,18 @@ export interface OverlaySnapshot {
   readonly routingTable: readonly RoutingEntry[];
   /** Most recent first; a handful is plenty. */
   readonly recentPaths: readonly RoutedPath[];
+  /**
+   * RTCPeerConnections this page constructed and still holds (closed ones count until garbage
+   * collected), against the browser's limit: the scarce resource of a tab. Absent without WebRTC (demo).
+   */
+  readonly peerConnections?: PeerConnectionFigures;
+}
+
+export interface PeerConnectionFigures {
+  readonly constructed: number;
+  readonly held: number;
+  /** Infinity where there is no limit. */
+  readonly limit: number;
 }
 
 // ---- the port ---------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../config.js';
-import type { SignalBlob } from '../environment.js';
+import { PeerConnectionLimit, type SignalBlob } from '../environment.js';
 import { generateIdentity } from '../identity.js';
-import { delay, directSignaller, RawPeer, startTestNode, stopAllTestNodes } from '../../../tests/integration/webrtc-testkit.js';
+import { PeerConnectionBudget } from './peer-connection-budget.js';
+import { delay, directSignaller, nodeWrtc, RawPeer, startTestNode, stopAllTestNodes } from '../../../tests/integration/webrtc-testkit.js';
 
 afterEach(() => stopAllTestNodes());
 
@@ -135,5 +138,133 @@ describe('WebRtcTransport (Node, @roamhq/wrtc)', () => {
     await expect(bob.transport.answer(null, { kind: 'offer', data: 'garbage' })).rejects.toThrow();
     expect(bob.transport.stats.answerFailures).toBe(3);
     expect(bob.transport.activeSessions).toBe(0);
+  });
+});
+
+/** A FinalizationRegistry the test fires by hand: "the garbage collector freed connection n". */
+class HandReleases {
+  static last: HandReleases | null = null;
+  readonly tokens: number[] = [];
+  constructor(private readonly onFreed: (token: number) => void) {
+    HandReleases.last = this;
+  }
+  register(_target: object, token: number): void {
+    this.tokens.push(token);
+  }
+  free(token: number): void {
+    this.onFreed(token);
+  }
+}
+
+/** @roamhq/wrtc with its constructions counted here, below the transport, or replaced by a thrower. */
+function wrtcCounting(throwing?: () => Error): { wrtc: typeof nodeWrtc; native: { constructed: number } } {
+  const native = { constructed: 0 };
+  const RTCPeerConnection = function (config?: RTCConfiguration) {
+    if (throwing) throw throwing();
+    native.constructed++;
+    return new nodeWrtc.RTCPeerConnection(config);
+  } as unknown as typeof globalThis.RTCPeerConnection;
+  return { wrtc: { ...nodeWrtc, RTCPeerConnection, RTCSessionDescription: nodeWrtc.RTCSessionDescription, RTCIceCandidate: nodeWrtc.RTCIceCandidate }, native };
+}
+
+/** V8's gc() without starting Node with --expose-gc (the flag may be set at run time; vm reads it). */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+describe('WebRtcTransport peer-connection budget (Chromium refuses a page\'s 501st held RTCPeerConnection)', () => {
+  it('counts one construction per dial and per answer, and each close; held stays until the collector frees it', async () => {
+    const alice = startTestNode({ peerConnections: new PeerConnectionBudget({ releaseRegistry: HandReleases }) });
+    const aliceReleases = HandReleases.last!;
+    const bob = startTestNode({ peerConnections: new PeerConnectionBudget({ releaseRegistry: HandReleases }) });
+    const counts = alice.transport.connections;
+    expect(counts).toEqual({ constructed: 0, closed: 0, held: 0, refused: 0, limit: 500 });
+
+    const link = await alice.transport.dial(bob.identity.id, directSignaller(bob.transport, alice.identity.id));
+    await bob.events.until(() => bob.events.links.length === 1);
+    expect(alice.transport.connections).toBe(counts); // live, the same object the node reads
+    expect(counts).toEqual({ constructed: 1, closed: 0, held: 1, refused: 0, limit: 500 });
+    expect(bob.transport.connections).toMatchObject({ constructed: 1, closed: 0, held: 1 });
+
+    link.close();
+    await bob.events.until(() => bob.events.closed.length === 1);
+    expect(counts).toMatchObject({ constructed: 1, closed: 1, held: 1 });
+    expect(bob.transport.connections).toMatchObject({ constructed: 1, closed: 1, held: 1 });
+
+    // A dial that fails (its signaller has no route) constructed a connection all the same.
+    await expect(alice.transport.dial(null, () => Promise.reject(new Error('no route')))).rejects.toThrow(/no route/);
+    expect(counts).toMatchObject({ constructed: 2, closed: 2, held: 2 });
+
+    expect(aliceReleases.tokens).toHaveLength(2);
+    for (const token of aliceReleases.tokens) aliceReleases.free(token);
+    expect(counts).toEqual({ constructed: 2, closed: 2, held: 0, refused: 0, limit: 500 });
+  });
+
+  it('at the limit refuses dials and answers with PeerConnectionLimit, constructing nothing', async () => {
+    const { wrtc, native } = wrtcCounting();
+    const budget = new PeerConnectionBudget({ limit: 2, releaseRegistry: null });
+    const alice = startTestNode({ wrtc, peerConnections: budget });
+    for (let i = 0; i < 2; i++) await expect(alice.transport.dial(null, () => Promise.reject(new Error('no route')))).rejects.toThrow(/no route/);
+    expect(native.constructed).toBe(2);
+
+    let signalled = false;
+    const dial = alice.transport.dial(null, async () => {
+      signalled = true;
+      return { kind: 'answer', data: 'v=0' };
+    });
+    await expect(dial).rejects.toBeInstanceOf(PeerConnectionLimit);
+    const bob = startTestNode();
+    const offer = await new Promise<SignalBlob>((resolve, reject) => {
+      bob.transport.dial(null, async (o) => (resolve(o), new Promise<SignalBlob>(() => {}))).catch(reject);
+    });
+    await expect(alice.transport.answer(bob.identity.id, offer)).rejects.toBeInstanceOf(PeerConnectionLimit);
+
+    expect(signalled).toBe(false);
+    expect(native.constructed).toBe(2);
+    expect(alice.transport.connections).toEqual({ constructed: 2, closed: 2, held: 2, refused: 2, limit: 2 });
+    expect(alice.transport.stats).toMatchObject({ dialFailures: 3, answerFailures: 1 });
+    expect(alice.transport.activeSessions).toBe(0);
+  });
+
+  it('turns the browser\'s own "Cannot create so many PeerConnections" into PeerConnectionLimit', async () => {
+    const { wrtc } = wrtcCounting(
+      () => new DOMException("Failed to construct 'RTCPeerConnection': Cannot create so many PeerConnections", 'UnknownError'),
+    );
+    const alice = startTestNode({ wrtc });
+    await expect(alice.transport.dial(null, () => new Promise<SignalBlob>(() => {}))).rejects.toBeInstanceOf(PeerConnectionLimit);
+    const bob = startTestNode();
+    const offer = await new Promise<SignalBlob>((resolve, reject) => {
+      bob.transport.dial(null, async (o) => (resolve(o), new Promise<SignalBlob>(() => {}))).catch(reject);
+    });
+    await expect(alice.transport.answer(bob.identity.id, offer)).rejects.toBeInstanceOf(PeerConnectionLimit);
+    await delay(50); // simple-peer re-emits the constructor's error a microtask later: it must not surface
+    expect(alice.transport.connections).toEqual({ constructed: 0, closed: 0, held: 0, refused: 2, limit: 500 });
+    expect(alice.transport.activeSessions).toBe(0);
+  });
+
+  it('held comes down once the garbage collector has freed closed connections (nothing of ours keeps them)', async () => {
+    const gc = exposeGc();
+    const alice = startTestNode(); // the default: the global FinalizationRegistry
+    const pessimist = startTestNode({ peerConnections: new PeerConnectionBudget({ releaseRegistry: null }) });
+    const bob = startTestNode();
+    for (const dialler of [alice, alice, alice, pessimist]) {
+      const link = await dialler.transport.dial(bob.identity.id, directSignaller(bob.transport, dialler.identity.id));
+      link.close();
+    }
+    await bob.events.until(() => bob.events.closed.length === 4);
+    // The links stay referenced (the event log holds them, as a node's tables may): their sessions must not hold the connection.
+    expect(alice.events.links).toHaveLength(3);
+
+    const freed = async () => {
+      for (let round = 0; round < 40 && alice.transport.connections.held > 0; round++) {
+        gc();
+        await delay(50); // finalization callbacks run in a later task
+      }
+    };
+    await freed();
+    expect(alice.transport.connections).toMatchObject({ constructed: 3, closed: 3, held: 0 });
+    // Without a FinalizationRegistry nothing is ever known to be freed: held = constructed.
+    expect(pessimist.transport.connections).toMatchObject({ constructed: 1, closed: 1, held: 1 });
   });
 });

@@ -9,16 +9,20 @@
 //
 // The WebRTC implementation is injected: browsers have RTCPeerConnection built in; Node passes
 // @roamhq/wrtc. Nothing here imports a Node-only module, so the same file runs in a tab.
+//
+// Every RTCPeerConnection is constructed through a PeerConnectionBudget (peer-connection-budget.ts):
+// a page can hold only so many, so a dial or answer at the limit is refused with PeerConnectionLimit.
 
 import SimplePeer from 'simple-peer';
 import { MAX_FRAME_BYTES } from '../config.js';
-import type { Clock, Link, SignalBlob, Signaller, TimerHandle, Transport, TransportEvents } from '../environment.js';
+import type { Clock, Link, PeerConnectionCounts, SignalBlob, Signaller, TimerHandle, Transport, TransportEvents } from '../environment.js';
 import type { NodeId } from '../id.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Identity } from '../identity.js';
 import { decodeFrame, encodeFrame, MAX_SIGNAL_CHARS } from './frame-codec.js';
 import { realClock } from './real-environment.js';
 import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from './link-auth.js';
+import { PeerConnectionBudget } from './peer-connection-budget.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
@@ -37,6 +41,13 @@ export interface WebRtcTransportOptions {
   /** Source of handshake nonces; defaults to crypto.getRandomValues. Tests may make it deterministic. */
   randomBytes?: (n: number) => Uint8Array;
   maxFrameBytes?: number;
+  /**
+   * Held peer connections at which dials and answers are refused (default 500, Chromium's limit per
+   * page). A Node peer over @roamhq/wrtc has no such limit and passes Infinity.
+   */
+  peerConnectionLimit?: number;
+  /** A budget shared with other transports of the same page (the app's sessions); overrides peerConnectionLimit. */
+  peerConnections?: PeerConnectionBudget;
 }
 
 /** Counters, for tests, benchmarks and the UI's overlay picture. */
@@ -79,19 +90,28 @@ export class WebRtcTransport implements Transport {
   private events: TransportEvents | null = null;
   private readonly sessions = new Set<PeerSession>();
   private stopped = false;
-  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc'>> & { wrtc?: WrtcImplementation };
+  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc' | 'peerConnectionLimit' | 'peerConnections'>>;
+  readonly peerConnections: PeerConnectionBudget;
+  /** What simple-peer constructs from: the injected or built-in implementation, counted by the budget. */
+  readonly wrtc: WrtcImplementation | undefined;
 
   constructor(options: WebRtcTransportOptions) {
     this.localId = options.identity.id;
     this.settings = {
       identity: options.identity,
       iceServers: options.iceServers ?? [],
-      wrtc: options.wrtc,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       clock: options.clock ?? realClock,
       randomBytes: options.randomBytes ?? randomBytes,
       maxFrameBytes: options.maxFrameBytes ?? MAX_FRAME_BYTES,
     };
+    this.peerConnections = options.peerConnections ?? new PeerConnectionBudget({ limit: options.peerConnectionLimit });
+    this.wrtc = this.peerConnections.instrument(options.wrtc);
+  }
+
+  /** Live counts of the peer connections constructed through this transport's budget. */
+  get connections(): PeerConnectionCounts {
+    return this.peerConnections.counts;
   }
 
   start(events: TransportEvents): void {
@@ -156,6 +176,7 @@ export class WebRtcTransport implements Transport {
   private openSession(initiator: boolean, expectedPeer: NodeId | null): PeerSession {
     if (this.stopped) throw new Error('transport stopped');
     if (!this.events) throw new Error('transport not started');
+    this.peerConnections.reserve();
     const session = new PeerSession(this, this.events, initiator, expectedPeer, () => this.sessions.delete(session));
     this.sessions.add(session);
     return session;
@@ -179,6 +200,8 @@ class PeerSession {
   private remoteSdp: string | null = null;
   private handshake: LinkHandshake | null = null;
   private link: Link | null = null;
+  /** False when simple-peer got no RTCPeerConnection at all: nothing to count as closed. */
+  private readonly constructed: boolean;
 
   constructor(
     private readonly transport: WebRtcTransport,
@@ -200,13 +223,24 @@ class PeerSession {
     // Not awaited while ICE gathering runs: a session closed in that window (stop(), a timeout)
     // must not surface as an unhandled rejection, which kills a Node peer.
     this.established.catch(() => {});
-    this.peer = new SimplePeer({
-      initiator,
-      trickle: false,
-      objectMode: true, // text messages stay strings: no Buffer round trip
-      config: { iceServers: settings.iceServers },
-      wrtc: settings.wrtc,
-    });
+    const outcome = transport.peerConnections.construct(
+      () =>
+        new SimplePeer({
+          initiator,
+          trickle: false,
+          objectMode: true, // text messages stay strings: no Buffer round trip
+          config: { iceServers: settings.iceServers },
+          wrtc: transport.wrtc,
+        }),
+    );
+    this.peer = outcome.value;
+    if (outcome.kind === 'refused') {
+      // simple-peer destroys itself and re-emits the browser's error a microtask later; with no
+      // listener that 'error' would be thrown as uncaught.
+      this.peer.on('error', () => {});
+      throw outcome.error;
+    }
+    this.constructed = outcome.kind === 'constructed';
     this.timer = settings.clock.setTimer(settings.connectTimeoutMs, () => {
       if (this.state !== 'connecting') return;
       transport.stats.timeouts++;
@@ -248,7 +282,11 @@ class PeerSession {
     this.rejectSignal(error);
     this.rejectLink(error);
     this.onGone();
+    // destroy() closes the RTCPeerConnection and drops simple-peer's reference to it (`_pc = null`);
+    // with the transport's set no longer holding this session, nothing of ours keeps it reachable,
+    // so the garbage collector can free it and the budget's `held` can come down.
     this.peer.destroy();
+    if (this.constructed) this.transport.peerConnections.closed();
     if (wasOpen && this.link) {
       this.transport.stats.linksClosed++;
       this.events.onClose(this.link);

@@ -1,7 +1,7 @@
 import { LitElement, css, html, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { clockwiseDistance, type NodeId } from '../../overlay/id.js';
-import type { OverlaySnapshot, RoutedPath } from '../messenger-port.js';
+import type { OverlaySnapshot, PeerConnectionFigures, RoutedPath } from '../messenger-port.js';
 import { formatTime, shortId } from '../format.js';
 import { hopPath, pointOnRing, type Point } from '../ring-geometry.js';
 import { theme } from '../theme.js';
@@ -76,6 +76,7 @@ export class OverlayView extends LitElement {
             <dt>This node</dt><dd>${shortId(s.selfId, 12)}…</dd>
             <dt>Leaf set</dt><dd>${s.leafSet.length}</dd>
             <dt>Routing table</dt><dd>${s.routingTable.length} links in ${new Set(s.routingTable.map((e) => e.row)).size} rows</dd>
+            ${s.peerConnections ? html`<dt>Peer connections</dt><dd class="peer-connections">${peerConnectionsText(s.peerConnections)}</dd>` : ''}
           </dl>
           <div class="legend" aria-hidden="true">
             <span style="--c: var(--self)">this node</span>
@@ -121,4 +122,9 @@ export class OverlayView extends LitElement {
       ${points.slice(1).map((p) => svg`<circle class="hop-node" fill=${colour} cx=${p.x} cy=${p.y} r="3.5"></circle>`)}
     </g>`;
   }
+}
+
+/** Held counts closed connections not yet garbage collected: the browser refuses new ones at its limit. */
+function peerConnectionsText({ constructed, held, limit }: PeerConnectionFigures): string {
+  return `constructed ${constructed}, held ${held}${Number.isFinite(limit) ? ` of ${limit}` : ''}`;
 }
