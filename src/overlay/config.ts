@@ -68,6 +68,12 @@ export interface OverlayConfig {
    */
   proximityGainShare: number;
   proximityMinGainMs: number;
+  /**
+   * 'eager': a table entry that fails is replaced at once (ask a row mate), and gossip fills holes.
+   * 'passive': holes refill from the links others open to us (joiners pick us as their entries) and
+   * from the periodic row refresh; each failure then costs no connection of its own.
+   */
+  tableRepair: 'eager' | 'passive';
   /** How long a peer whose link closed while we needed it is not dialled again from gossip, and how many are remembered. */
   recentlyGoneMs: number;
   recentlyGoneMax: number;
@@ -104,6 +110,7 @@ export const DEFAULT_CONFIG: OverlayConfig = {
   budgetProximityHeldShare: 0.3,
   proximityGainShare: 0.7,
   proximityMinGainMs: 20,
+  tableRepair: 'passive',
   recentlyGoneMs: 5 * 60_000,
   recentlyGoneMax: 1_024,
   hopAcksMax: 2_000,

@@ -22,6 +22,8 @@ export class LinkKeeper {
   /** Peers whose link must stay open for now (the bootstrap link while joining), by reference count. */
   private readonly pinned = new Map<NodeId, number>();
   readonly budget: ConnectionBudget;
+  /** Links turned away by shedOverCap (once each). */
+  private readonly shedLinks = new WeakSet<PeerLink>();
   /**
    * Peers whose link closed while they were our leaf or table entry, until when: they crashed or
    * left, and gossip keeps naming them for a while (a silent crash is reported only after ICE
@@ -111,7 +113,10 @@ export class LinkKeeper {
     // Back (a reloaded tab keeps its id): gossip naming it may be believed again.
     this.recentlyGone.delete(link.peer);
     const { kept, loser } = node.links.add(link, node.clock.now());
-    if (loser) this.retire(loser);
+    if (loser) {
+      node.stats.duplicateLinks++;
+      this.retire(loser);
+    }
     if (!kept) return;
     // The dialler needs the round trip at once (it chose this peer and may compare it, PNS): from the
     // transport's handshake if it measured one, else a ping. The other side learns it from keep-alives.
@@ -321,12 +326,35 @@ export class LinkKeeper {
     const node = this.node;
     const entry = node.links.get(peer);
     if (!entry) return;
+    const neededBefore = entry.localNeed;
     entry.localNeed = node.leafSet.has(peer) || node.routingTable.has(peer) || this.pinned.has(peer);
     if (entry.localNeed !== entry.advertisedNeed) {
       entry.advertisedNeed = entry.localNeed;
       node.send(peer, { t: 'need', need: entry.localNeed });
     }
+    if (entry.localNeed && !neededBefore) this.shedOverCap();
     this.closeIfIdle(peer);
+  }
+
+  /**
+   * Over the cap because our own needs grew (links we took for others while under it stay open),
+   * turn away as many of the links only others need: they drop us from their tables on "busy" and
+   * the links close as idle. Without it a node's links reached maxLinks plus its own table.
+   */
+  private shedOverCap(): void {
+    const node = this.node;
+    let excess = node.links.size - node.config.maxLinks;
+    if (excess <= 0) return;
+    for (const entry of node.links.all()) {
+      if (excess <= 0) return;
+      const peer = entry.link.peer;
+      if (entry.localNeed || !entry.remoteNeed || this.shedLinks.has(entry) || this.pinned.has(peer) || node.leafSet.wouldAccept(peer)) continue;
+      node.stats.shed++;
+      // Its need=false answer closes the link; a peer that holds us as its leaf keeps it (onBusy).
+      this.shedLinks.add(entry);
+      node.send(peer, { t: 'busy' });
+      excess--;
+    }
   }
 
   /**

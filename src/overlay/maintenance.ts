@@ -18,6 +18,8 @@ const HOLE_PROBE_DELAY_MS = 5_000;
 /** Probe a row's holes only where a block holds this many nodes on average (most holes fillable). */
 const HOLE_PROBE_MIN_BLOCK = 3;
 const MAX_HOLE_PROBES = 8;
+/** A leaf candidate someone named is dialled after 1-2 times this (see dialLeafSoon). */
+const LEAF_DIAL_WAIT_MS = 1_500;
 
 export class Maintenance {
   private tickTimer: unknown;
@@ -27,6 +29,8 @@ export class Maintenance {
   private probesInFlight = 0;
   /** Routing-table holes with a dial on its way (row * 1024 + column). */
   private readonly slotsBeingFilled = new Set<number>();
+  /** Leaf candidates waiting to be dialled (see dialLeafSoon). */
+  private readonly leafDialsWaiting = new Set<NodeId>();
   /** Asks left for table holes whose candidate turned us away (see fillTableHoles). */
   private holeAsksLeft = 0;
   private running = false;
@@ -76,7 +80,8 @@ export class Maintenance {
         return;
       }
       case 'nodes':
-        this.consider(frame.what === 'leafset' ? [peer, ...frame.ids] : frame.ids, frame.what === 'row', peer);
+        if (frame.what === 'leafset') this.consider([peer, ...frame.ids], false, peer, node.config.tableRepair === 'eager');
+        else this.consider(frame.ids, true, peer);
         return;
       default:
         node.stats.drop('unexpected frame');
@@ -94,7 +99,7 @@ export class Maintenance {
       const helper = node.leafSet.farthestOnSideOf(gone);
       if (helper) this.ask(helper, 'leafset', 0);
     }
-    if (slot && !this.askRandomMate(slot.row, slot.row)) this.askRandomMate(slot.row + 1, slot.row);
+    if (slot && this.node.config.tableRepair === 'eager' && !this.askRandomMate(slot.row, slot.row)) this.askRandomMate(slot.row + 1, slot.row);
   }
 
   /** Asks a random entry of row `ofRow` for its row `forRow`; false when that row is empty. */
@@ -110,7 +115,7 @@ export class Maintenance {
    * nodes for filled slots. Offers go through `toldBy`, the node that named the candidates: it has
    * links to them, whereas routing toward a neighbour we do not know yet can end at ourselves.
    */
-  consider(ids: NodeId[], probe: boolean, toldBy: NodeId | undefined): void {
+  consider(ids: NodeId[], probe: boolean, toldBy: NodeId | undefined, fillHoles = true): void {
     const via = { firstHop: toldBy };
     const node = this.node;
     let holes: Map<number, { slot: Slot; candidates: NodeId[] }> | undefined;
@@ -123,10 +128,11 @@ export class Maintenance {
         continue;
       }
       if (node.leafSet.wouldAccept(id)) {
-        void node.connect(id, { ...via, purpose: 'leaf' });
+        this.dialLeafSoon(id, via.firstHop);
       } else if (node.isBusy(id)) {
         continue;
       } else if (node.routingTable.occupantOf(id) === undefined) {
+        if (!fillHoles) continue;
         const slot = node.routingTable.slotOf(id)!;
         const key = slot.row * 1024 + slot.column;
         if (this.slotsBeingFilled.has(key)) continue;
@@ -141,6 +147,24 @@ export class Maintenance {
       }
     }
     if (holes) for (const [key, { slot, candidates }] of holes) void this.fillHole(key, slot, candidates, via);
+  }
+
+  /**
+   * A leaf candidate named by someone else is dialled after a short random wait, unless it linked to
+   * us meanwhile. Gossip names a joiner as soon as its first neighbours know it, while the joiner is
+   * itself dialling all its leaves: dialling back at once made both links come up and one of them
+   * retired, two constructions on each side for one link (10,000 duplicates in 30 churned minutes of
+   * 1,000 nodes).
+   */
+  private dialLeafSoon(id: NodeId, toldBy: NodeId | undefined): void {
+    const node = this.node;
+    if (this.leafDialsWaiting.has(id) || this.leafDialsWaiting.size >= 4 * node.config.leafSetSize) return;
+    this.leafDialsWaiting.add(id);
+    node.clock.setTimer(LEAF_DIAL_WAIT_MS * (1 + node.random.next()), () => {
+      this.leafDialsWaiting.delete(id);
+      if (node.state === 'left' || node.links.has(id) || node.isDialling(id) || !node.leafSet.wouldAccept(id)) return;
+      void node.connect(id, { firstHop: toldBy, purpose: 'leaf' });
+    });
   }
 
   /**
@@ -266,7 +290,7 @@ export class Maintenance {
     if (now >= this.nextNeighbourhoodRefresh) {
       this.nextNeighbourhoodRefresh = now + node.config.leafSetRefreshMs;
       node.refreshNeighbourhood().then(
-        (found) => found && this.consider(found.candidates, false, found.via),
+        (found) => found && this.consider(found.candidates, false, found.via, node.config.tableRepair === 'eager'),
         () => node.stats.drop('neighbourhood refresh timed out'),
       );
     }

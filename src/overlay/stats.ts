@@ -15,6 +15,10 @@ export class OverlayStats {
   /** "May I link?" asks sent before constructing a connection, and those answered no (or not at all). */
   linkAsks = 0;
   linkAsksRefused = 0;
+  /** Links retired because the peer dialled us while we dialled it (two constructions on each side for one link). */
+  duplicateLinks = 0;
+  /** Links only others needed, turned away because our own needs took us over the cap. */
+  shed = 0;
   /** Connections this node dialled, by what it wanted them for (answers are the transport's rest). */
   readonly dialsFor = { leaf: 0, direct: 0, table: 0, proximity: 0 };
   readonly dropped = new Map<string, number>();

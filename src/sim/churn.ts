@@ -57,6 +57,8 @@ export interface ChurnFigures {
    * table slots, proximity; the rest answered others' dials.
    */
   constructedBy: { leaf: number; direct: number; table: number; proximity: number; answers: number };
+  /** Links retired as duplicates (both ends dialled at once), all nodes, whole run. */
+  duplicateLinks: number;
   /** Constructions refused at the page's limit, all nodes. */
   refused: number;
   /** Virtual time from start() to joined. */
@@ -68,6 +70,11 @@ export interface ChurnFigures {
   /** Delivered at the live node numerically closest to the key, at sending or at delivery. */
   correct: number;
   correctPct: number;
+  /**
+   * Why lookups went wrong: lost (never delivered), delivered while the true root had joined less
+   * than a minute before, delivered by a node whose leaf set lacked the root, or otherwise.
+   */
+  wrong: { lost: number; rootJustJoined: number; rootNotInLeafSet: number; other: number };
   /** The worst minute's share of correct lookups. */
   worstMinutePct: number;
   hops: Summary;
@@ -95,6 +102,8 @@ interface LookupRecord {
   rootAtSend: NodeId;
   deliveredAt?: NodeId;
   rootAtDelivery?: NodeId;
+  /** The delivering node had the true root in its leaf set. */
+  rootWasLeaf?: boolean;
   hops?: number;
 }
 
@@ -128,6 +137,7 @@ export async function runChurn(sim: Simulation, options: ChurnOptions, log: (lin
         record.deliveredAt = node.id;
         record.hops = msg.hops;
         record.rootAtDelivery = sim.rootOf(record.key);
+        record.rootWasLeaf = node.leafSet.has(record.rootAtDelivery);
       },
     });
   };
@@ -262,11 +272,23 @@ export async function runChurn(sim: Simulation, options: ChurnOptions, log: (lin
   const judged = [...lookups.values()].filter((l) => l.sentAt < end);
   const delivered = judged.filter((l) => l.deliveredAt !== undefined);
   const correct = judged.filter(isCorrect).length;
+  const joinedAt = new Map<NodeId, number>();
+  for (const r of all) if (r.joinedAt !== undefined) joinedAt.set(r.node.id, r.joinedAt);
+  const wrong = { lost: 0, rootJustJoined: 0, rootNotInLeafSet: 0, other: 0 };
+  for (const l of judged) {
+    if (isCorrect(l)) continue;
+    if (l.deliveredAt === undefined) wrong.lost++;
+    else if (l.sentAt - (joinedAt.get(l.rootAtDelivery!) ?? -Infinity) < FIRST_MINUTE_MS) wrong.rootJustJoined++;
+    else if (!l.rootWasLeaf) wrong.rootNotInLeafSet++;
+    else wrong.other++;
+  }
   const minutes = timeline.filter((t) => t.minute > 0);
   let refused = 0;
+  let duplicateLinks = 0;
   const constructedBy = { leaf: 0, direct: 0, table: 0, proximity: 0, answers: 0 };
   for (const r of all) {
     refused += r.node.transport.connections?.refused ?? 0;
+    duplicateLinks += r.node.stats.duplicateLinks;
     // Dials are counted up to now; constructions up to the node's end (no dials after a node ends).
     if (!r.dialsAtWindow || r.atEnd === undefined || r.windowStart === undefined) continue;
     const dials = r.node.stats.dialsFor;
@@ -292,6 +314,7 @@ export async function runChurn(sim: Simulation, options: ChurnOptions, log: (lin
     constructedPerNodeHour: round(windowHours === 0 ? 0 : windowConstructions / windowHours, 1),
     heldMax,
     constructedBy,
+    duplicateLinks,
     refused,
     joinMs: summarize(joined.map((r) => r.joinedAt! - r.startedAt)),
     linksPerNode: { mean: round(minutes.reduce((s, t) => s + t.linksMean, 0) / Math.max(1, minutes.length), 1), max: linksMax },
@@ -299,6 +322,7 @@ export async function runChurn(sim: Simulation, options: ChurnOptions, log: (lin
     delivered: delivered.length,
     correct,
     correctPct: round(judged.length === 0 ? 0 : (100 * correct) / judged.length, 3),
+    wrong,
     worstMinutePct: minutes.length === 0 ? 100 : Math.min(...minutes.map((t) => t.correctPct)),
     hops: summarize(delivered.map((l) => l.hops ?? 0)),
     timeline,

@@ -51,6 +51,7 @@ export interface SimOptions {
   gcIntervalMin: number;
   consentTimeoutMs: number;
   peerConnectionLimit: number;
+  tableRepair: OverlayConfig['tableRepair'];
 }
 
 export interface FailureFigures extends LookupFigures {
@@ -107,10 +108,11 @@ export const DEFAULT_OPTIONS: SimOptions = {
   gcIntervalMin: 10,
   consentTimeoutMs: 30_000,
   peerConnectionLimit: 500,
+  tableRepair: DEFAULT_CONFIG.tableRepair,
 };
 
 export async function runSimulation(options: SimOptions, log: (line: string) => void = () => {}): Promise<SimReport> {
-  const config: Partial<OverlayConfig> = options.maintenance ? {} : { keepAliveMs: Infinity };
+  const config: Partial<OverlayConfig> = { tableRepair: options.tableRepair, ...(options.maintenance ? {} : { keepAliveMs: Infinity }) };
   const sim = new Simulation({
     seed: options.seed,
     config,
@@ -222,10 +224,11 @@ export function formatSummary(r: SimReport): string {
       `    constructed while joining ${s(c.constructedWhileJoining)}`,
       `    constructed 1st minute    ${s(c.constructedFirstMinute)}`,
       `    constructed per hour      ${s(c.constructedPerHour)} (all node-hours: ${c.constructedPerNodeHour})`,
-      `    constructed by cause      leaf ${c.constructedBy.leaf}, direct ${c.constructedBy.direct}, table ${c.constructedBy.table}, proximity ${c.constructedBy.proximity}, answers ${c.constructedBy.answers}`,
+      `    constructed by cause      leaf ${c.constructedBy.leaf}, direct ${c.constructedBy.direct}, table ${c.constructedBy.table}, proximity ${c.constructedBy.proximity}, answers ${c.constructedBy.answers}; duplicate links ${c.duplicateLinks}`,
       `    held max ${c.heldMax}, refused ${c.refused}, links/node mean ${c.linksPerNode.mean} max ${c.linksPerNode.max}`,
       `    join time ms              ${s(c.joinMs)}`,
       `    lookups ${c.lookups}: delivered ${c.delivered}, correct ${c.correct} (${c.correctPct}%), worst minute ${c.worstMinutePct}%`,
+      `    wrong: lost ${c.wrong.lost}, root joined < 1 min before ${c.wrong.rootJustJoined}, root not in the deliverer's leaf set ${c.wrong.rootNotInLeafSet}, other ${c.wrong.other}`,
       `    hops ${s(c.hops)}`,
       `    wall ${seconds(r.churnMs ?? 0)}, ${r.events.toLocaleString('en-US')} events`,
     );
@@ -263,6 +266,7 @@ export function parseOptions(argv: string[]): SimOptions & { out?: string; svg?:
       'gc-interval-min': { type: 'string' },
       'consent-timeout-ms': { type: 'string' },
       'pc-limit': { type: 'string' },
+      'table-repair': { type: 'string' },
       out: { type: 'string' },
       svg: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -298,11 +302,18 @@ export function parseOptions(argv: string[]): SimOptions & { out?: string; svg?:
     gracefulFraction: number('graceful', values.graceful, DEFAULT_OPTIONS.gracefulFraction, 0, 1),
     gcIntervalMin: number('gc-interval-min', values['gc-interval-min'], DEFAULT_OPTIONS.gcIntervalMin, 0.001),
     consentTimeoutMs: consent,
+    tableRepair: parseTableRepair(values['table-repair']),
     peerConnectionLimit: Math.floor(number('pc-limit', values['pc-limit'], DEFAULT_OPTIONS.peerConnectionLimit, 1)),
     out: values.out,
     svg: values.svg,
     quiet: values.quiet ?? false,
   };
+}
+
+function parseTableRepair(raw: string | undefined): OverlayConfig['tableRepair'] {
+  if (raw === undefined) return DEFAULT_OPTIONS.tableRepair;
+  if (raw !== 'eager' && raw !== 'passive') throw new Error(`--table-repair must be eager or passive, got ${raw}`);
+  return raw;
 }
 
 /** Runs the CLI: returns the report and the paths written. */
