@@ -221,7 +221,7 @@ export class JoinProtocol {
       return;
     }
     const refuse = () => msg.reply?.({ refused: 'no-such-node' } satisfies SignalRefusal);
-    // DESIGN.md: the root answers only if its own id equals the key; anyone else says "not here".
+    // docs/DESIGN.md: the root answers only if its own id equals the key; anyone else says "not here".
     if (signal.target !== this.node.id) {
       refuse();
       return;

@@ -1,6 +1,6 @@
 // The real Transport: one RTCPeerConnection with one data channel per link, through simple-peer.
 //
-// Non-trickle ICE (DESIGN.md): simple-peer waits for ICE gathering to finish and emits ONE offer and
+// Non-trickle ICE (docs/DESIGN.md): simple-peer waits for ICE gathering to finish and emits ONE offer and
 // ONE answer, so a link costs exactly two signalling messages (through the bootstrap or the overlay).
 // A SignalBlob's data is the raw SDP text.
 //
