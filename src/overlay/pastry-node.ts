@@ -20,11 +20,10 @@ import { JoinProtocol } from './join.js';
 import { Maintenance } from './maintenance.js';
 import { LinkKeeper } from './link-keeper.js';
 import { Requests } from './requests.js';
-import { HopAcks } from './hop-acks.js';
+import { Forwarder } from './forwarder.js';
 import type { ConnectionPurpose } from './connection-budget.js';
 
-/** A routed frame whose next hop stayed silent is sent again along another route at most this often. */
-const MAX_REROUTES = 3;
+
 
 export type NodeState = 'idle' | 'joining' | 'joined' | 'left';
 
@@ -59,7 +58,6 @@ export class PastryNode {
   readonly clock: Clock;
   readonly random: Random;
   private currentState: NodeState = 'idle';
-  private readonly applications = new Map<string, OverlayApplication>();
   private readonly listeners: { [K in keyof PastryNodeEvents]: Set<PastryNodeEvents[K]> } = {
     state: new Set(),
     leafset: new Set(),
@@ -69,7 +67,7 @@ export class PastryNode {
   private readonly maintenance: Maintenance;
   private readonly linkKeeper: LinkKeeper;
   private readonly requests: Requests;
-  private readonly hopAcks: HopAcks;
+  private readonly forwarder: Forwarder;
 
   constructor(options: PastryNodeOptions) {
     this.transport = options.transport;
@@ -80,26 +78,24 @@ export class PastryNode {
     this.leafSet = new LeafSet(this.id, this.config.leafSetSize);
     this.routingTable = new RoutingTable(this.id, this.config.bitsPerDigit);
     this.links = new PeerLinks(this.id);
+    this.forwarder = new Forwarder({
+      config: this.config,
+      clock: this.clock,
+      stats: this.stats,
+      leafSet: this.leafSet,
+      routingTable: this.routingTable,
+      links: this.links,
+      send: (peer, frame) => this.send(peer, frame),
+      isSuspect: (peer) => this.linkKeeper.isSuspect(peer),
+      suspect: (peer) => this.linkKeeper.suspect(peer),
+      checkIfQuiet: (peer) => this.linkKeeper.checkIfQuiet(peer),
+      sendReply: (id, body) => this.requests.sendReply(id, body),
+      hasLeft: () => this.currentState === 'left',
+    });
     this.requests = new Requests(this);
     this.join = new JoinProtocol(this);
     this.maintenance = new Maintenance(this);
     this.linkKeeper = new LinkKeeper(this, this.join, this.maintenance);
-    this.hopAcks = new HopAcks(
-      {
-        clock: this.clock,
-        rtt: (peer) => this.links.rtt(peer),
-        onSilent: (frame, peer, attempt) => {
-          this.linkKeeper.suspect(peer);
-          if (attempt >= MAX_REROUTES || this.currentState === 'left') {
-            this.stats.drop('no hop acked');
-            return;
-          }
-          this.stats.rerouted++;
-          this.forwardOrDeliver(frame, undefined, attempt + 1);
-        },
-      },
-      { maxPending: this.config.hopAcksMax, minTimeoutMs: this.config.hopAckMinMs, unknownRttTimeoutMs: this.config.hopAckUnknownRttMs },
-    );
     this.transport.start({
       onLink: (link) => this.linkKeeper.onLink(link),
       onFrame: (link, frame) => this.onFrame(link, frame),
@@ -158,7 +154,7 @@ export class PastryNode {
     if (this.currentState === 'left') return;
     this.setState('left');
     this.maintenance.stop();
-    this.hopAcks.clear();
+    this.forwarder.stop();
     this.requests.rejectAll();
     this.transport.stop();
   }
@@ -167,21 +163,21 @@ export class PastryNode {
 
   /** Registers an upper-layer application under `name` and returns its view of the overlay. */
   register(name: string, application: OverlayApplication): OverlayEndpoint {
-    if (this.applications.has(name)) throw new Error(`application ${name} is already registered`);
-    this.applications.set(name, application);
+    if (this.forwarder.applications.has(name)) throw new Error(`application ${name} is already registered`);
+    this.forwarder.applications.set(name, application);
     return applicationEndpoint(this, name);
   }
 
   route(key: NodeId, app: string, body: unknown, options: SendOptions = {}): void {
     const frame: RouteFrame = { t: 'route', id: this.newMessageId(), key, origin: this.id, hops: 0, app, body, want: false };
-    this.forwardOrDeliver(frame, options.firstHop);
+    this.forwarder.forwardOrDeliver(frame, options.firstHop);
   }
 
   request(key: NodeId, app: string, body: unknown, options: RequestOptions & SendOptions = {}): Promise<Reply> {
     const id = this.newMessageId();
     const promise = this.requests.awaitReplies(id, key, options);
     const frame: RouteFrame = { t: 'route', id, key, origin: this.id, hops: 0, app, body, want: true };
-    this.forwardOrDeliver(frame, options.firstHop);
+    this.forwarder.forwardOrDeliver(frame, options.firstHop);
     return promise;
   }
 
@@ -309,16 +305,15 @@ export class PastryNode {
     const frame = decoded.frame;
     switch (frame.t) {
       case 'route':
-        this.send(link.peer, { t: 'ack', id: frame.id });
         if (frame.want) this.requests.rememberWayBack(frame.id, link.peer);
-        this.forwardOrDeliver(frame);
+        this.forwarder.onRouteFrame(frame, link.peer);
         return;
       case 'ack':
-        this.hopAcks.onAck(frame.id, link.peer);
+        this.forwarder.onAck(frame.id, link.peer);
         return;
       case 'direct':
         if (frame.want) this.requests.rememberWayBack(frame.id, link.peer);
-        this.deliverLocally(frame);
+        this.forwarder.deliverLocally(frame);
         return;
       case 'reply':
         this.requests.onReply(frame);
@@ -340,85 +335,9 @@ export class PastryNode {
     }
   }
 
-  // ---- routing ---------------------------------------------------------------------------------
-
-  private forwardOrDeliver(frame: RouteFrame, firstHop?: NodeId, attempt = 0): void {
-    if (frame.hops > this.config.maxHops) {
-      this.stats.drop('too many hops');
-      return;
-    }
-    const dead = new Set<NodeId>();
-    // A JOIN is never routed to the joiner: it is linked to its bootstrap node (which may already
-    // count it as a leaf) but the root it is looking for is the closest node other than itself.
-    const joiner = frame.app === JOIN_APP ? frame.origin : undefined;
-    const usable = (id: NodeId) => this.links.has(id) && !dead.has(id) && id !== joiner && !this.isSuspect(id);
-    // A message for a node we hold a link to goes straight there (distance 0: it is the root), even
-    // before that node has made it into our leaf set or table (it may be joining, or just learned of).
-    // Not over a link that both sides have let go: traffic would keep it from ever falling quiet and
-    // closing (two buddies' presence keep-alives kept their chat's direct link open for good).
-    const linked = this.links.get(frame.key);
-    const direct = frame.key !== joiner && linked && (linked.localNeed || linked.remoteNeed) && !this.isSuspect(frame.key) ? frame.key : undefined;
-    let decision = firstHop ?? direct
-      ? ({ kind: 'forward', nextHop: (firstHop ?? direct)! } as const)
-      : nextHop(frame.key, this.leafSet, this.routingTable, usable);
-    if (decision.kind === 'deliver') {
-      this.deliverLocally(frame);
-      return;
-    }
-    const application = this.applications.get(frame.app);
-    if (application?.forward && attempt === 0) {
-      const nextHopId = decision.nextHop;
-      const verdict = this.callApplication(() => application.forward!(this.asMessage(frame), nextHopId)) ?? false;
-      if (verdict === false) return;
-      if (verdict !== true) frame = { ...frame, body: verdict.body };
-    }
-    // Route around links that fail under our feet: the routing rule falls through to other entries.
-    for (let attempt = 0; attempt < 4; attempt++) {
-      if (this.send(decision.nextHop, { ...frame, hops: frame.hops + 1 })) {
-        this.stats.forwarded++;
-        this.hopAcks.expect(frame, decision.nextHop, attempt);
-        this.linkKeeper.checkIfQuiet(decision.nextHop);
-        return;
-      }
-      dead.add(decision.nextHop);
-      decision = nextHop(frame.key, this.leafSet, this.routingTable, usable);
-      if (decision.kind === 'deliver') {
-        this.deliverLocally(frame);
-        return;
-      }
-    }
-    this.stats.drop('no usable next hop');
-  }
-
-  private deliverLocally(frame: RouteFrame | DirectFrame): void {
-    const application = this.applications.get(frame.app);
-    if (!application) {
-      this.stats.drop(`no application ${frame.app}`);
-      return;
-    }
-    this.stats.delivered++;
-    this.callApplication(() => application.deliver(this.asMessage(frame)));
-  }
-
   /** @internal An application's bug must not break routing for everyone else: contain and count it. */
   callApplication<T>(call: () => T): T | undefined {
-    try {
-      return call();
-    } catch {
-      this.stats.drop('application error');
-      return undefined;
-    }
-  }
-
-  private asMessage(frame: RouteFrame | DirectFrame): RoutedMessage {
-    const base = { key: frame.key, origin: frame.origin, hops: frame.hops, body: frame.body };
-    if (!frame.want) return base;
-    return {
-      ...base,
-      reply: (body: unknown) => this.requests.sendReply(frame.id, body),
-      relay: (to: NodeId, body: unknown) =>
-        this.send(to, { t: 'direct', id: frame.id, key: frame.key, origin: frame.origin, hops: frame.hops + 1, app: frame.app, body, want: true }),
-    };
+    return this.forwarder.callApplication(call);
   }
 
   // ---- helpers for join, maintenance, link-keeper and requests ----------------------------------
@@ -443,13 +362,13 @@ export class PastryNode {
     for (const listener of this.listeners[event]) (listener as (...a: unknown[]) => void)(...args);
     if (event === 'leafset') {
       const [node, joined] = args as [NodeId, boolean];
-      for (const application of this.applications.values()) this.callApplication(() => application.update?.(node, joined));
+      for (const application of this.forwarder.applications.values()) this.forwarder.callApplication(() => application.update?.(node, joined));
     }
   }
 
   /** @internal */
   registerInternal(name: string, application: OverlayApplication): void {
-    this.applications.set(name, application);
+    this.forwarder.applications.set(name, application);
   }
 
   private setState(state: NodeState): void {

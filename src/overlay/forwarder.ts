@@ -1,0 +1,158 @@
+// Forwarding a routed frame one hop on (the Pastry routing rule plus what a real network needs:
+// links failing under our feet, silent next hops, applications that may modify or drop a message),
+// and handing frames to the applications registered on this node.
+
+import type { OverlayApplication, RoutedMessage } from './api.js';
+import type { OverlayConfig } from './config.js';
+import type { Clock } from './environment.js';
+import { HopAcks } from './hop-acks.js';
+import type { NodeId } from './id.js';
+import type { LeafSet } from './leaf-set.js';
+import { JOIN_APP, type DirectFrame, type OverlayFrame, type RouteFrame } from './messages.js';
+import type { PeerLinks } from './peer-links.js';
+import { nextHop } from './router.js';
+import type { RoutingTable } from './routing-table.js';
+import type { OverlayStats } from './stats.js';
+
+/** A routed frame whose next hop stayed silent is sent again along another route at most this often. */
+const MAX_REROUTES = 3;
+/** Next hops tried when sending fails under our feet (the link closed as we sent). */
+const SEND_TRIES = 4;
+
+/** What forwarding needs from its node. */
+export interface ForwarderComponents {
+  readonly config: OverlayConfig;
+  readonly clock: Clock;
+  readonly stats: OverlayStats;
+  readonly leafSet: LeafSet;
+  readonly routingTable: RoutingTable;
+  readonly links: PeerLinks;
+  send(peer: NodeId, frame: OverlayFrame): boolean;
+  isSuspect(peer: NodeId): boolean;
+  suspect(peer: NodeId): void;
+  checkIfQuiet(peer: NodeId): void;
+  sendReply(requestId: string, body: unknown): void;
+  hasLeft(): boolean;
+}
+
+export class Forwarder {
+  readonly applications = new Map<string, OverlayApplication>();
+  private readonly hopAcks: HopAcks;
+
+  constructor(private readonly node: ForwarderComponents) {
+    const { config } = node;
+    this.hopAcks = new HopAcks(
+      {
+        clock: node.clock,
+        rtt: (peer) => node.links.rtt(peer),
+        onSilent: (frame, peer, attempt) => {
+          node.suspect(peer);
+          if (attempt >= MAX_REROUTES || node.hasLeft()) {
+            node.stats.drop('no hop acked');
+            return;
+          }
+          node.stats.rerouted++;
+          this.forwardOrDeliver(frame, undefined, attempt + 1);
+        },
+      },
+      { maxPending: config.hopAcksMax, minTimeoutMs: config.hopAckMinMs, unknownRttTimeoutMs: config.hopAckUnknownRttMs },
+    );
+  }
+
+  /** A routed frame arrived from `from`: ack it to that hop, then pass it on or take it. */
+  onRouteFrame(frame: RouteFrame, from: NodeId): void {
+    this.node.send(from, { t: 'ack', id: frame.id });
+    this.forwardOrDeliver(frame);
+  }
+
+  onAck(id: string, from: NodeId): void {
+    this.hopAcks.onAck(id, from);
+  }
+
+  /** The node stops: no rerouting any more. */
+  stop(): void {
+    this.hopAcks.clear();
+  }
+
+  /** `attempt`: how often this frame was rerouted around a silent next hop already. */
+  forwardOrDeliver(frame: RouteFrame, firstHop?: NodeId, attempt = 0): void {
+    const node = this.node;
+    if (frame.hops > node.config.maxHops) {
+      node.stats.drop('too many hops');
+      return;
+    }
+    const dead = new Set<NodeId>();
+    // A JOIN is never routed to the joiner: it is linked to its bootstrap node (which may already
+    // count it as a leaf) but the root it is looking for is the closest node other than itself.
+    const joiner = frame.app === JOIN_APP ? frame.origin : undefined;
+    const usable = (id: NodeId) => node.links.has(id) && !dead.has(id) && id !== joiner && !node.isSuspect(id);
+    // A message for a node we hold a link to goes straight there (distance 0: it is the root), even
+    // before that node has made it into our leaf set or table (it may be joining, or just learned of).
+    // Not over a link that both sides have let go: traffic would keep it from ever falling quiet and
+    // closing (two buddies' presence keep-alives kept their chat's direct link open for good).
+    const linked = node.links.get(frame.key);
+    const direct = frame.key !== joiner && linked && (linked.localNeed || linked.remoteNeed) && !node.isSuspect(frame.key) ? frame.key : undefined;
+    let decision = firstHop ?? direct
+      ? ({ kind: 'forward', nextHop: (firstHop ?? direct)! } as const)
+      : nextHop(frame.key, node.leafSet, node.routingTable, usable);
+    if (decision.kind === 'deliver') {
+      this.deliverLocally(frame);
+      return;
+    }
+    const application = this.applications.get(frame.app);
+    // An application weighs a message once per hop, not again when it is rerouted.
+    if (application?.forward && attempt === 0) {
+      const nextHopId = decision.nextHop;
+      const verdict = this.callApplication(() => application.forward!(this.asMessage(frame), nextHopId)) ?? false;
+      if (verdict === false) return;
+      if (verdict !== true) frame = { ...frame, body: verdict.body };
+    }
+    // Route around links that fail under our feet: the routing rule falls through to other entries.
+    for (let tries = 0; tries < SEND_TRIES; tries++) {
+      if (node.send(decision.nextHop, { ...frame, hops: frame.hops + 1 })) {
+        node.stats.forwarded++;
+        this.hopAcks.expect(frame, decision.nextHop, attempt);
+        node.checkIfQuiet(decision.nextHop);
+        return;
+      }
+      dead.add(decision.nextHop);
+      decision = nextHop(frame.key, node.leafSet, node.routingTable, usable);
+      if (decision.kind === 'deliver') {
+        this.deliverLocally(frame);
+        return;
+      }
+    }
+    node.stats.drop('no usable next hop');
+  }
+
+  deliverLocally(frame: RouteFrame | DirectFrame): void {
+    const application = this.applications.get(frame.app);
+    if (!application) {
+      this.node.stats.drop(`no application ${frame.app}`);
+      return;
+    }
+    this.node.stats.delivered++;
+    this.callApplication(() => application.deliver(this.asMessage(frame)));
+  }
+
+  /** An application's bug must not break routing for everyone else: contain and count it. */
+  callApplication<T>(call: () => T): T | undefined {
+    try {
+      return call();
+    } catch {
+      this.node.stats.drop('application error');
+      return undefined;
+    }
+  }
+
+  private asMessage(frame: RouteFrame | DirectFrame): RoutedMessage {
+    const base = { key: frame.key, origin: frame.origin, hops: frame.hops, body: frame.body };
+    if (!frame.want) return base;
+    return {
+      ...base,
+      reply: (body: unknown) => this.node.sendReply(frame.id, body),
+      relay: (to: NodeId, body: unknown) =>
+        this.node.send(to, { t: 'direct', id: frame.id, key: frame.key, origin: frame.origin, hops: frame.hops + 1, app: frame.app, body, want: true }),
+    };
+  }
+}
