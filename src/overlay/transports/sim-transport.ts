@@ -12,6 +12,7 @@
 // trip), or directly (one round trip, no overlay messages) for very large runs. The node cannot tell.
 
 import { LinkRefusedBusy, type Clock, type Link, type PeerConnectionCounts, type Random, type SignalBlob, type Signaller, type Transport, type TransportEvents } from '../environment.js';
+import { BROWSER_PEER_CONNECTION_LIMIT } from './peer-connection-budget.js';
 import { PeerConnectionLedger } from './peer-connection-ledger.js';
 import type { NodeId } from '../id.js';
 
@@ -38,8 +39,6 @@ export interface SimNetworkOptions {
   consentTimeoutMs?: number;
 }
 
-/** Chromium's limit on RTCPeerConnections a page holds. */
-export const CHROMIUM_PEER_CONNECTION_LIMIT = 500;
 
 interface SimEndpoint {
   readonly id: NodeId;
@@ -71,7 +70,7 @@ export class SimNetwork {
     this.lossRate = options.lossRate ?? 0;
     this.signalling = options.signalling ?? 'overlay';
     this.dialTimeoutMs = options.dialTimeoutMs ?? 5_000;
-    this.peerConnectionLimit = options.peerConnectionLimit ?? CHROMIUM_PEER_CONNECTION_LIMIT;
+    this.peerConnectionLimit = options.peerConnectionLimit ?? BROWSER_PEER_CONNECTION_LIMIT;
     this.gcIntervalMs = options.gcIntervalMs ?? 10 * 60_000;
     this.consentTimeoutMs = options.consentTimeoutMs ?? 30_000;
   }
