@@ -6,6 +6,7 @@
 //
 //   npm run bench -- --only churn [--churn-sizes 1000,5000] [--churn-minutes 120] [--churn-median-min 30]
 //                    [--fail-nodes 3000] [--seed 1]
+//   --churn-sizes none re-renders the markdown and chart from churn.json without measuring.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,13 +43,22 @@ interface ChurnResults {
   cores: number;
   churn: Run[];
   fail?: Run;
+  /** Said by a person after the run (what the stamp cannot tell), shown under the table's intro. */
+  notes?: string;
 }
 
 export const bench: BenchModule = {
   name: 'churn',
   async run(context) {
     const seed = context.args.get('seed') ?? '1';
-    const sizes = (context.args.get('churn-sizes') ?? '1000,5000').split(',').map(Number);
+    const sizesFlag = context.args.get('churn-sizes') ?? '1000,5000';
+    const jsonPath = join(context.resultsDir, 'churn.json');
+    if (sizesFlag === 'none') {
+      const previous = JSON.parse(readFileSync(jsonPath, 'utf8')) as ChurnResults;
+      writeFileSync(join(context.docsDir, 'churn-connections.svg'), chart(previous));
+      return markdown(previous);
+    }
+    const sizes = sizesFlag.split(',').map(Number);
     const minutes = context.args.get('churn-minutes') ?? '120';
     const median = context.args.get('churn-median-min') ?? '30';
     const failNodes = context.args.get('fail-nodes') ?? '3000';
@@ -70,7 +80,7 @@ export const bench: BenchModule = {
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
-    writeFileSync(join(context.resultsDir, 'churn.json'), JSON.stringify(results, null, 2) + '\n');
+    writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
     writeFileSync(join(context.docsDir, 'churn-connections.svg'), chart(results));
     return markdown(results);
   },
@@ -97,7 +107,8 @@ function markdown(r: ChurnResults): string {
       `closed and not yet collected (GC modelled every 10 min on average); construction refused at 500. Per hour: after the ` +
       `first minute, nodes observed >= 10 min. Correct: delivered at the live node closest to the key when sent or when ` +
       `delivered. Commit ${stampLabel(r)}, ${r.date.slice(0, 10)}, ${r.cores} cores, runs one after another. Chart: ` +
-      'docs/bench/churn-connections.svg.',
+      'docs/bench/churn-connections.svg.' +
+      (r.notes ? ` Note: ${r.notes}` : ''),
     '',
     '| N | median session | minutes | joins | constructed joining mean / p99 | 1st minute mean / p99 | per hour mean / p99 | held max | refused | links mean / max | join s mean / p99 | correct | worst minute | hops mean | wall s |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -167,10 +178,11 @@ function chart(r: ChurnResults): string {
     const c = run.report?.churn;
     if (!c) return [];
     const n = run.report!.nodes.toLocaleString('en-US');
+    // Every tenth minute: a point (and an axis tick) per minute crowds the chart.
+    const every10 = c.timeline.filter((t) => t.minute % 10 === 0);
     return [
-      { name: `${n} nodes: held per node (mean)`, points: c.timeline.map((t) => [t.minute, t.heldMean] as [number, number]) },
-      { name: `${n} nodes: links per node (mean)`, points: c.timeline.map((t) => [t.minute, t.linksMean] as [number, number]) },
-      { name: `${n} nodes: constructed so far per live node (mean)`, points: c.timeline.map((t) => [t.minute, t.constructedMean] as [number, number]) },
+      { name: `${n} nodes: constructed so far per live node (mean)`, points: every10.map((t) => [t.minute, t.constructedMean] as [number, number]) },
+      { name: `${n} nodes: held per node (mean)`, points: every10.map((t) => [t.minute, t.heldMean] as [number, number]) },
     ];
   });
   return lineChartSvg({ title: 'Peer connections per node under churn (limit 500)', xLabel: 'minute of churn', yLabel: 'connections', series });
