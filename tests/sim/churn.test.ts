@@ -3,13 +3,18 @@
 
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CHURN, runChurn } from '../../src/sim/churn.js';
-import { Simulation } from '../../src/sim/simulation.js';
+import { Simulation, type SimulationOptions } from '../../src/sim/simulation.js';
+
+/** 400 nodes, then 20 minutes of 10-minute median sessions (half end in silent crashes). */
+async function churn(options: Omit<SimulationOptions, 'seed'> = {}) {
+  const sim = new Simulation({ seed: 5, ...options });
+  await sim.build(400, { concurrency: 10 });
+  return runChurn(sim, { ...DEFAULT_CHURN, medianSessionMs: 10 * 60_000, durationMs: 20 * 60_000, minObservedMs: 5 * 60_000 });
+}
 
 describe('overlay under churn', () => {
   it('400 nodes, 10-minute median sessions for 20 minutes, half silent crashes: no construction refused, held far below 500, >= 99.5% of lookups at the live root', async () => {
-    const sim = new Simulation({ seed: 5 });
-    await sim.build(400, { concurrency: 10 });
-    const figures = await runChurn(sim, { ...DEFAULT_CHURN, medianSessionMs: 10 * 60_000, durationMs: 20 * 60_000, minObservedMs: 5 * 60_000 });
+    const figures = await churn();
     // The churn really happened: about 400 x 20/14.4 sessions ended, half of them without a word.
     expect(figures.crashes).toBeGreaterThan(150);
     expect(figures.leaves).toBeGreaterThan(150);
@@ -26,9 +31,7 @@ describe('overlay under churn', () => {
   it('without per-hop acks and transport failure reports, the same churn loses lookups to silently crashed hops', async () => {
     // The control for the test above: keep-alives as the only failure detector (consent never
     // reports) and hops that never wait for an ack. Lookups forwarded to a crashed hop are lost.
-    const sim = new Simulation({ seed: 5, consentTimeoutMs: Infinity, config: { hopAcksMax: 0 } });
-    await sim.build(400, { concurrency: 10 });
-    const figures = await runChurn(sim, { ...DEFAULT_CHURN, medianSessionMs: 10 * 60_000, durationMs: 20 * 60_000, minObservedMs: 5 * 60_000 });
+    const figures = await churn({ consentTimeoutMs: Infinity, config: { hopAcksMax: 0 } });
     expect(figures.wrong.lost).toBeGreaterThan(0);
     expect(figures.correctPct).toBeLessThan(99.5);
   });
