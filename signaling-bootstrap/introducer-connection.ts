@@ -23,6 +23,7 @@ export interface ConnectionHost {
   };
   onJoin(joiner: Connection): void;
   introduce(joiner: Connection, offer: SignalBlob): Promise<void>;
+  introduceMeet(from: Connection, offer: SignalBlob): Promise<void>;
   addVolunteer(volunteer: Volunteer): void;
   removeVolunteer(volunteer: Volunteer): void;
   countError(code: ErrorCode): void;
@@ -65,6 +66,8 @@ export class Connection {
   private lastRefill: number;
   private timer: TimerHandle | null;
   private volunteer: Volunteer | null = null;
+  /** A volunteer asked to meet another: 'asked' until its offer comes, 'offered' until the answer. */
+  private meetStep: 'none' | 'asked' | 'offered' | 'done' = 'none';
   private readonly owed = new Map<string, { resolve(answer: SignalBlob): void; reject(error: Error): void; timer: TimerHandle }>();
 
   constructor(
@@ -98,6 +101,23 @@ export class Connection {
   finish(frame: ServerFrame): void {
     this.send(frame);
     this.closeSocket(CLOSE_NORMAL, 'done');
+  }
+
+  /** Asks this volunteer to dial another volunteer through us (see Introducer.addVolunteer). */
+  askToMeet(): void {
+    if (this.meetStep !== 'none') return;
+    this.meetStep = 'asked';
+    this.send({ type: 'meet' });
+  }
+
+  meetAnswered(answer: SignalBlob): void {
+    this.meetStep = 'done';
+    this.send({ type: 'meet-answer', answer: { kind: 'answer', data: answer.data } });
+  }
+
+  meetFailed(): void {
+    this.meetStep = 'done';
+    this.send({ type: 'meet-failed' });
   }
 
   fail(code: ErrorCode, message: string): void {
@@ -143,6 +163,15 @@ export class Connection {
         this.volunteer = { answer: (offer, intro) => this.relayOffer(offer, intro), connection: this };
         this.send({ type: 'volunteering' });
         return this.introducer.addVolunteer(this.volunteer);
+      case 'meet-offer':
+        // Only the one offer we asked for: a volunteer cannot make us dial others at will.
+        if (this.role !== 'volunteer' || this.meetStep !== 'asked') return this.fail('unexpected', "'meet-offer' without 'meet'");
+        this.meetStep = 'offered';
+        void this.introducer.introduceMeet(this, frame.offer);
+        return;
+      case 'meet-declined':
+        if (this.meetStep === 'asked') this.meetStep = 'done';
+        return;
       case 'answer':
       case 'decline': {
         const pending = this.owed.get(frame.intro);

@@ -32,7 +32,8 @@ function fakeSocket(introducer: Introducer) {
 
 function setup(options: Partial<IntroducerOptions> = {}) {
   const clock = new VirtualClock();
-  const introducer = new Introducer({ clock, ...options });
+  // Restart windows are off unless a test is about them: most tests are about one introduction.
+  const introducer = new Introducer({ clock, returnWindowMs: 0, meetWindowMs: 0, ...options });
   const settle = (ms = 0) => clock.run({ until: clock.now() + ms });
   return { clock, introducer, settle, socket: () => fakeSocket(introducer) };
 }
@@ -186,5 +187,95 @@ describe('Introducer', () => {
     expect(joiner.last()).toEqual({ type: 'answer', answer: ANSWER });
     withdraw();
     expect(introducer.stats.volunteers).toBe(0);
+  });
+
+  describe('after a restart', () => {
+    it('holds the first joiner for the return window, and introduces it to a volunteer that comes back', async () => {
+      const { introducer, settle, socket } = setup({ returnWindowMs: 3_000 });
+      const joiner = socket();
+      joiner.say({ type: 'join' });
+      await settle(2_000);
+      expect(joiner.frames).toEqual([]); // not "first": the ring may still be out there
+      socket().say({ type: 'volunteer', id: ID });
+      expect(joiner.frames).toEqual([{ type: 'ready' }]);
+      expect(introducer.stats.firstNodeGrants).toBe(0);
+    });
+
+    it('tells the joiner "first" when nobody came back within the window', async () => {
+      const { introducer, settle, socket } = setup({ returnWindowMs: 3_000 });
+      const joiner = socket();
+      joiner.say({ type: 'join' });
+      await settle(3_001);
+      expect(joiner.frames).toEqual([{ type: 'first' }]);
+      expect(introducer.stats.firstNodeGrants).toBe(1);
+    });
+
+    it('introduces a returning volunteer to one already there: its offer goes to the other, the answer back', async () => {
+      const { introducer, settle, socket } = setup({ meetWindowMs: 60_000 });
+      const earlier = socket();
+      earlier.say({ type: 'volunteer', id: ID });
+      expect(earlier.frames).toEqual([{ type: 'volunteering' }]); // alone: nobody to meet
+      const returning = socket();
+      returning.say({ type: 'volunteer', id: ID });
+      expect(returning.frames).toEqual([{ type: 'volunteering' }, { type: 'meet' }]);
+      returning.say({ type: 'meet-offer', offer: OFFER });
+      await settle();
+      const relayed = earlier.last() as Extract<ServerFrame, { type: 'offer' }>;
+      expect(relayed).toMatchObject({ type: 'offer', offer: OFFER });
+      earlier.say({ type: 'answer', intro: relayed.intro, answer: ANSWER });
+      await settle();
+      expect(returning.last()).toEqual({ type: 'meet-answer', answer: ANSWER });
+      expect(returning.closedWith).toBeNull(); // still volunteering
+      expect(introducer.stats).toMatchObject({ meetsAsked: 1, meetsIntroduced: 1 });
+    });
+
+    it('says meet-failed when no other volunteer answers, and never relays a meet to the asker itself', async () => {
+      const { settle, socket } = setup({ meetWindowMs: 60_000, answerTimeoutMs: 1_000 });
+      const other = socket();
+      other.say({ type: 'volunteer', id: ID });
+      const asker = socket();
+      asker.say({ type: 'volunteer', id: ID });
+      asker.say({ type: 'meet-offer', offer: OFFER });
+      await settle(1_001 * 3);
+      expect(asker.frames.filter((f) => f.type === 'offer')).toEqual([]);
+      expect(asker.last()).toEqual({ type: 'meet-failed' });
+    });
+
+    it('asks for meets only inside the window, which a "first" reopens', async () => {
+      const { introducer, settle, socket } = setup({ meetWindowMs: 10_000 });
+      await settle(10_000);
+      socket().say({ type: 'volunteer', id: ID });
+      const late = socket();
+      late.say({ type: 'volunteer', id: ID });
+      expect(late.frames).toEqual([{ type: 'volunteering' }]);
+      for (const s of introducer['volunteers'].map((v) => v.connection!)) s.fail('replaced', 'test');
+      await settle();
+      const founder = socket();
+      founder.say({ type: 'join' });
+      expect(founder.last()).toEqual({ type: 'first' }); // a new ring was born here: rings may meet again
+      socket().say({ type: 'volunteer', id: ID });
+      const returning = socket();
+      returning.say({ type: 'volunteer', id: ID });
+      expect(returning.last()).toEqual({ type: 'meet' });
+    });
+
+    it('bounds meets per minute', async () => {
+      const { introducer, socket } = setup({ meetWindowMs: 60_000, meetsPerMinute: 3 });
+      for (let i = 0; i < 10; i++) socket().say({ type: 'volunteer', id: ID });
+      expect(introducer.stats.meetsAsked).toBe(3);
+    });
+
+    it.each([
+      ['a meet-offer nobody asked for', [{ type: 'meet-offer', offer: OFFER }]],
+      ['a second meet-offer', [{ type: 'meet-offer', offer: OFFER }, { type: 'meet-offer', offer: OFFER }]],
+    ])('refuses %s', async (_label, frames) => {
+      const { settle, socket } = setup({ meetWindowMs: _label.startsWith('a second') ? 60_000 : 0 });
+      socket().say({ type: 'volunteer', id: ID });
+      const v = socket();
+      v.say({ type: 'volunteer', id: ID });
+      for (const frame of frames) v.say(frame);
+      await settle();
+      expect(v.last()).toMatchObject({ type: 'error', code: 'unexpected' });
+    });
   });
 });

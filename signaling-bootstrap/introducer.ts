@@ -24,6 +24,20 @@ export interface IntroducerOptions {
    * node to volunteer, instead of telling them "first" too (two simultaneous first joins = two rings).
    */
   firstGraceMs?: number;
+  /**
+   * After the introducer starts, hold joiners this long before telling anyone "first": a restarted
+   * introducer has an empty list, and the volunteers of the ring that lives on come back within
+   * their first retry (client.ts retries after 2 s). Answering "first" at once started a second ring.
+   */
+  returnWindowMs?: number;
+  /**
+   * For this long after the start, and after each "first" granted, every volunteer that registers is
+   * introduced to one other volunteer ('meet'), so rings born apart while the list was empty find
+   * each other; the nodes find out through that link whether they are one ring (PastryNode.meet).
+   */
+  meetWindowMs?: number;
+  /** Meets started per minute, at most (each costs both volunteers a peer connection). */
+  meetsPerMinute?: number;
   /** A volunteer that has not answered an offer by then is skipped; the next one gets the offer. */
   answerTimeoutMs?: number;
   /** Volunteers tried per join. */
@@ -46,6 +60,9 @@ export interface IntroducerStats {
   introductions: number;
   firstNodeGrants: number;
   failedIntroductions: number;
+  /** Volunteers asked to meet another volunteer, and meets whose answer reached the first. */
+  meetsAsked: number;
+  meetsIntroduced: number;
   answerTimeouts: number;
   evictions: number;
   errors: Record<ErrorCode, number>;
@@ -60,6 +77,8 @@ export class Introducer implements ConnectionHost {
     introductions: 0,
     firstNodeGrants: 0,
     failedIntroductions: 0,
+    meetsAsked: 0,
+    meetsIntroduced: 0,
     answerTimeouts: 0,
     evictions: 0,
     errors: Object.fromEntries(ERROR_CODES.map((code) => [code, 0])) as Record<ErrorCode, number>,
@@ -73,6 +92,8 @@ export class Introducer implements ConnectionHost {
   private firstGrantBlockedUntil = -Infinity;
   private graceTimer: TimerHandle | null = null;
   private nextIntro = 0;
+  private meetingUntil: number;
+  private readonly meetTimes: number[] = [];
 
   constructor(options: IntroducerOptions) {
     this.clock = options.clock;
@@ -80,6 +101,9 @@ export class Introducer implements ConnectionHost {
       maxVolunteers: options.maxVolunteers ?? 64,
       maxConnections: options.maxConnections ?? 1024,
       firstGraceMs: options.firstGraceMs ?? 5_000,
+      returnWindowMs: options.returnWindowMs ?? 3_000,
+      meetWindowMs: options.meetWindowMs ?? 120_000,
+      meetsPerMinute: options.meetsPerMinute ?? 30,
       answerTimeoutMs: options.answerTimeoutMs ?? 10_000,
       maxAttempts: options.maxAttempts ?? 3,
       helloTimeoutMs: options.helloTimeoutMs ?? 15_000,
@@ -87,6 +111,8 @@ export class Introducer implements ConnectionHost {
       rateBurst: options.rateBurst ?? 10,
       ratePerSecond: options.ratePerSecond ?? 2,
     };
+    this.firstGrantBlockedUntil = this.clock.now() + this.settings.returnWindowMs;
+    this.meetingUntil = this.clock.now() + this.settings.meetWindowMs;
   }
 
   /** A new socket. Feed it every text frame with receive(), and call closed() when it goes away. */
@@ -154,9 +180,30 @@ export class Introducer implements ConnectionHost {
       this.stats.evictions++;
       remote[0].connection!.fail('replaced', 'a newer volunteer took your place');
     }
+    const others = this.volunteers.length;
     this.volunteers.push(volunteer);
     this.stats.volunteers = this.volunteers.length;
     for (const joiner of this.held.splice(0)) if (joiner.isOpen) joiner.ready();
+    if (volunteer.connection && others > 0 && this.mayStartMeet()) {
+      this.stats.meetsAsked++;
+      volunteer.connection.askToMeet();
+    }
+  }
+
+  /** A volunteer we asked to meet sent its offer: relay it to another volunteer, the answer back. */
+  async introduceMeet(from: Connection, offer: SignalBlob): Promise<void> {
+    const exclude = new Set(this.volunteers.filter((v) => v.connection === from));
+    for (let attempt = 0; attempt < this.settings.maxAttempts && from.isOpen; attempt++) {
+      const volunteer = this.pickVolunteer(exclude);
+      if (!volunteer) break;
+      exclude.add(volunteer);
+      const answer = await this.askWithTimeout(volunteer, offer);
+      if (answer && from.isOpen) {
+        this.stats.meetsIntroduced++;
+        return from.meetAnswered(answer);
+      }
+    }
+    from.meetFailed();
   }
 
   removeVolunteer(volunteer: Volunteer): void {
@@ -183,9 +230,20 @@ export class Introducer implements ConnectionHost {
     if (heldIndex >= 0) this.held.splice(heldIndex, 1);
   }
 
+  /** Inside a meet window and under the rate: the window opens at start and again with each "first". */
+  private mayStartMeet(): boolean {
+    const now = this.clock.now();
+    if (now >= this.meetingUntil) return false;
+    while (this.meetTimes.length > 0 && this.meetTimes[0] <= now - 60_000) this.meetTimes.shift();
+    if (this.meetTimes.length >= this.settings.meetsPerMinute) return false;
+    this.meetTimes.push(now);
+    return true;
+  }
+
   private grantFirst(joiner: Connection): void {
     this.stats.firstNodeGrants++;
     this.firstGrantBlockedUntil = this.clock.now() + this.settings.firstGraceMs;
+    this.meetingUntil = Math.max(this.meetingUntil, this.clock.now() + this.settings.meetWindowMs);
     joiner.finish({ type: 'first' });
   }
 

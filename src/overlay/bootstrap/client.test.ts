@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../sim/virtual-clock.js';
-import { BootstrapError, bootstrapSignaller, keepVolunteering, type WebSocketLike } from './client.js';
+import type { SignalBlob, Signaller } from '../environment.js';
+import { BootstrapError, bootstrapSignaller, keepVolunteering, volunteer, type MeetHandler, type WebSocketLike } from './client.js';
 
 /** A socket to an introducer that never answers; counts the sockets opened. */
 function silentSocket(opened: { count: number }) {
@@ -17,6 +18,33 @@ function silentSocket(opened: { count: number }) {
       queueMicrotask(() => this.onclose?.({ code: 1000, reason: 'done' }));
     }
   };
+}
+
+/** A volunteer whose introducer is the test: `hear` plays its frames, `sent` records ours. */
+async function volunteeringAtScriptedIntroducer(onMeet: MeetHandler | undefined) {
+  const sent: unknown[] = [];
+  let socket!: WebSocketLike;
+  const Scripted = class implements WebSocketLike {
+    onopen: ((event: unknown) => void) | null = null;
+    onmessage: ((event: unknown) => void) | null = null;
+    onclose: ((event: unknown) => void) | null = null;
+    onerror: ((event: unknown) => void) | null = null;
+    constructor() {
+      socket = this;
+      queueMicrotask(() => this.onopen?.({}));
+    }
+    send(text: string): void {
+      sent.push(JSON.parse(text));
+    }
+    close(): void {}
+  };
+  const transport = { localId: 'ab'.repeat(16) as never, answer: async () => ({ kind: 'answer' as const, data: '' }) };
+  const volunteering = volunteer('ws://introducer/bootstrap', transport, Scripted, onMeet);
+  const hear = (frame: unknown) => socket.onmessage?.({ data: JSON.stringify(frame) });
+  await Promise.resolve();
+  hear({ type: 'volunteering' });
+  await volunteering.ready;
+  return { sent, hear, volunteering };
 }
 
 describe('bootstrap client', () => {
@@ -62,5 +90,27 @@ describe('bootstrap client', () => {
     await clock.advance(1);
     expect(opened.count).toBe(3); // then 2 s
     volunteering.stop();
+  });
+
+  it('takes a meet: the offer the node dials with goes to the introducer, its answer comes back', async () => {
+    const meets: Signaller[] = [];
+    const { sent, hear, volunteering } = await volunteeringAtScriptedIntroducer((signal) => meets.push(signal));
+    hear({ type: 'meet' });
+    hear({ type: 'meet' }); // a second request while one is under way is declined
+    expect(meets).toHaveLength(1);
+    expect(sent).toContainEqual({ type: 'meet-declined' });
+    const answered: Promise<SignalBlob> = meets[0]({ kind: 'offer', data: 'v=0 offer' });
+    expect(sent.at(-1)).toEqual({ type: 'meet-offer', offer: { kind: 'offer', data: 'v=0 offer' } });
+    hear({ type: 'meet-answer', answer: { kind: 'answer', data: 'v=0 answer' } });
+    expect(await answered).toEqual({ kind: 'answer', data: 'v=0 answer' });
+    await expect(meets[0]({ kind: 'offer', data: 'again' })).rejects.toThrow(/one offer/);
+    volunteering.close();
+  });
+
+  it('declines a meet when the node takes none', async () => {
+    const { sent, hear, volunteering } = await volunteeringAtScriptedIntroducer(undefined);
+    hear({ type: 'meet' });
+    expect(sent.at(-1)).toEqual({ type: 'meet-declined' });
+    volunteering.close();
   });
 });

@@ -74,25 +74,60 @@ export interface Volunteering {
   readonly ready: Promise<void>;
   /** Resolves when the socket is gone: we closed it, the server let us go (reason 'replaced'), or it died. */
   readonly closed: Promise<{ code: number; reason: string }>;
-  readonly stats: { offers: number; answered: number; declined: number };
+  readonly stats: { offers: number; answered: number; declined: number; meets: number };
   close(): void;
 }
 
 /**
+ * Called when the introducer asks us to meet another volunteer: `signal` carries one offer to it and
+ * brings its answer back (the node dials through it and checks whether it is our ring).
+ */
+export type MeetHandler = (signal: Signaller) => void;
+
+/**
  * Keeps a socket open to the introducer and answers the offers it relays with `transport.answer()`;
- * the resulting links reach the node through the transport's onLink like any other.
+ * the resulting links reach the node through the transport's onLink like any other. With `onMeet`
+ * we also take the introducer's requests to dial another volunteer; without it we decline them.
  */
 export function volunteer(
   url: string,
   transport: Pick<Transport, 'localId' | 'answer'>,
   WebSocketImpl: WebSocketConstructor,
+  onMeet?: MeetHandler,
 ): Volunteering {
-  const stats = { offers: 0, answered: 0, declined: 0 };
+  const stats = { offers: 0, answered: 0, declined: 0, meets: 0 };
   const session = new IntroSession(url, WebSocketImpl, realClock, null);
   session.send({ type: 'volunteer', id: transport.localId });
+  // One meet at a time, from the introducer's 'meet' until its answer (or failure) comes back.
+  let meeting = false;
+  let meetReply: { resolve(answer: SignalBlob): void; reject(error: Error): void } | null = null;
   const ready = session.next().then((frame) => {
     if (frame.type !== 'volunteering') throw session.abort(new BootstrapError('protocol', `unexpected '${frame.type}'`));
     session.onFrame = (next) => {
+      if (next.type === 'meet') {
+        if (!onMeet || meeting) return session.send({ type: 'meet-declined' });
+        meeting = true;
+        stats.meets++;
+        let used = false;
+        onMeet((offer) => {
+          if (used) return Promise.reject(new BootstrapError('protocol', 'a meet carries one offer only'));
+          used = true;
+          return new Promise<SignalBlob>((resolve, reject) => {
+            meetReply = { resolve, reject };
+            session.send({ type: 'meet-offer', offer: { kind: 'offer', data: offer.data } });
+            void session.closed.then(() => reject(new BootstrapError('closed', 'introducer went away during a meet')));
+          });
+        });
+        return;
+      }
+      if (next.type === 'meet-answer' || next.type === 'meet-failed') {
+        const reply = meetReply;
+        meetReply = null;
+        meeting = false;
+        if (next.type === 'meet-answer') reply?.resolve(next.answer);
+        else reply?.reject(new BootstrapError('no-answer', 'no other volunteer answered the meet'));
+        return;
+      }
       if (next.type !== 'offer') return;
       stats.offers++;
       transport.answer(null, next.offer).then(
@@ -216,6 +251,8 @@ export interface KeepVolunteeringOptions {
   retryMs?: number;
   maxRetryMs?: number;
   onState?: (state: 'volunteering' | 'retrying' | 'replaced') => void;
+  /** Take the introducer's requests to meet other volunteers (see volunteer()). */
+  onMeet?: MeetHandler;
   /** Retry timers come from here; the wall clock when not given. */
   clock?: Clock;
 }
@@ -242,7 +279,7 @@ export function keepVolunteering(
   const attempt = () => {
     timer = null;
     if (stopped) return;
-    const session = volunteer(url, transport, WebSocketImpl);
+    const session = volunteer(url, transport, WebSocketImpl, options.onMeet);
     current = session;
     session.ready.then(
       () => {

@@ -12,6 +12,13 @@
 //
 //   node -> introducer     { type: 'volunteer', id }              keep this socket: I answer offers
 //   introducer -> node     { type: 'volunteering' }
+//   introducer -> volunteer{ type: 'meet' }                       dial another volunteer through me
+//   volunteer -> introducer{ type: 'meet-offer', offer }          (or { type: 'meet-declined' })
+//   introducer -> volunteer{ type: 'meet-answer', answer }        from the other volunteer, or
+//                          { type: 'meet-failed' }
+//     After a restart the introducer cannot tell which ring a volunteer is in: volunteers that come
+//     back (and any node it told 'first' meanwhile) are introduced to each other, and the nodes check
+//     through that link whether they are one ring (PastryNode.meet), merging two rings if not.
 //   either                 { type: 'ping' } / { type: 'pong' }    keep-alive through proxies
 //   introducer -> anyone   { type: 'error', code, message }       then it closes the socket
 //
@@ -36,11 +43,15 @@ export const ClientFrame = v.variant('type', [
   v.strictObject({ type: v.literal('volunteer'), id: nodeIdHex }),
   v.strictObject({ type: v.literal('answer'), intro: introId, answer: answerBlob }),
   v.strictObject({ type: v.literal('decline'), intro: introId }),
+  v.strictObject({ type: v.literal('meet-offer'), offer: offerBlob }),
+  v.strictObject({ type: v.literal('meet-declined') }),
   v.strictObject({ type: v.literal('ping') }),
   v.strictObject({ type: v.literal('pong') }),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
-export const CLIENT_FRAME_TYPES: ReadonlySet<string> = new Set(['join', 'offer', 'volunteer', 'answer', 'decline', 'ping', 'pong']);
+export const CLIENT_FRAME_TYPES: ReadonlySet<string> = new Set([
+  'join', 'offer', 'volunteer', 'answer', 'decline', 'meet-offer', 'meet-declined', 'ping', 'pong',
+]);
 
 export const ERROR_CODES = [
   'bad-json',
@@ -64,6 +75,9 @@ export const ServerFrame = v.variant('type', [
   v.strictObject({ type: v.literal('answer'), answer: answerBlob }),
   v.strictObject({ type: v.literal('volunteering') }),
   v.strictObject({ type: v.literal('offer'), intro: introId, offer: offerBlob }),
+  v.strictObject({ type: v.literal('meet') }),
+  v.strictObject({ type: v.literal('meet-answer'), answer: answerBlob }),
+  v.strictObject({ type: v.literal('meet-failed') }),
   v.strictObject({ type: v.literal('ping') }),
   v.strictObject({ type: v.literal('pong') }),
   v.strictObject({ type: v.literal('error'), code: v.picklist(ERROR_CODES), message: v.pipe(v.string(), v.maxLength(500)) }),
