@@ -107,7 +107,7 @@ describe('bootstrap server: introductions', () => {
     expect(server.stats.introductions - before.introductions).toBe(1);
     expect(server.stats.joins - before.joins).toBe(2);
     expect(server.stats.firstNodeGrants - before.firstNodeGrants).toBe(1);
-    expect(volunteering.stats).toEqual({ offers: 1, answered: 1, declined: 0 });
+    expect(volunteering.stats).toEqual({ offers: 1, answered: 1, declined: 0, meets: 0 });
   });
 
   it.each([
