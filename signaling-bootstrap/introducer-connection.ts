@@ -18,6 +18,7 @@ export interface ConnectionHost {
     readonly rateBurst: number;
     readonly ratePerSecond: number;
     readonly helloTimeoutMs: number;
+    readonly offerTimeoutMs: number;
     readonly joinTimeoutMs: number;
     readonly answerTimeoutMs: number;
   };
@@ -36,6 +37,8 @@ export interface Volunteer {
   readonly answer: AnswerOffer;
   /** Remote volunteers can be evicted; in-process ones (a seed's own node) are not. */
   readonly connection: Connection | null;
+  /** Has answered an introduction: preferred for the next, and never pushed out by a newcomer. */
+  proven: boolean;
 }
 
 const CLOSE_NORMAL = 1000;
@@ -73,6 +76,8 @@ export class Connection {
   constructor(
     private readonly introducer: ConnectionHost,
     private readonly socket: IntroducerSocket,
+    /** The peer's network address ('local' for in-process tests): per-address caps count by it. */
+    readonly address: string,
   ) {
     this.tokens = introducer.settings.rateBurst;
     this.lastRefill = introducer.clock.now();
@@ -94,6 +99,8 @@ export class Connection {
 
   ready(): void {
     this.joinStep = 'ready';
+    // A joiner that holds its slot without offering (an idle socket) is let go soon.
+    this.resetTimer(this.introducer.settings.offerTimeoutMs, () => this.fail('timeout', "no 'offer' after 'ready'"));
     this.send({ type: 'ready' });
   }
 
@@ -154,13 +161,14 @@ export class Connection {
       case 'offer':
         if (this.role !== 'joiner' || this.joinStep !== 'ready') return this.fail('unexpected', "'offer' before 'ready'");
         this.joinStep = 'offered';
+        this.resetTimer(this.introducer.settings.joinTimeoutMs, () => this.fail('timeout', 'the join took too long'));
         void this.introducer.introduce(this, frame.offer);
         return;
       case 'volunteer':
         if (this.role !== 'unknown') return this.fail('unexpected', `'volunteer' on a ${this.role} connection`);
         this.role = 'volunteer';
         this.clearTimer();
-        this.volunteer = { answer: (offer, intro) => this.relayOffer(offer, intro), connection: this };
+        this.volunteer = { answer: (offer, intro) => this.relayOffer(offer, intro), connection: this, proven: false };
         this.send({ type: 'volunteering' });
         return this.introducer.addVolunteer(this.volunteer);
       case 'meet-offer':

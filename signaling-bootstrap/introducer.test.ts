@@ -9,7 +9,7 @@ const ANSWER = { kind: 'answer', data: 'v=0 answer' } as const;
 const ID = 'ab'.repeat(16);
 
 /** A socket as the introducer sees it, recording what it was sent and how it was closed. */
-function fakeSocket(introducer: Introducer) {
+function fakeSocket(introducer: Introducer, address = 'local') {
   const frames: ServerFrame[] = [];
   let closedWith: { code: number; reason: string } | null = null;
   const connection = introducer.connect({
@@ -18,7 +18,7 @@ function fakeSocket(introducer: Introducer) {
       closedWith = { code, reason };
       queueMicrotask(() => connection.closed());
     },
-  });
+  }, address);
   return {
     frames,
     get closedWith() {
@@ -35,7 +35,7 @@ function setup(options: Partial<IntroducerOptions> = {}) {
   // Restart windows are off unless a test is about them: most tests are about one introduction.
   const introducer = new Introducer({ clock, returnWindowMs: 0, meetWindowMs: 0, ...options });
   const settle = (ms = 0) => clock.run({ until: clock.now() + ms });
-  return { clock, introducer, settle, socket: () => fakeSocket(introducer) };
+  return { clock, introducer, settle, socket: (address?: string) => fakeSocket(introducer, address) };
 }
 
 describe('Introducer', () => {
@@ -276,6 +276,109 @@ describe('Introducer', () => {
       for (const frame of frames) v.say(frame);
       await settle();
       expect(v.last()).toMatchObject({ type: 'error', code: 'unexpected' });
+    });
+  });
+
+  describe('against hostile clients', () => {
+    /** A volunteer that answers every offer it is relayed (an honest node). */
+    const answering = (v: ReturnType<typeof fakeSocket>) => () => {
+      for (const frame of v.frames.splice(0)) if (frame.type === 'offer') v.say({ type: 'answer', intro: frame.intro, answer: ANSWER });
+    };
+    const joinOnce = async (socket: (address?: string) => ReturnType<typeof fakeSocket>, settle: (ms?: number) => Promise<unknown>, answer: () => void) => {
+      const joiner = socket('203.0.113.9');
+      joiner.say({ type: 'join' });
+      if (joiner.last()?.type !== 'ready') return joiner;
+      joiner.say({ type: 'offer', offer: OFFER });
+      await settle();
+      answer();
+      await settle();
+      return joiner;
+    };
+
+    it('keeps a proven volunteer through 64 fakes that never answer, and joins through it at the first try', async () => {
+      const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000 });
+      const honest = socket('198.51.100.1');
+      honest.say({ type: 'volunteer', id: ID });
+      const answer = answering(honest);
+      expect((await joinOnce(socket, settle, answer)).last()).toEqual({ type: 'answer', answer: ANSWER }); // now proven
+      const fakes = Array.from({ length: 64 }, (_, i) => socket(`192.0.2.${i}`));
+      for (const fake of fakes) fake.say({ type: 'volunteer', id: ID });
+      expect(honest.closedWith).toBeNull();
+      for (let i = 0; i < 5; i++) expect((await joinOnce(socket, settle, answer)).last()).toEqual({ type: 'answer', answer: ANSWER });
+      expect(introducer.stats).toMatchObject({ introductions: 6, answerTimeouts: 0, firstNodeGrants: 0 });
+    });
+
+    it('drops a volunteer that stays silent, so it costs one joiner one timeout at most', async () => {
+      const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000 });
+      const silent = socket('192.0.2.1');
+      silent.say({ type: 'volunteer', id: ID });
+      const honest = socket('198.51.100.1');
+      honest.say({ type: 'volunteer', id: ID });
+      const joiner = socket();
+      joiner.say({ type: 'join' });
+      joiner.say({ type: 'offer', offer: OFFER });
+      await settle(1_001);
+      answering(honest)();
+      await settle();
+      expect(joiner.last()).toEqual({ type: 'answer', answer: ANSWER });
+      expect(silent.last()).toMatchObject({ type: 'error', code: 'timeout' });
+      expect(introducer.stats).toMatchObject({ volunteers: 1, silentVolunteersDropped: 1 });
+    });
+
+    it('says "first" to nobody while a ring served here recently, even once every volunteer is gone', async () => {
+      const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000, servedRecentlyMs: 60_000 });
+      const honest = socket();
+      honest.say({ type: 'volunteer', id: ID });
+      await joinOnce(socket, settle, answering(honest));
+      honest.drop();
+      await settle();
+      const joiner = socket();
+      joiner.say({ type: 'join' });
+      await settle(30_000);
+      expect(joiner.frames).toEqual([]); // held: the ring is out there
+      const back = socket();
+      back.say({ type: 'volunteer', id: ID });
+      expect(joiner.last()).toEqual({ type: 'ready' });
+      back.drop();
+      await settle(60_000);
+      const late = socket();
+      late.say({ type: 'join' });
+      await settle(1);
+      expect(late.frames).toEqual([{ type: 'first' }]); // nobody served for a minute: a new ring may start
+      expect(introducer.stats.firstNodeGrants).toBe(1);
+    });
+
+    it('caps connections per address, so idle sockets from one host leave room for everyone else', async () => {
+      const { introducer, socket } = setup({ maxConnectionsPerAddress: 64 });
+      const idle = Array.from({ length: 100 }, () => socket('192.0.2.7'));
+      expect(idle.filter((s) => s.last()?.type === 'error')).toHaveLength(36);
+      expect(introducer.stats.refusedPerAddress).toBe(36);
+      const other = socket('198.51.100.1');
+      other.say({ type: 'join' });
+      expect(other.last()).toEqual({ type: 'first' });
+    });
+
+    it('lets one address hold only a few volunteer slots: its newest replaces its oldest', async () => {
+      const { introducer, socket } = setup({ maxVolunteersPerAddress: 8 });
+      const many = Array.from({ length: 12 }, () => socket('192.0.2.7'));
+      for (const v of many) v.say({ type: 'volunteer', id: ID });
+      await Promise.resolve();
+      expect(introducer.stats.volunteers).toBe(8);
+      expect(many.slice(0, 4).every((v) => v.last()?.type === 'error')).toBe(true);
+    });
+
+    it('closes idle sockets: no hello within the hello deadline, no offer soon after ready', async () => {
+      const { settle, socket } = setup({ helloTimeoutMs: 3_000, offerTimeoutMs: 10_000 });
+      socket().say({ type: 'volunteer', id: ID });
+      const mute = socket();
+      const stalling = socket();
+      stalling.say({ type: 'join' });
+      expect(stalling.last()).toEqual({ type: 'ready' });
+      await settle(3_001);
+      expect(mute.last()).toMatchObject({ type: 'error', code: 'timeout' });
+      expect(stalling.closedWith).toBeNull();
+      await settle(7_000);
+      expect(stalling.last()).toMatchObject({ type: 'error', code: 'timeout' });
     });
   });
 });

@@ -19,6 +19,15 @@ export interface IntroducerOptions {
   maxVolunteers?: number;
   /** Open connections of any kind; more are refused with 'busy'. */
   maxConnections?: number;
+  /** Open connections from one network address: 1,000 idle sockets from one host must not fill the rest. */
+  maxConnectionsPerAddress?: number;
+  /** Volunteers from one address; a newer one replaces that address's oldest, so one host holds few slots. */
+  maxVolunteersPerAddress?: number;
+  /**
+   * No "first" while a volunteer answered within this long: its ring is alive and its volunteers may
+   * come back (an introducer restart, or fakes that were dropped), and a "first" would split it.
+   */
+  servedRecentlyMs?: number;
   /**
    * After telling a joiner "you are the first node", hold further joiners this long, waiting for that
    * node to volunteer, instead of telling them "first" too (two simultaneous first joins = two rings).
@@ -44,6 +53,8 @@ export interface IntroducerOptions {
   maxAttempts?: number;
   /** A connection must say 'join' or 'volunteer' within this. */
   helloTimeoutMs?: number;
+  /** A joiner told 'ready' must send its offer within this. */
+  offerTimeoutMs?: number;
   /** A join must be over (answered or told "first") within this. */
   joinTimeoutMs?: number;
   /** Token bucket per connection: burst size and refill per second. Answers to our own offers are free. */
@@ -64,7 +75,11 @@ export interface IntroducerStats {
   meetsAsked: number;
   meetsIntroduced: number;
   answerTimeouts: number;
+  /** Volunteers let go because they stayed silent on an introduction (never pushed out again by fakes). */
+  silentVolunteersDropped: number;
   evictions: number;
+  /** Connections refused because their address already had maxConnectionsPerAddress open. */
+  refusedPerAddress: number;
   errors: Record<ErrorCode, number>;
 }
 
@@ -80,7 +95,9 @@ export class Introducer implements ConnectionHost {
     meetsAsked: 0,
     meetsIntroduced: 0,
     answerTimeouts: 0,
+    silentVolunteersDropped: 0,
     evictions: 0,
+    refusedPerAddress: 0,
     errors: Object.fromEntries(ERROR_CODES.map((code) => [code, 0])) as Record<ErrorCode, number>,
   };
   readonly clock: Clock;
@@ -94,19 +111,25 @@ export class Introducer implements ConnectionHost {
   private nextIntro = 0;
   private meetingUntil: number;
   private readonly meetTimes: number[] = [];
+  private readonly openPerAddress = new Map<string, number>();
+  private lastServedAt = -Infinity;
 
   constructor(options: IntroducerOptions) {
     this.clock = options.clock;
     this.settings = {
       maxVolunteers: options.maxVolunteers ?? 64,
       maxConnections: options.maxConnections ?? 1024,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
+      maxVolunteersPerAddress: options.maxVolunteersPerAddress ?? 8,
+      servedRecentlyMs: options.servedRecentlyMs ?? 120_000,
       firstGraceMs: options.firstGraceMs ?? 5_000,
       returnWindowMs: options.returnWindowMs ?? 3_000,
       meetWindowMs: options.meetWindowMs ?? 120_000,
       meetsPerMinute: options.meetsPerMinute ?? 30,
       answerTimeoutMs: options.answerTimeoutMs ?? 10_000,
       maxAttempts: options.maxAttempts ?? 3,
-      helloTimeoutMs: options.helloTimeoutMs ?? 15_000,
+      helloTimeoutMs: options.helloTimeoutMs ?? 3_000,
+      offerTimeoutMs: options.offerTimeoutMs ?? 10_000,
       joinTimeoutMs: options.joinTimeoutMs ?? 60_000,
       rateBurst: options.rateBurst ?? 10,
       ratePerSecond: options.ratePerSecond ?? 2,
@@ -116,13 +139,18 @@ export class Introducer implements ConnectionHost {
   }
 
   /** A new socket. Feed it every text frame with receive(), and call closed() when it goes away. */
-  connect(socket: IntroducerSocket): { receive(text: string | null): void; closed(): void } {
-    const connection = new Connection(this, socket);
+  connect(socket: IntroducerSocket, address = 'local'): { receive(text: string | null): void; closed(): void } {
+    const connection = new Connection(this, socket, address);
     this.stats.connections++;
+    const fromAddress = this.openPerAddress.get(address) ?? 0;
     if (this.open.size >= this.settings.maxConnections) {
       connection.fail('busy', 'too many connections, try again later');
+    } else if (fromAddress >= this.settings.maxConnectionsPerAddress) {
+      this.stats.refusedPerAddress++;
+      connection.fail('busy', 'too many connections from your address');
     } else {
       this.open.add(connection);
+      this.openPerAddress.set(address, fromAddress + 1);
       this.stats.openConnections = this.open.size;
     }
     return {
@@ -133,7 +161,7 @@ export class Introducer implements ConnectionHost {
 
   /** An in-process volunteer (a seed peer's own node). Returns a function that withdraws it. */
   addLocalVolunteer(answer: (offer: SignalBlob) => Promise<SignalBlob>): () => void {
-    const volunteer: Volunteer = { answer: (offer) => answer(offer), connection: null };
+    const volunteer: Volunteer = { answer: (offer) => answer(offer), connection: null, proven: true };
     this.addVolunteer(volunteer);
     return () => this.removeVolunteer(volunteer);
   }
@@ -150,7 +178,7 @@ export class Introducer implements ConnectionHost {
   onJoin(joiner: Connection): void {
     this.stats.joins++;
     if (this.volunteers.length > 0) return joiner.ready();
-    if (this.clock.now() >= this.firstGrantBlockedUntil) return this.grantFirst(joiner);
+    if (this.mayGrantFirst()) return this.grantFirst(joiner);
     this.held.push(joiner);
     this.scheduleGraceCheck();
   }
@@ -175,10 +203,22 @@ export class Introducer implements ConnectionHost {
   }
 
   addVolunteer(volunteer: Volunteer): void {
-    const remote = this.volunteers.filter((v) => v.connection !== null);
-    if (volunteer.connection && remote.length >= this.settings.maxVolunteers) {
-      this.stats.evictions++;
-      remote[0].connection!.fail('replaced', 'a newer volunteer took your place');
+    const connection = volunteer.connection;
+    if (connection) {
+      // Make room: first this address's oldest, then the oldest volunteer not yet proven. Proven ones
+      // are never pushed out: fakes that never answer must not be able to flush the list.
+      const remote = this.volunteers.filter((v) => v.connection !== null);
+      const sameAddress = remote.filter((v) => v.connection!.address === connection.address);
+      const leaving = sameAddress.length >= this.settings.maxVolunteersPerAddress
+        ? sameAddress[0]
+        : remote.length >= this.settings.maxVolunteers ? remote.find((v) => !v.proven) : undefined;
+      if (leaving) {
+        this.stats.evictions++;
+        leaving.connection!.fail('replaced', 'a newer volunteer took your place');
+      } else if (remote.length >= this.settings.maxVolunteers) {
+        this.stats.evictions++;
+        return connection.fail('replaced', 'the volunteer list is full of proven volunteers');
+      }
     }
     const others = this.volunteers.length;
     this.volunteers.push(volunteer);
@@ -224,10 +264,20 @@ export class Introducer implements ConnectionHost {
 
   private forget(connection: Connection): void {
     connection.dispose();
-    this.open.delete(connection);
+    if (this.open.delete(connection)) {
+      const left = (this.openPerAddress.get(connection.address) ?? 1) - 1;
+      if (left > 0) this.openPerAddress.set(connection.address, left);
+      else this.openPerAddress.delete(connection.address);
+    }
     this.stats.openConnections = this.open.size;
     const heldIndex = this.held.indexOf(connection);
     if (heldIndex >= 0) this.held.splice(heldIndex, 1);
+  }
+
+  /** "first" starts a ring: never inside the return window, nor while a ring served here recently. */
+  private mayGrantFirst(): boolean {
+    const now = this.clock.now();
+    return now >= this.firstGrantBlockedUntil && now - this.lastServedAt >= this.settings.servedRecentlyMs;
   }
 
   /** Inside a meet window and under the rate: the window opens at start and again with each "first". */
@@ -249,13 +299,13 @@ export class Introducer implements ConnectionHost {
 
   private scheduleGraceCheck(): void {
     if (this.graceTimer !== null) return;
-    const wait = Math.max(0, this.firstGrantBlockedUntil - this.clock.now());
+    const firstAllowedAt = Math.max(this.firstGrantBlockedUntil, this.lastServedAt + this.settings.servedRecentlyMs);
+    const wait = Math.max(0, firstAllowedAt - this.clock.now());
     this.graceTimer = this.clock.setTimer(wait, () => {
       this.graceTimer = null;
       // The node told "first" never volunteered (it failed, or does not volunteer): next in line starts the ring.
       const next = this.held.shift();
-      if (next && next.isOpen && this.volunteers.length === 0) this.grantFirst(next);
-      else if (next) this.onJoinAgain(next);
+      if (next) this.onJoinAgain(next);
       if (this.held.length > 0) this.scheduleGraceCheck();
     });
   }
@@ -263,15 +313,22 @@ export class Introducer implements ConnectionHost {
   private onJoinAgain(joiner: Connection): void {
     if (!joiner.isOpen) return;
     if (this.volunteers.length > 0) joiner.ready();
-    else this.grantFirst(joiner);
+    else if (this.mayGrantFirst()) this.grantFirst(joiner);
+    else {
+      this.held.unshift(joiner);
+      this.scheduleGraceCheck();
+    }
   }
 
+  /** Round robin, proven volunteers first: an unproven one may be a fake that never answers. */
   private pickVolunteer(exclude: Set<Volunteer>): Volunteer | null {
-    for (let i = 0; i < this.volunteers.length; i++) {
-      const candidate = this.volunteers[(this.roundRobin + i) % this.volunteers.length];
-      if (exclude.has(candidate)) continue;
-      this.roundRobin = (this.roundRobin + i + 1) % this.volunteers.length;
-      return candidate;
+    for (const provenOnly of [true, false]) {
+      for (let i = 0; i < this.volunteers.length; i++) {
+        const candidate = this.volunteers[(this.roundRobin + i) % this.volunteers.length];
+        if (exclude.has(candidate) || (provenOnly && !candidate.proven)) continue;
+        this.roundRobin = (this.roundRobin + i + 1) % this.volunteers.length;
+        return candidate;
+      }
     }
     return null;
   }
@@ -280,11 +337,20 @@ export class Introducer implements ConnectionHost {
     return new Promise((resolve) => {
       const timer = this.clock.setTimer(this.settings.answerTimeoutMs, () => {
         this.stats.answerTimeouts++;
+        // Silence is not a busy tab (that declines): let it go, so it costs one joiner one timeout at most.
+        if (volunteer.connection) {
+          this.stats.silentVolunteersDropped++;
+          volunteer.connection.fail('timeout', 'no answer to an introduction');
+        }
         resolve(null);
       });
       volunteer.answer(offer, this.newIntroId()).then(
         (answer) => {
           this.clock.clearTimer(timer);
+          if (answer.kind === 'answer') {
+            volunteer.proven = true;
+            this.lastServedAt = this.clock.now();
+          }
           resolve(answer.kind === 'answer' ? answer : null);
         },
         () => {

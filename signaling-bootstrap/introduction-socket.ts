@@ -22,16 +22,22 @@ export interface IntroductionSocketServer {
   close(): Promise<void>;
 }
 
+/** One spelling per host: IPv4 peers of a dual-stack socket appear as ::ffff:a.b.c.d. */
+export function remoteAddress(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
 export function introductionSocketServer(introducer: Introducer): IntroductionSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false });
   const alive = new WeakMap<WebSocket, boolean>();
 
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, request: IncomingMessage) => {
     alive.set(ws, true);
     const connection = introducer.connect({
       send: (text) => ws.send(text),
       close: (code, reason) => ws.close(code, reason),
-    });
+    }, remoteAddress(request.socket.remoteAddress));
     ws.on('message', (data, isBinary) => connection.receive(isBinary ? null : data.toString()));
     ws.on('pong', () => alive.set(ws, true));
     ws.on('close', () => connection.closed());

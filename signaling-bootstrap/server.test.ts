@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -19,6 +20,10 @@ beforeAll(async () => {
   writeFileSync(join(dist, 'manifest.webmanifest'), '{"name":"DIMA"}');
   mkdirSync(join(dist, 'assets'));
   writeFileSync(join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
+  // A symlink out of dist/ (a careless deploy, or a build step that links a secret in).
+  writeFileSync(join(dist, '..', `${dist.split('/').pop()}-secret.txt`), 'the secret');
+  symlinkSync(join(dist, '..', `${dist.split('/').pop()}-secret.txt`), join(dist, 'leak.txt'));
+  symlinkSync('/etc', join(dist, 'etc'));
   server = await startServer({ port: 0, distDir: dist, introducer: { rateBurst: 10, ratePerSecond: 2 } });
 });
 
@@ -30,6 +35,7 @@ afterEach(() => {
 afterAll(async () => {
   await server.close();
   rmSync(dist, { recursive: true, force: true });
+  rmSync(`${dist}-secret.txt`, { force: true });
 });
 
 /** A raw client that records every frame and the close, for poking the server with bad input. */
@@ -73,6 +79,14 @@ describe('bootstrap server: static app', () => {
       const escape = await fetch(new URL(path, server.url));
       expect(await escape.text()).not.toContain('root:');
     }
+  });
+
+  it('serves nothing a symlink inside dist points to outside it', async () => {
+    const leak = await fetch(new URL('leak.txt', server.url));
+    expect(await leak.text()).not.toContain('the secret');
+    expect(leak.status).toBe(404);
+    const passwd = await fetch(new URL('etc/passwd', server.url));
+    expect(await passwd.text()).not.toContain('root:');
   });
 
   it('reports its introduction counters as JSON', async () => {
@@ -151,5 +165,53 @@ describe('bootstrap server: introductions', () => {
       ws.on('error', () => resolve('refused'));
     });
     expect(outcome).toBe('refused');
+  });
+});
+
+/** Opens a raw TCP connection from `localAddress` (Linux routes all of 127/8 to lo) and leaves it idle. */
+function idleSocket(localAddress: string, firstBytes = '') {
+  const socket = connect({ port: Number(new URL(server.url).port), host: '127.0.0.1', localAddress });
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.on('error', () => {});
+  socket.resume(); // read what the server says, so its close reaches us
+  if (firstBytes) socket.write(firstBytes);
+  return { socket, closed };
+}
+
+describe('bootstrap server: hostile clients', () => {
+  it('still introduces a real joiner (5 s deadline) while 1,000 idle sockets from one address are open', async () => {
+    const idle = Array.from({ length: 1_000 }, () => idleSocket('127.0.0.2'));
+    const introduced = server.stats.introductions;
+    const first = startTestNode();
+    const volunteering = volunteer(server.bootstrapUrl, first.transport, WebSocket);
+    volunteers.push(volunteering);
+    await volunteering.ready;
+    const joiner = startTestNode();
+    const signaller = await bootstrapSignaller(server.bootstrapUrl, WebSocket, { timeoutMs: 5_000 });
+    const link = await joiner.transport.dial(null, signaller!);
+    expect(link.peer).toBe(first.identity.id);
+    expect(server.stats.introductions).toBe(introduced + 1);
+    for (const { socket } of idle) socket.destroy();
+  });
+
+  it('closes slowloris upgrade requests that never finish their headers within seconds', async () => {
+    const slow = Array.from({ length: 200 }, () =>
+      idleSocket('127.0.0.3', 'GET /bootstrap HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'),
+    );
+    // The header deadline (5 s) checked every second: all are gone well before Node's 60 s default.
+    const allClosed = Promise.all(slow.map((s) => s.closed)).then(() => 'closed');
+    expect(await Promise.race([allClosed, new Promise((resolve) => setTimeout(() => resolve('open'), 8_000))])).toBe('closed');
+  }, 15_000);
+
+  it("refuses another site's page but takes its own origin and non-browser clients", async () => {
+    const open = (origin?: string) =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(server.bootstrapUrl, origin ? { origin } : {});
+        ws.on('open', () => (ws.close(), resolve('open')));
+        ws.on('error', () => resolve('refused'));
+      });
+    expect(await open('https://evil.example')).toBe('refused');
+    expect(await open(new URL(server.url).origin)).toBe('open');
+    expect(await open()).toBe('open');
   });
 });

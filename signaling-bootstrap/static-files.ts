@@ -2,7 +2,7 @@
 // routes, and caching that cannot pin an old service worker.
 
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
@@ -39,6 +39,16 @@ export type StaticHandler = (request: IncomingMessage, response: ServerResponse)
 
 export function staticFiles(distDir: string): StaticHandler {
   const root = resolve(distDir);
+  // A symlink inside dist/ may point anywhere: files are served only if their real path is inside too.
+  const inside = async (file: { path: string; size: number } | null) => {
+    if (!file) return null;
+    try {
+      const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file.path)]);
+      return realFile.startsWith(realRoot + sep) ? file : null;
+    } catch {
+      return null;
+    }
+  };
 
   return async (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -58,11 +68,11 @@ export function staticFiles(distDir: string): StaticHandler {
       response.writeHead(403).end();
       return;
     }
-    const target = (await fileAt(file)) ?? (await fileAt(join(file, 'index.html')));
+    const target = (await inside(await fileAt(file))) ?? (await inside(await fileAt(join(file, 'index.html'))));
     if (target) return send(request, response, target, relative);
     // Client-side routes (no extension) get the app; a missing asset is a real 404.
     if (extname(relative) === '') {
-      const index = await fileAt(join(root, 'index.html'));
+      const index = await inside(await fileAt(join(root, 'index.html')));
       if (index) return send(request, response, index, 'index.html');
       response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('The app is not built: run `npm run build`.\n');
       return;
