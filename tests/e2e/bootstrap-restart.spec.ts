@@ -1,0 +1,70 @@
+import { startServer, type RunningServer } from '../../signaling-bootstrap/server.js';
+import type { IntroducerOptions } from '../../signaling-bootstrap/introducer.js';
+import { buddyButton, conversation, expect, newContext, onboard, searchFor, sendTo, sorted, test, waitJoined, type Ring, type Tab } from './real-tabs.js';
+
+// The bootstrap server restarts under a living ring (a deploy, a crash): the tabs keep their links,
+// their volunteer sockets come back, and a newcomer who arrives right after the restart must join
+// THAT ring, not found a second one (issue 13 (c); before, the first arrival was told "first").
+
+const OLD_TABS = 6;
+
+/** A server on `port` (0: any) whose page errors are collected like the `ring` fixture's. */
+async function serverOn(port: number, pageErrors: string[], introducer?: Omit<IntroducerOptions, 'clock'>): Promise<Ring> {
+  const server: RunningServer = await startServer({ port, distDir: process.env.DIST ?? 'dist', introducer });
+  return Object.assign(server, { pageErrors });
+}
+
+test('a newcomer right after a bootstrap restart joins the ring that lived on, finds an old user and chats', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const pageErrors: string[] = [];
+  let server = await serverOn(0, pageErrors);
+  const port = Number(new URL(server.url).port);
+  const tabs: Tab[] = [];
+  try {
+    for (let i = 0; i < OLD_TABS; i++) {
+      const context = await newContext(browser, server);
+      const page = await context.newPage();
+      await page.goto('/');
+      await onboard(page, { name: i === 0 ? 'Åsa Nordström' : `Old User ${i}` });
+      tabs.push({ context, page, id: await waitJoined(page) });
+    }
+    const asa = tabs[0];
+
+    // The restart: every socket to the introducer dies; a new process with an empty list comes up.
+    await server.close();
+    server = await serverOn(port, pageErrors);
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto('/');
+    await onboard(page, { name: 'New Comer' });
+    const newcomer: Tab = { context, page, id: await waitJoined(page) };
+    const all = [...tabs, newcomer];
+    expect(server.stats.firstNodeGrants, 'nobody was told to start a second ring').toBe(0);
+
+    // One ring: with |L| = 16 and 7 tabs every leaf set holds all the others.
+    const ids = all.map((t) => t.id);
+    for (const tab of all) {
+      await expect
+        .poll(async () => sorted(await tab.page.evaluate(() => window.__dima!.leafSet())), { timeout: 60_000, intervals: [500] })
+        .toEqual(sorted(ids.filter((id) => id !== tab.id)));
+    }
+
+    // The newcomer finds an old user by a prefix of her name and they chat.
+    const hit = await searchFor(newcomer.page, 'nords', 'Åsa Nordström', 30_000);
+    await hit.getByRole('button', { name: 'Add Åsa Nordström as buddy' }).click();
+    const request = asa.page.getByRole('region', { name: 'Buddy requests' }).getByRole('listitem').filter({ hasText: 'New Comer' });
+    await expect(request).toContainText('wants to be your buddy', { timeout: 30_000 });
+    await request.getByRole('button', { name: 'Accept' }).click();
+    await expect(buddyButton(newcomer.page, 'Åsa Nordström')).toContainText('online', { timeout: 30_000 });
+    await sendTo(newcomer.page, 'Åsa Nordström', 'hello from after the restart');
+    await expect(
+      conversation(newcomer.page, 'Åsa Nordström').filter({ hasText: 'hello from after the restart' }).getByLabel('delivered'),
+    ).toHaveText('✓✓', { timeout: 30_000 });
+    await buddyButton(asa.page, 'New Comer').click();
+    await expect(conversation(asa.page, 'New Comer').filter({ hasText: 'hello from after the restart' })).toBeVisible();
+    for (const tab of all) await tab.context.close();
+  } finally {
+    await server.close();
+  }
+  expect(pageErrors, 'uncaught errors in the pages').toEqual([]);
+});
