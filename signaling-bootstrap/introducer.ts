@@ -120,7 +120,7 @@ export class Introducer implements ConnectionHost {
       maxVolunteers: options.maxVolunteers ?? 64,
       maxConnections: options.maxConnections ?? 1024,
       maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
-      maxVolunteersPerAddress: options.maxVolunteersPerAddress ?? 8,
+      maxVolunteersPerAddress: options.maxVolunteersPerAddress ?? 16,
       servedRecentlyMs: options.servedRecentlyMs ?? 120_000,
       firstGraceMs: options.firstGraceMs ?? 5_000,
       returnWindowMs: options.returnWindowMs ?? 3_000,

@@ -10,6 +10,7 @@
 // Signalling: SIGNAL(offer) is routed toward the target's id; only the node whose id IS that key
 // answers, and the answer returns along the reverse path (the dialler need not be reachable by key).
 
+import { ANSWER_LIMITS, AnswerBudget } from './answer-budget.js';
 import type { RoutedMessage } from './api.js';
 import type { SignalBlob, Signaller } from './environment.js';
 import type { NodeId } from './id.js';
@@ -39,7 +40,11 @@ const LINKED_PEERS_OFFERED = 64;
 const JOIN_DIAL_ROUNDS = 8;
 
 export class JoinProtocol {
+  private readonly answers: AnswerBudget;
+
   constructor(private readonly node: PastryNode) {
+    const scarce = (node.transport.connections?.limit ?? Infinity) !== Infinity;
+    this.answers = new AnswerBudget(node.clock, scarce ? ANSWER_LIMITS.perMinute : ANSWER_LIMITS.unlimitedPerMinute);
     node.registerInternal(JOIN_APP, {
       forward: (msg) => this.addOwnState(msg),
       deliver: (msg) => this.answerAsRoot(msg),
@@ -231,12 +236,23 @@ export class JoinProtocol {
       return;
     }
     if (signal.kind === 'ask') {
-      msg.reply({ granted: true } satisfies SignalGrant);
+      if (this.answers.grant(msg.origin)) msg.reply({ granted: true } satisfies SignalGrant);
+      else {
+        this.node.stats.drop('signal: too many grants');
+        msg.reply({ refused: 'busy' } satisfies SignalRefusal);
+      }
+      return;
+    }
+    const refusal = this.answers.takeOffer(msg.origin);
+    if (refusal) {
+      this.node.stats.drop(`signal: ${refusal}`);
+      // An offer nobody asked for gets no answer at all; a granted one over budget is told to back off.
+      if (refusal !== 'no grant') msg.reply({ refused: 'busy' } satisfies SignalRefusal);
       return;
     }
     this.node.transport.answer(msg.origin, { kind: 'offer', data: signal.data }).then(
       (answer) => msg.reply?.({ target: msg.origin, kind: 'answer', data: answer.data } satisfies SignalBody),
       refuse,
-    );
+    ).finally(() => this.answers.done());
   }
 }
