@@ -27,6 +27,29 @@ export class ByteWriter {
     for (let i = 0; i < text.length; i++) this.u8(text.charCodeAt(i));
     return this;
   }
+  /**
+   * ICE credentials (RFC 8839 ice-chars: exactly the base64 alphabet) at 6 bits a character: a
+   * length byte, then the packed bits. A 24-character pwd takes 18 bytes instead of 24.
+   */
+  ice(text: string): this {
+    if (text.length > 255) throw new Error('ICE string too long');
+    this.u8(text.length);
+    let buffer = 0;
+    let bits = 0;
+    for (const char of text) {
+      const value = ICE_CHARS.indexOf(char);
+      if (value < 0) throw new Error('not an ICE character');
+      buffer = (buffer << 6) | value;
+      bits += 6;
+      while (bits >= 8) {
+        this.u8(buffer >>> (bits - 8));
+        bits -= 8;
+      }
+      buffer &= (1 << bits) - 1;
+    }
+    if (bits > 0) this.u8(buffer << (8 - bits));
+    return this;
+  }
   finish(): Uint8Array {
     return Uint8Array.from(this.bytes);
   }
@@ -61,7 +84,26 @@ export class ByteReader {
   str8(): string {
     return String.fromCharCode(...this.raw(this.u8()));
   }
+  ice(): string {
+    const length = this.u8();
+    const bytes = this.raw(Math.ceil((length * 6) / 8));
+    let out = '';
+    let buffer = 0;
+    let bits = 0;
+    for (const byte of bytes) {
+      buffer = (buffer << 8) | byte;
+      bits += 8;
+      while (bits >= 6 && out.length < length) {
+        out += ICE_CHARS[(buffer >>> (bits - 6)) & 63];
+        bits -= 6;
+      }
+      buffer &= (1 << bits) - 1;
+    }
+    return out;
+  }
 }
+
+export const ICE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 // ---- addresses --------------------------------------------------------------------------------
 

@@ -137,9 +137,10 @@ describe('invite codes', () => {
       fingerprints: fc.array(fc.constantFrom(['sha-256', 32] as const, ['sha-1', 20] as const).chain(([algorithm, n]) => hexPairs(n).map((digest) => ({ algorithm, digest }))), { minLength: 1, maxLength: 2 }),
       setup: fc.constantFrom('actpass' as const, 'active' as const, 'passive' as const),
       mid: fc.stringMatching(/^[A-Za-z0-9]{1,4}$/),
-      sctpPort: fc.integer({ min: 1, max: 65535 }),
+      sctpPort: fc.oneof(fc.constant(5000), fc.integer({ min: 1, max: 65535 })),
+      maxMessageSize: fc.constantFrom(undefined, 262144, 0, 65536, 1073741823),
       candidates: fc.array(fc.record({ type: fc.constantFrom('host' as const, 'srflx' as const), address, port: fc.integer({ min: 1, max: 65535 }) }), { minLength: 1, maxLength: 4 }),
-    });
+    }).map(({ maxMessageSize, ...rest }): SdpEssentials => (maxMessageSize === undefined ? rest : { ...rest, maxMessageSize }));
     fc.assert(
       fc.property(essentials, fc.integer({ min: 1, max: 2 ** 31 }), (e, seconds) => {
         const expiresAt = NOW + seconds * 1000;

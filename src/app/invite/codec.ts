@@ -121,6 +121,15 @@ const ALGORITHMS = ['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512'] as cons
 const DIGEST_BYTES = [20, 28, 32, 48, 64];
 const SETUP_ROLES: readonly SetupRole[] = ['actpass', 'active', 'passive'];
 const CANDIDATE_TYPES: readonly CandidateType[] = ['host', 'srflx', 'prflx', 'relay'];
+// The values every browser writes take no bytes, only a flag: the SCTP port and libwebrtc's size.
+const COMMON_SCTP_PORT = 5000;
+const COMMON_MAX_MESSAGE = 262144;
+const PORT_GIVEN = 16;
+const enum MaxMessage {
+  Absent = 0,
+  Common = 1,
+  Given = 2,
+}
 const enum AddressKind {
   Ipv4 = 0,
   Ipv6 = 1,
@@ -129,15 +138,17 @@ const enum AddressKind {
 }
 
 function writeEssentials(out: ByteWriter, e: SdpEssentials): void {
-  out.str8(e.ufrag).str8(e.pwd).u8(e.fingerprints.length);
+  out.ice(e.ufrag).ice(e.pwd).u8(e.fingerprints.length);
   for (const f of e.fingerprints) {
     const index = ALGORITHMS.indexOf(f.algorithm as (typeof ALGORITHMS)[number]);
     if (index < 0) throw new Error(`fingerprint algorithm ${f.algorithm} cannot be carried`);
     out.u8(index).raw(hexBytes(f.digest.replaceAll(':', '')));
   }
-  out.u8(SETUP_ROLES.indexOf(e.setup) | (e.maxMessageSize !== undefined ? 4 : 0));
-  out.str8(e.mid).u16(e.sctpPort);
-  if (e.maxMessageSize !== undefined) out.u32(e.maxMessageSize);
+  const size = e.maxMessageSize === undefined ? MaxMessage.Absent : e.maxMessageSize === COMMON_MAX_MESSAGE ? MaxMessage.Common : MaxMessage.Given;
+  out.u8(SETUP_ROLES.indexOf(e.setup) | (size << 2) | (e.sctpPort !== COMMON_SCTP_PORT ? PORT_GIVEN : 0));
+  out.str8(e.mid);
+  if (e.sctpPort !== COMMON_SCTP_PORT) out.u16(e.sctpPort);
+  if (size === MaxMessage.Given) out.u32(e.maxMessageSize!);
   out.u8(e.candidates.length);
   for (const c of e.candidates) writeCandidate(out, c);
 }
@@ -229,8 +240,8 @@ function parse<H>(payload: Uint8Array, head: (r: ByteReader) => H): { head: H; e
 
 /** Reads the packed fields as written; the schema decides whether they make a valid SDP. */
 function readEssentials(r: ByteReader): unknown {
-  const ufrag = r.str8();
-  const pwd = r.str8();
+  const ufrag = r.ice();
+  const pwd = r.ice();
   const fingerprints = Array.from({ length: Math.min(r.u8(), INVITE_LIMITS.maxFingerprints + 1) }, () => {
     const index = r.u8();
     const length = DIGEST_BYTES[index];
@@ -240,8 +251,10 @@ function readEssentials(r: ByteReader): unknown {
   });
   const roleAndFlags = r.u8();
   const mid = r.str8();
-  const sctpPort = r.u16();
-  const maxMessageSize = roleAndFlags & 4 ? r.u32() : undefined;
+  const sctpPort = roleAndFlags & PORT_GIVEN ? r.u16() : COMMON_SCTP_PORT;
+  const size = (roleAndFlags >> 2) & 3;
+  if (size > MaxMessage.Given || roleAndFlags > 31) throw new Truncated();
+  const maxMessageSize = size === MaxMessage.Given ? r.u32() : size === MaxMessage.Common ? COMMON_MAX_MESSAGE : undefined;
   const candidates = Array.from({ length: Math.min(r.u8(), INVITE_LIMITS.maxCandidates + 1) }, () => readCandidate(r));
   return {
     ufrag,

@@ -59,7 +59,7 @@ export function essentialsOf(sdp: string): EssentialsResult {
     .filter((line) => line.startsWith('a=fingerprint:'))
     .map((line) => line.slice('a=fingerprint:'.length).split(/\s+/))
     .map(([algorithm, digest]) => ({ algorithm: algorithm.toLowerCase(), digest: (digest ?? '').toUpperCase() }));
-  if (!ufrag || !pwd) return { ok: false, reason: 'no ICE credentials' };
+  if (!ufrag || !pwd || !/^[A-Za-z0-9+/]{1,255}$/.test(ufrag + pwd)) return { ok: false, reason: 'no ICE credentials' };
   if (fingerprints.length === 0) return { ok: false, reason: 'no DTLS fingerprint' };
   if (setup !== 'actpass' && setup !== 'active' && setup !== 'passive') return { ok: false, reason: 'no DTLS setup role' };
   if (mid === undefined) return { ok: false, reason: 'no media id' };
