@@ -46,9 +46,14 @@ test('with no server at all, two visitors form a network through an invite, find
     await expect(page.locator('dima-connection-status')).toContainText('Offline', { timeout: 30_000 });
   }
 
-  // A code from elsewhere is refused with a clear message, on both sides.
+  // No camera here: asking for it says so, and pasting still works.
   await bertil.page.getByRole('button', { name: 'Join with an invite' }).click();
   const join = bertil.page.getByRole('dialog', { name: 'Join with an invite' });
+  await join.getByRole('button', { name: 'Scan with the camera' }).click();
+  await expect(join.locator('dima-qr-scanner').getByRole('status')).toContainText('paste the invite instead');
+  await join.getByRole('button', { name: 'Stop the camera' }).click();
+
+  // A code from elsewhere is refused with a clear message, on both sides.
   await join.getByLabel('Invite code').fill('WIFI:S:home;T:WPA;P:secret;;');
   await join.getByRole('button', { name: 'Use this invite' }).click();
   await expect(join.getByRole('status')).toContainText('not a DIMA invite');
@@ -94,5 +99,45 @@ test('with no server at all, two visitors form a network through an invite, find
 
   await astrid.context.close();
   await bertil.context.close();
+  expect(errors, 'uncaught errors in the pages').toEqual([]);
+});
+
+test('a newcomer alone in a ring of its own leaves it and joins through the invite', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  const server = await startServer({ port: 0, distDir: process.env.DIST ?? 'dist' });
+  const astrid = await visitOnce(browser, server.url, errors);
+  const cecilia = await visitOnce(browser, server.url, errors);
+  await server.close();
+  for (const [tab, name] of [[astrid, 'Astrid Ekholm'], [cecilia, 'Cecilia Berg']] as const) {
+    await tab.page.reload();
+    await onboard(tab.page, { name });
+  }
+  const ceciliaId = await cecilia.page.evaluate(() => window.__dima!.id);
+  // Cecilia made an invite of her own first: her tab founded a ring and is joined, alone.
+  await cecilia.page.getByRole('button', { name: 'Invite someone' }).click();
+  await codeIn(cecilia.page, 'Invite code', 'DIMAI1-');
+  await cecilia.page.keyboard.press('Escape');
+  await expect(cecilia.page.locator('dima-connection-status')).toContainText('Joined · 0 links');
+
+  await astrid.page.getByRole('button', { name: 'Invite someone' }).click();
+  const invite = await codeIn(astrid.page, 'Invite code', 'DIMAI1-');
+  await cecilia.page.getByRole('button', { name: 'Join with an invite' }).click();
+  const join = cecilia.page.getByRole('dialog', { name: 'Join with an invite' });
+  await join.getByLabel('Invite code').fill(invite);
+  await join.getByRole('button', { name: 'Use this invite' }).click();
+  const reply = await codeIn(cecilia.page, 'Your reply code', 'DIMAR1-');
+  const inviterDialog = astrid.page.getByRole('dialog', { name: 'Invite someone' });
+  await inviterDialog.getByLabel('Their reply code').fill(reply);
+  await inviterDialog.getByRole('button', { name: 'Connect' }).click();
+  await expect(join.getByRole('status')).toHaveText('Joined through the invite.', { timeout: 30_000 });
+  await expect(cecilia.page.locator('dima-connection-status')).toContainText('Joined · 1 link');
+  // Same identity, new node in Astrid's ring: she finds Cecilia in the directory.
+  expect(await cecilia.page.evaluate(() => window.__dima!.id)).toBe(ceciliaId);
+  await astrid.page.keyboard.press('Escape');
+  await searchFor(astrid.page, 'cec', 'Cecilia Berg', 30_000);
+
+  await astrid.context.close();
+  await cecilia.context.close();
   expect(errors, 'uncaught errors in the pages').toEqual([]);
 });
