@@ -11,6 +11,6 @@ export const INVITE_LIMITS = {
   /** Candidates carried per side (each is a way to reach the device; more only lengthens the code). */
   maxCandidates: 6,
   maxFingerprints: 3,
-  /** Invites one tab keeps open at once (each holds a peer connection until it is answered or expires). */
+  /** Invites one tab keeps waiting at once (each holds a peer connection until answered or expired); a new one retires the oldest. */
   maxPending: 4,
 } as const;

@@ -50,8 +50,12 @@ export class InviteFlow {
   // ---- inviter ----------------------------------------------------------------------------------
 
   async createInvite(): Promise<InviteCreated> {
-    if (this.pending.size >= INVITE_LIMITS.maxPending) {
-      return { ok: false, message: `${INVITE_LIMITS.maxPending} invites are already waiting for a reply. Use one of them, or wait until they expire.` };
+    // Each waiting invite holds a peer connection: past the bound the oldest lapses (a dialog closed
+    // and opened again makes a new invite; a reply to a lapsed one is told so).
+    for (const [tag, invite] of this.pending) {
+      if (this.pending.size < INVITE_LIMITS.maxPending) break;
+      invite.cancel(new Error('too many invites'));
+      this.pending.delete(tag);
     }
     let session = this.components.session();
     // A node that failed to join cannot start again: a fresh session takes its place.
