@@ -113,7 +113,7 @@ export class InviteDialog extends LitElement {
     const minutes = Math.max(0, Math.round((step.expiresAt - Date.now()) / 60_000));
     return html`<div class="code">
       <dima-qr-code .text=${step.code}></dima-qr-code>
-      <label for=${id} style="align-self: stretch">${label} <span class="muted">(${step.code.length} characters, valid until ${until}: ${minutes} minutes)</span></label>
+      <label for=${id} style="align-self: stretch">${label} <span class="muted">(${step.code.length} characters, valid until ${until}, ${minutes} min left)</span></label>
       <textarea id=${id} rows="4" readonly .value=${step.code} @focus=${(e: Event) => (e.target as HTMLTextAreaElement).select()}></textarea>
       <div class="row"><button type="button" class="quiet" @click=${() => this.copy(id, step.code)}>Copy</button></div>
     </div>`;
