@@ -19,6 +19,30 @@ async function visitOnce(browser: Browser, url: string, errors: string[]): Promi
   return { context, page };
 }
 
+/**
+ * Gives the page a camera that films `svg` (a QR code) held in front of it: getUserMedia answers
+ * with a canvas stream, redrawn a few times a second as a real camera keeps sending frames.
+ */
+async function cameraFilming(page: Page, svg: string): Promise<void> {
+  await page.evaluate(async (svgText) => {
+    const image = new Image();
+    image.src = `data:image/svg+xml;base64,${btoa(svgText)}`;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 480;
+    const context = canvas.getContext('2d')!;
+    const draw = () => {
+      context.fillStyle = '#fff';
+      context.fillRect(0, 0, 480, 480);
+      context.drawImage(image, 60, 60, 360, 360);
+    };
+    draw();
+    setInterval(draw, 100);
+    const stream = canvas.captureStream(10);
+    navigator.mediaDevices.getUserMedia = async () => stream;
+  }, svg);
+}
+
 /** The value of a text field once it holds a code with `prefix`. */
 async function codeIn(page: Page, label: string, prefix: string): Promise<string> {
   const field = page.getByRole('dialog').getByLabel(label);
@@ -102,7 +126,7 @@ test('with no server at all, two visitors form a network through an invite, find
   expect(errors, 'uncaught errors in the pages').toEqual([]);
 });
 
-test('a newcomer alone in a ring of its own leaves it and joins through the invite', async ({ browser }) => {
+test('a newcomer alone in a ring of its own scans the invite, leaves its ring and joins through the invite', async ({ browser }) => {
   test.setTimeout(120_000);
   const errors: string[] = [];
   const server = await startServer({ port: 0, distDir: process.env.DIST ?? 'dist' });
@@ -122,10 +146,12 @@ test('a newcomer alone in a ring of its own leaves it and joins through the invi
 
   await astrid.page.getByRole('button', { name: 'Invite someone' }).click();
   const invite = await codeIn(astrid.page, 'Invite code', 'DIMAI1-');
+  // Cecilia scans Astrid's QR code: her "camera" films the picture Astrid's dialog drew.
+  const qr = await astrid.page.locator('dima-qr-code svg').evaluate((svg) => new XMLSerializer().serializeToString(svg));
+  await cameraFilming(cecilia.page, qr);
   await cecilia.page.getByRole('button', { name: 'Join with an invite' }).click();
   const join = cecilia.page.getByRole('dialog', { name: 'Join with an invite' });
-  await join.getByLabel('Invite code').fill(invite);
-  await join.getByRole('button', { name: 'Use this invite' }).click();
+  await join.getByRole('button', { name: 'Scan with the camera' }).click();
   const reply = await codeIn(cecilia.page, 'Your reply code', 'DIMAR1-');
   const inviterDialog = astrid.page.getByRole('dialog', { name: 'Invite someone' });
   await inviterDialog.getByLabel('Their reply code').fill(reply);
