@@ -47,6 +47,7 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     profile: await profileStore.load(),
     profileStore,
     onLeave: () => (running = false),
+    openSession: () => Session.open(options),
   });
   app.port = adapter;
   installTestHandle(adapter, identity);

@@ -17,6 +17,9 @@ import type {
   BuddyRequest,
   ChatMessage,
   ConnectionState,
+  InviteAnswered,
+  InviteCreated,
+  InviteOutcome,
   MessageStatus,
   MessengerEvents,
   MessengerPort,
@@ -32,6 +35,7 @@ import { APP_CONFIG } from './config.js';
 import type { ProbeResult } from './probe.js';
 import type { ProfileStore } from './profile-store.js';
 import type { Session } from './session.js';
+import { InviteFlow } from './invite/invite-flow.js';
 
 interface Entry {
   readonly id: string;
@@ -49,6 +53,8 @@ export interface AdapterOptions {
   profileStore: ProfileStore;
   /** The user left the network (settings): boot stops trying to join again. */
   onLeave?: () => void;
+  /** A fresh session with the same identity and storage (an invite needs one when this one has joined). */
+  openSession?: () => Promise<Session>;
 }
 
 export class MessengerAdapter extends Emitter<MessengerEvents> implements MessengerPort {
@@ -66,6 +72,11 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
   private paths: RoutedPath[] = [];
   private overlayPending = false;
   private nextLocalId = 1;
+  private readonly invites = new InviteFlow({
+    session: () => this.session,
+    replaceSession: () => this.replaceSession(),
+    now: () => Date.now(),
+  });
 
   static async create(session: Session, options: AdapterOptions): Promise<MessengerAdapter> {
     const adapter = new MessengerAdapter(options);
@@ -272,6 +283,30 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
     this.options.onLeave?.();
     this.session.leave();
     this.emitState();
+  }
+
+  // ---- serverless invites (src/app/invite) ------------------------------------------------------
+
+  createInvite(): Promise<InviteCreated> {
+    return this.invites.createInvite();
+  }
+
+  acceptInviteReply(code: string): Promise<InviteOutcome> {
+    return this.invites.acceptInviteReply(code);
+  }
+
+  joinWithInvite(code: string): Promise<InviteAnswered> {
+    return this.invites.joinWithInvite(code);
+  }
+
+  /** Leaves the current session (buddies and leaf set are told) and follows a fresh one. */
+  private async replaceSession(): Promise<Session> {
+    if (!this.options.openSession) throw new Error('this adapter cannot open sessions');
+    this.invites.cancelAll();
+    this.session.leave();
+    const fresh = await this.options.openSession();
+    await this.attach(fresh);
+    return fresh;
   }
 
   /** Routes a probe to `key`; the path joins the overlay picture. */

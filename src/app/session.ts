@@ -5,6 +5,7 @@
 
 import { bootstrapSignaller, keepVolunteering } from '../overlay/bootstrap/client.js';
 import type { OverlayConfig } from '../overlay/config.js';
+import type { Introduction } from '../overlay/environment.js';
 import type { Identity } from '../overlay/identity.js';
 import { PastryNode } from '../overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
@@ -50,6 +51,8 @@ export class Session {
   private volunteering: { stop(): void } | undefined;
   private directoryFields: ProfileFields | undefined;
   private ended = false;
+  /** The node's one start (through the bootstrap or an invite), once begun. */
+  private starting: Promise<JoinOutcome> | undefined;
 
   static async open(options: SessionOptions): Promise<Session> {
     const session = new Session(options);
@@ -81,6 +84,7 @@ export class Session {
   /** Asks the bootstrap for a first link (none: we found a new ring) and joins; then goes live. */
   async join(): Promise<JoinOutcome> {
     if (this.ended) return 'stopped';
+    if (this.starting) return this.starting;
     if (this.node.state === 'joined') return 'joined';
     this.setPhase('joining');
     const { bootstrapUrl } = this.options;
@@ -88,22 +92,45 @@ export class Session {
     try {
       signaller = await bootstrapSignaller(bootstrapUrl, WebSocket, { timeoutMs: this.options.bootstrapTimeoutMs ?? 15_000 });
     } catch {
-      // No introducer (offline, or the server is down): the node is still idle and may try again.
+      // No introducer (offline, or the server is down): the node is still idle and may try again,
+      // unless an invite started it meanwhile.
+      if (this.starting) return this.starting;
       if (!this.ended) this.setPhase('offline');
       return this.ended ? 'stopped' : 'unreachable';
     }
-    try {
-      await this.node.start(signaller);
-    } catch {
-      if (!this.ended) this.setPhase('offline');
-      return this.ended ? 'stopped' : 'failed';
-    }
-    if (this.ended || (this.node.state as string) !== 'joined') return 'stopped';
-    this.messenger.start();
-    if (this.directoryFields) this.directory.publish(this.directoryFields);
-    this.volunteering = keepVolunteering(bootstrapUrl, this.transport, WebSocket);
-    this.setPhase('joined');
-    return 'joined';
+    if (this.starting) return this.starting; // an invite got there first; the introduction lapses
+    return this.startNode(signaller);
+  }
+
+  /**
+   * Joins through an introduction made outside the bootstrap (an invite: a link we answered; null
+   * founds a ring of our own so that others can be invited into it). While it runs, join() waits
+   * for it instead of starting the node a second time.
+   */
+  joinThrough(introduction: Introduction | null): Promise<JoinOutcome> {
+    if (this.ended) return Promise.resolve('stopped');
+    if (this.starting) return this.starting;
+    if (this.node.state !== 'idle') return Promise.resolve(this.node.state === 'joined' ? 'joined' : 'failed');
+    this.setPhase('joining');
+    return this.startNode(introduction);
+  }
+
+  private startNode(introduction: Introduction | null): Promise<JoinOutcome> {
+    this.starting = (async (): Promise<JoinOutcome> => {
+      try {
+        await this.node.start(introduction);
+      } catch {
+        if (!this.ended) this.setPhase('offline');
+        return this.ended ? 'stopped' : 'failed';
+      }
+      if (this.ended || (this.node.state as string) !== 'joined') return 'stopped';
+      this.messenger.start();
+      if (this.directoryFields) this.directory.publish(this.directoryFields);
+      this.volunteering = keepVolunteering(this.options.bootstrapUrl, this.transport, WebSocket);
+      this.setPhase('joined');
+      return 'joined';
+    })();
+    return this.starting;
   }
 
   /** What others find us by; published now if joined, else as soon as we are. Undefined withdraws. */

@@ -29,6 +29,13 @@ export type SignalBlob = { readonly kind: 'offer' | 'answer'; readonly data: str
 /** Delivers an offer to the peer somehow (through the overlay, the bootstrap, an invite...) and resolves with its answer. */
 export type Signaller = (offer: SignalBlob) => Promise<SignalBlob>;
 
+/**
+ * How a joining node gets its first link: a Signaller it dials through (the bootstrap, a seed), or
+ * a link that came up because we answered someone else's offer (an invite: the inviter offers, the
+ * newcomer answers). Either way the node only learns the peer at the other end.
+ */
+export type Introduction = Signaller | { readonly answered: Promise<Link> };
+
 /** An open, authenticated, ordered and reliable link to one peer (a WebRTC data channel, a simulated pipe). */
 export interface Link {
   /** The peer's id, proven by the transport (WebRTC: the peer signed our challenge with the key behind it). */

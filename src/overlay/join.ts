@@ -12,7 +12,7 @@
 
 import { ANSWER_LIMITS, AnswerBudget } from './answer-budget.js';
 import type { RoutedMessage } from './api.js';
-import type { SignalBlob, Signaller } from './environment.js';
+import type { Introduction, SignalBlob } from './environment.js';
 import type { NodeId } from './id.js';
 import { LeafSet } from './leaf-set.js';
 import {
@@ -53,12 +53,15 @@ export class JoinProtocol {
   }
 
   /**
-   * Runs the join through the first link that `bootstrap` signals for us. Resolves once the leaf set
-   * is linked, with a promise for the routing table's remaining dial rounds.
+   * Runs the join through the first link `introduction` gives us (we dial it through a Signaller, or
+   * it was answered). Resolves once the leaf set is linked, with a promise for the routing table's
+   * remaining dial rounds.
    */
-  async run(bootstrap: Signaller): Promise<{ tableDone: Promise<void> }> {
+  async run(introduction: Introduction): Promise<{ tableDone: Promise<void> }> {
     const node = this.node;
-    const first = await node.transport.dial(null, bootstrap);
+    const first = typeof introduction === 'function' ? await node.transport.dial(null, introduction) : await introduction.answered;
+    // An answered link is already in our links (it came through onLink); one that closed meanwhile is not.
+    if (!node.links.has(first.peer)) throw new Error('the first link closed before the join');
     const via = first.peer;
     node.pin(via);
     let tableRounds: Promise<void> = Promise.resolve();

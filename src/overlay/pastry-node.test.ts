@@ -3,6 +3,7 @@ import { Simulation } from '../sim/simulation.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { idToBigInt, type NodeId } from './id.js';
 import type { PastryNode } from './pastry-node.js';
+import type { Link } from './environment.js';
 
 /** The ids that should be `node`'s leaves: the L/2 nearest on each side among `ids`. */
 function expectedLeaves(node: PastryNode, ids: NodeId[], half = 8): NodeId[] {
@@ -37,6 +38,31 @@ describe('PastryNode', () => {
     await sim.build(150, { concurrency: 30 });
     await sim.settle(40_000);
     expect(leafSetsCorrect(sim)).toBe(true);
+  });
+
+  it('joins through a link it answered (an invite: the inviter offers), and the inviter keeps that link', async () => {
+    const sim = new Simulation({ seed: 14, config: { keepAliveMs: Infinity } });
+    await sim.build(30);
+    const inviter = sim.liveNodes()[0];
+    const newcomer = sim.createNode();
+    const answered = new Promise<Link>((resolve) => {
+      const off = newcomer.on('links', () => {
+        const entry = newcomer.links.get(inviter.id);
+        if (entry) resolve(entry.link), off();
+      });
+    });
+    // The inviter's node dials as any introduction would; only the newcomer's start differs.
+    void inviter.transport.dial(null, (offer) => newcomer.transport.answer(null, offer));
+    let joined = false;
+    void newcomer.start({ answered }).then(() => (joined = true));
+    await sim.clock.run({ done: () => joined });
+    expect(joined).toBe(true);
+    expect(newcomer.leafSet.count).toBe(16);
+    await sim.settle(60_000);
+    const all = [...sim.liveNodes(), newcomer];
+    for (const node of all) expect([...node.leafSet.members()].sort()).toEqual(expectedLeaves(node, all.map((n) => n.id)));
+    // Whether the inviter still needs it is up to its tables; the newcomer was placed like any joiner.
+    expect(inviter.links.has(newcomer.id) === (inviter.leafSet.has(newcomer.id) || inviter.routingTable.has(newcomer.id))).toBe(true);
   });
 
   it('signals every link through the overlay: a joiner needs exactly one introduction', async () => {

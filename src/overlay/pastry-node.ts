@@ -8,7 +8,7 @@
 import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions, RoutedMessage } from './api.js';
 import { applicationEndpoint } from './endpoint.js';
 import { resolveConfig, type OverlayConfig } from './config.js';
-import type { Clock, Link, Random, Signaller, Transport } from './environment.js';
+import type { Clock, Introduction, Link, Random, Transport } from './environment.js';
 import { ringDistance, type NodeId } from './id.js';
 import { LeafSet } from './leaf-set.js';
 import { decodeFrame, JOIN_APP, type DirectFrame, type OverlayFrame, type RouteFrame } from './messages.js';
@@ -116,16 +116,17 @@ export class PastryNode {
   // ---- lifecycle -------------------------------------------------------------------------------
 
   /**
-   * Joins the overlay. `bootstrap` delivers our first offer to some existing node (the bootstrap
-   * server, a seed peer, an invite); null makes this node the first of a new ring.
+   * Joins the overlay through the first link `introduction` gives (a Signaller that carries our offer
+   * to some existing node: the bootstrap server, a seed peer; or a link we answered: an invite);
+   * null makes this node the first of a new ring.
    */
-  async start(bootstrap: Signaller | null): Promise<void> {
+  async start(introduction: Introduction | null): Promise<void> {
     if (this.currentState !== 'idle') throw new Error(`cannot join from state ${this.currentState}`);
     this.setState('joining');
     let tableDone: Promise<void> | undefined;
-    if (bootstrap) {
+    if (introduction) {
       try {
-        ({ tableDone } = await this.join.run(bootstrap));
+        ({ tableDone } = await this.join.run(introduction));
       } catch (error) {
         // A node starts once: a failed join ends it (close what it opened); the caller builds a new one.
         this.stop();

@@ -16,6 +16,8 @@ import './components/buddy-list.js';
 import './components/buddy-requests.js';
 import './components/chat-view.js';
 import './components/connection-status.js';
+import type { InviteMode } from './components/invite-dialog.js';
+import './components/invite-dialog.js';
 import './components/onboarding.js';
 import './components/overlay-view.js';
 import './components/search-box.js';
@@ -126,12 +128,15 @@ export class DimaApp extends LitElement {
       ${this.demo ? html`<span class="demo" title="In-memory DemoMessenger: not connected to any network">DEMO DATA</span>` : ''}
       <dima-connection-status .state=${this.connection}></dima-connection-status>
       ${this.profile ? html`<nav aria-label="Views">
+        <button class="quiet" aria-haspopup="dialog" @click=${() => this.openInvite('invite')}>Invite someone</button>
+        <button class="quiet" aria-haspopup="dialog" @click=${() => this.openInvite('join')}>Join with an invite</button>
         <button class="quiet" aria-pressed=${this.view.name === 'overlay'} @click=${() => this.toggle('overlay')}>Network</button>
         <button class="quiet" aria-pressed=${this.view.name === 'settings'} @click=${() => this.toggle('settings')}>Settings</button>
       </nav>` : ''}
     </header>`;
     if (!this.profile) return html`${header}<dima-onboarding></dima-onboarding>`;
     return html`${header}
+      <dima-invite-dialog .port=${this.port}></dima-invite-dialog>
       <div class="body" data-pane=${this.view.name === 'home' ? 'sidebar' : 'main'}>
         <aside aria-label="Buddies and search">
           <dima-search-box .port=${this.port} .buddies=${this.buddies} .requests=${this.requests}></dima-search-box>
@@ -169,6 +174,11 @@ export class DimaApp extends LitElement {
     this.port.chatOpened(uid);
     this.show({ name: 'chat', uid });
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('dima-chat-view')?.focus());
+  }
+
+  /** The serverless invite (src/app/invite): either side of it, in a modal dialog. */
+  private openInvite(mode: InviteMode): void {
+    void this.renderRoot.querySelector('dima-invite-dialog')?.open(mode);
   }
 
   /** The header's view buttons: a second press goes back, which on narrow screens is the buddy list. */

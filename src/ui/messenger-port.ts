@@ -130,6 +130,22 @@ export interface PeerConnectionFigures {
   readonly limit: number;
 }
 
+// ---- serverless invites -----------------------------------------------------------------------
+
+/** How an invite step ended; `message` is for the user (what went wrong and what to do). */
+export type InviteOutcome = { readonly ok: true } | { readonly ok: false; readonly message: string };
+
+/** An invite to show (as QR code and as text) until it is answered or expires. */
+export type InviteCreated = { readonly ok: true; readonly code: string; readonly expiresAt: number } | { readonly ok: false; readonly message: string };
+
+/**
+ * The newcomer's reply code to show the inviter, and `connected`: settles once the link through the
+ * invite opened and the join through it ended (or it never opened).
+ */
+export type InviteAnswered =
+  | { readonly ok: true; readonly reply: string; readonly expiresAt: number; readonly connected: Promise<InviteOutcome> }
+  | { readonly ok: false; readonly message: string };
+
 // ---- the port ---------------------------------------------------------------------------------
 
 export interface MessengerEvents {
@@ -174,6 +190,15 @@ export interface MessengerPort {
   importBuddies(json: string): Promise<number>;
   /** Graceful leave (docs/DESIGN.md: tell the leaf set and the buddies); state goes 'offline'. */
   leave(): Promise<void>;
+
+  /**
+   * Serverless invites (no server needed at all). Inviter: createInvite() (a tab not in a network
+   * first founds one of its own), then acceptInviteReply() with the newcomer's reply code; settles
+   * once the link to the newcomer is open. Newcomer: joinWithInvite() answers with a reply code.
+   */
+  createInvite(): Promise<InviteCreated>;
+  acceptInviteReply(code: string): Promise<InviteOutcome>;
+  joinWithInvite(code: string): Promise<InviteAnswered>;
 
   on<E extends MessengerEvent>(event: E, listener: Listener<E>): void;
   off<E extends MessengerEvent>(event: E, listener: Listener<E>): void;

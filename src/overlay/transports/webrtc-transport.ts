@@ -50,6 +50,14 @@ export interface WebRtcTransportOptions {
   peerConnections?: PeerConnectionBudget;
 }
 
+export interface ConnectOptions {
+  /**
+   * Instead of the transport's connectTimeoutMs, for this one session: an invite's peer connection
+   * waits for a person to carry the answer over (minutes), not for the overlay (seconds).
+   */
+  connectTimeoutMs?: number;
+}
+
 /** Counters, for tests, benchmarks and the UI's overlay picture. */
 export interface WebRtcTransportStats {
   dials: number;
@@ -131,10 +139,10 @@ export class WebRtcTransport implements Transport {
     return this.sessions.size;
   }
 
-  async dial(peer: NodeId | null, signal: Signaller): Promise<Link> {
+  async dial(peer: NodeId | null, signal: Signaller, options: ConnectOptions = {}): Promise<Link> {
     this.stats.dials++;
     try {
-      const session = this.openSession(true, peer);
+      const session = this.openSession(true, peer, options);
       const offer = await session.localSignal;
       let answer: SignalBlob;
       try {
@@ -154,14 +162,23 @@ export class WebRtcTransport implements Transport {
   }
 
   async answer(from: NodeId | null, offer: SignalBlob): Promise<SignalBlob> {
+    return (await this.answerLinked(from, offer)).answer;
+  }
+
+  /**
+   * As answer(), and also the link this answer will open (it still reaches onLink like any other).
+   * For introductions made by hand, where the answering side is the one joining (an invite: the
+   * inviter offers), with a timeout as long as people need to carry the answer back.
+   */
+  async answerLinked(from: NodeId | null, offer: SignalBlob, options: ConnectOptions = {}): Promise<{ answer: SignalBlob; link: Promise<Link> }> {
     this.stats.answers++;
     try {
       if (!isSignalBlob(offer, 'offer')) throw new Error('not an SDP offer');
-      const session = this.openSession(false, from);
+      const session = this.openSession(false, from, options);
       // The answering side learns the outcome through onLink (or nothing); the promise is only for the dialler.
       session.established.catch(() => {});
       session.acceptRemote(offer);
-      return await session.localSignal;
+      return { answer: await session.localSignal, link: session.established };
     } catch (error) {
       this.stats.answerFailures++;
       throw error;
@@ -173,11 +190,12 @@ export class WebRtcTransport implements Transport {
     for (const session of [...this.sessions]) session.close('transport stopped');
   }
 
-  private openSession(initiator: boolean, expectedPeer: NodeId | null): PeerSession {
+  private openSession(initiator: boolean, expectedPeer: NodeId | null, options: ConnectOptions): PeerSession {
     if (this.stopped) throw new Error('transport stopped');
     if (!this.events) throw new Error('transport not started');
     this.peerConnections.reserve();
-    const session = new PeerSession(this, this.events, initiator, expectedPeer, () => this.sessions.delete(session));
+    const timeoutMs = options.connectTimeoutMs ?? this.settings.connectTimeoutMs;
+    const session = new PeerSession(this, this.events, initiator, expectedPeer, timeoutMs, () => this.sessions.delete(session));
     this.sessions.add(session);
     return session;
   }
@@ -208,6 +226,7 @@ class PeerSession {
     private readonly events: TransportEvents,
     private readonly initiator: boolean,
     private readonly expectedPeer: NodeId | null,
+    timeoutMs: number,
     private readonly onGone: () => void,
   ) {
     const { settings } = transport;
@@ -241,10 +260,10 @@ class PeerSession {
       throw outcome.error;
     }
     this.constructed = outcome.kind === 'constructed';
-    this.timer = settings.clock.setTimer(settings.connectTimeoutMs, () => {
+    this.timer = settings.clock.setTimer(timeoutMs, () => {
       if (this.state !== 'connecting') return;
       transport.stats.timeouts++;
-      this.fail(`no authenticated link within ${settings.connectTimeoutMs} ms`);
+      this.fail(`no authenticated link within ${timeoutMs} ms`);
     });
     this.peer.on('signal', (data: SimplePeer.SignalData) => this.onLocalSignal(data));
     this.peer.on('connect', () => this.onChannelOpen());

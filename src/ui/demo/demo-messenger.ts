@@ -15,7 +15,12 @@ import type {
   SearchHandle,
   SearchResult,
   Uid,
+  InviteAnswered,
+  InviteCreated,
+  InviteOutcome,
 } from '../messenger-port.js';
+
+const DEMO_INVITES = 'Invites need the real network: this is the in-memory demo.';
 import { Emitter } from '../../im/events.js';
 import { tokenize } from '../../scan/normalize.js';
 
@@ -168,6 +173,19 @@ export class DemoMessenger extends Emitter<MessengerEvents> implements Messenger
     const fresh = (parsed.buddies ?? []).filter((b) => !this.buddyList.some((known) => known.uid === b.uid));
     this.setBuddies([...this.buddyList, ...fresh.map((b) => ({ uid: b.uid, name: b.name, presence: 'offline' as const, unread: 0 }))]);
     return fresh.length;
+  }
+
+  // The demo has no network to invite anyone into.
+  async createInvite(): Promise<InviteCreated> {
+    return { ok: false, message: DEMO_INVITES };
+  }
+
+  async acceptInviteReply(): Promise<InviteOutcome> {
+    return { ok: false, message: DEMO_INVITES };
+  }
+
+  async joinWithInvite(): Promise<InviteAnswered> {
+    return { ok: false, message: DEMO_INVITES };
   }
 
   async leave(): Promise<void> {
