@@ -110,9 +110,13 @@ async function keepJoined(adapter: MessengerAdapter, options: SessionOptions, ru
   const wake = new Wake();
   /** True from losing the links of a joined session until joined again ("Reconnecting…"). */
   let rejoin = false;
+  // The new session is followed before the old one stops, so the header goes from "Reconnecting…"
+  // to "Reconnecting…" and not through the old one's "Offline". Nothing dials before join().
   const replace = async () => {
-    adapter.current.stop();
-    await adapter.attach(await Session.open({ ...options, rejoin }));
+    const old = adapter.current;
+    const next = await Session.open({ ...options, rejoin });
+    await adapter.attach(next);
+    old.stop();
   };
   while (running()) {
     const outcome = await adapter.current.join();

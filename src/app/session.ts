@@ -156,9 +156,13 @@ export class Session {
     return 'joined';
   }
 
-  /** True while joined with no link: the first node of a ring nobody else is in (yet). */
-  get alone(): boolean {
-    return this.currentPhase === 'joined' && this.node.links.size === 0;
+  /**
+   * What the header shows: 'alone' while joined without ever having had a link (the first node of a
+   * ring nobody else is in yet), 'reconnecting' once every link of a joined node closed.
+   */
+  get shownPhase(): SessionPhase | 'alone' {
+    if (this.currentPhase !== 'joined' || this.node.links.size > 0) return this.currentPhase;
+    return this.hadLinks ? 'reconnecting' : 'alone';
   }
 
   /** What others find us by; published now if joined, else as soon as we are. Undefined withdraws. */
