@@ -51,7 +51,7 @@ describe('same-browser introductions over BroadcastChannel', () => {
     let error: unknown;
     join(channelFactory(), clock).catch((e) => (error = e));
     await tick();
-    await clock.advance(999);
+    await clock.advance(499);
     expect(error).toBeUndefined();
     await clock.advance(1);
     expect(String(error)).toMatch(/no tab of this browser/);

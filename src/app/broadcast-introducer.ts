@@ -20,8 +20,12 @@ export const BROADCAST_CHANNEL_NAME = 'dima-introducer';
 export const SAME_BROWSER_ENTRY = 'same-browser';
 
 export const BROADCAST_LIMITS = {
-  /** A joiner gives up on the channel when no tab is ready within this long (nobody joined here). */
-  readyTimeoutMs: 1_000,
+  /**
+   * A joiner gives up on the channel when no tab is ready within this long (nobody joined here). A
+   * tab of the same browser answers within milliseconds; failing early lets the next entry point
+   * start before its head start is up.
+   */
+  readyTimeoutMs: 500,
   /** ...and on the answer after this long. */
   answerTimeoutMs: 15_000,
   /** An introducer forgets a 'ready' it sent when no offer followed within this long. */
