@@ -65,7 +65,10 @@ async function measure(dist: string, commit: string, tabCount: number, runs: num
   try {
     const pages: Page[] = [];
     for (let i = 0; i < tabCount; i++) {
-      const page = await (await browser.newContext({ baseURL: server.url })).newPage();
+      const context = await browser.newContext({ baseURL: server.url });
+      // tsx (keepNames) wraps the functions we hand to page.evaluate in __name(...) calls.
+      await context.addInitScript('globalThis.__name = (fn) => fn;');
+      const page = await context.newPage();
       await page.goto('/');
       await page.waitForFunction(() => window.__dima?.state === 'joined', undefined, { timeout: 60_000 });
       pages.push(page);

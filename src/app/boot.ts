@@ -140,7 +140,7 @@ async function keepJoined(adapter: MessengerAdapter, options: SessionOptions, ru
 function lost(session: Session): Promise<void> {
   return new Promise((resolve) => {
     const offLost = session.events.on('lost', () => done());
-    const offPhase = session.events.on('phase', (phase) => phase === 'offline' && done());
+    const offPhase = session.events.on('phase', (phase) => (phase === 'offline' || phase === 'left') && done());
     // Back from sleep or offline: links that died meanwhile may not have been noticed yet.
     const check = () => session.node.links.size === 0 && !session.first && done();
     const onWake = () => document.visibilityState === 'visible' && check();

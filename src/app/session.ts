@@ -28,8 +28,8 @@ import { Probe } from './probe.js';
 import { SEEDS_APPLICATION, SeedBoard } from './seed-board.js';
 import type { SeedCache } from './seed-cache.js';
 
-/** reconnecting: joining again after a session that was joined lost its links. */
-export type SessionPhase = 'joining' | 'reconnecting' | 'joined' | 'offline';
+/** reconnecting: joining again after a session that was joined lost its links; left: the user left. */
+export type SessionPhase = 'joining' | 'reconnecting' | 'joined' | 'offline' | 'left';
 
 /** Only one tab of a browser answers same-browser joins: the one holding this Web Lock. */
 export const INTRODUCER_LOCK = 'dima-introducer';
@@ -181,7 +181,7 @@ export class Session {
     if (this.node.state === 'joined') this.directory.unpublish();
     this.directory.stop();
     this.node.leave();
-    this.setPhase('offline');
+    this.setPhase('left');
   }
 
   /**

@@ -12,9 +12,10 @@ export type Uid = NodeId;
 
 /**
  * joining / reconnecting (after every link of a joined tab closed) / joined / alone (joined, and
- * nobody else is reachable: the first node of a ring) / offline (no entry point answered).
+ * nobody else is reachable: the first node of a ring) / offline (no entry point answered) / left
+ * (the user left the network).
  */
-export type ConnectionPhase = 'joining' | 'reconnecting' | 'joined' | 'alone' | 'offline';
+export type ConnectionPhase = 'joining' | 'reconnecting' | 'joined' | 'alone' | 'offline' | 'left';
 
 export interface ConnectionState {
   readonly phase: ConnectionPhase;

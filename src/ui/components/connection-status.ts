@@ -9,6 +9,7 @@ const LABEL = {
   joined: 'Joined',
   alone: 'Alone in the network',
   offline: 'Offline: no entry point reachable',
+  left: 'Left the network',
 } as const;
 
 /** Asks the composition root to try every entry point now (bubbles out of the shadow roots). */
