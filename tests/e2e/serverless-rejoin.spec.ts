@@ -21,8 +21,8 @@ test.afterEach(async () => {
 });
 
 /** A ring of the test's own (startServer as the `ring` fixture does, but we stop it mid-test). */
-async function ownRing(): Promise<Ring> {
-  server = await startServer({ port: 0, distDir: process.env.DIST ?? 'dist' });
+async function ownRing(port = 0): Promise<Ring> {
+  server = await startServer({ port, distDir: process.env.DIST ?? 'dist' });
   return Object.assign(server, { pageErrors: [] as string[] });
 }
 
@@ -108,4 +108,33 @@ test('a tab whose links are all cut says "Reconnecting…" and is joined again b
   await expect.poll(() => cut.evaluate((key) => window.__dima!.route(key as never).then((r) => r.root), tabs[3].id), { timeout: 20_000 }).toBe(tabs[3].id);
   expect(ring.pageErrors).toEqual([]);
   for (const tab of tabs) await tab.context.close();
+});
+
+test('with no entry point reachable the header says so and "Retry now" tries again at once, whatever the backoff', async ({ browser }) => {
+  const ring = await ownRing();
+  const port = Number(new URL(ring.url).port);
+  const tab = await joinedTab(ring, browser);
+  await expect(tab.page.getByRole('status')).toHaveText('Alone in the network'); // the first node, nobody else
+  await tab.page.evaluate(async () => void (await navigator.serviceWorker.ready));
+  await expect.poll(() => tab.page.evaluate(() => caches.keys().then((keys) => keys.length))).toBeGreaterThan(0);
+  await server!.close();
+  server = null;
+
+  await tab.page.reload();
+  const status = tab.page.getByRole('status');
+  await expect(status).toHaveText('Offline: no entry point reachable', { timeout: 20_000 });
+  const retry = tab.page.getByRole('button', { name: 'Retry now' });
+  await expect(retry).toBeVisible();
+  await expect(tab.page.getByRole('button', { name: 'Join with an invite' })).toBeVisible();
+  // Attempts (each ~0.5 s: the origin refused, no tab of this browser) then follow at about 1.5, 4,
+  // 8.5, 17 and 27.5 s after the first: bring an introducer back at ~18.5 s, just after the attempt
+  // at 17 s, so only the click can get the tab in within the next 8 s.
+  await tab.page.waitForTimeout(18_000);
+  await ownRing(port);
+  const clickedAt = Date.now();
+  await retry.click();
+  await expect(status).toHaveText('Alone in the network', { timeout: 4_000 });
+  expect(Date.now() - clickedAt).toBeLessThan(4_000);
+  expect(await tab.page.evaluate(() => window.__dima!.entryUsed())).toBe('origin');
+  await tab.context.close();
 });
