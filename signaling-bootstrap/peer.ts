@@ -83,6 +83,10 @@ export interface RunningPeer {
 
 export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   const log = options.log ?? (() => {});
+  // Checked before anything starts, so a bad flag leaves nothing running.
+  if (options.seedUrl !== undefined && !validSeedUrl(options.seedUrl)) {
+    throw new Error(`--seed-url must be a ws:// or wss:// URL of at most 256 characters (got ${options.seedUrl.slice(0, 80)})`);
+  }
   const identity = generateIdentity();
   // No page limit in Node: @roamhq/wrtc constructs as many peer connections as memory allows.
   const transport = new WebRtcTransport({ identity, wrtc: wrtc as unknown as WrtcImplementation, iceServers: options.iceServers, peerConnectionLimit: Infinity });
@@ -123,8 +127,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
     seedIntroducer = new Introducer({ clock: realClock });
     seedIntroducer.addLocalVolunteer((offer) => transport.answer(null, offer));
     seed = await startServer({ port: options.seedPort, host: options.seedHost, distDir: options.serveDist ?? null, introducer: seedIntroducer });
-    seedUrl = validSeedUrl(options.seedUrl ?? seed.bootstrapUrl);
-    if (!seedUrl) throw new Error(`--seed-url must be a ws:// or wss:// URL (got ${options.seedUrl})`);
+    seedUrl = validSeedUrl(options.seedUrl ?? seed.bootstrapUrl)!;
     seeds.announce(identity, seedUrl);
     log(`seed: introducing new nodes on ${seed.bootstrapUrl}, announced as ${seedUrl}${options.serveDist ? `, app from ${options.serveDist}` : ''}`);
   }
