@@ -48,11 +48,11 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     bootstrapUrl: origin,
     entryPoints: () => entryPoints(origin, seeds, seedCache, canBroadcast),
     seedCache,
+    // Without Web Locks (an insecure context) every joined tab answers; the joiner takes the first.
     sameBrowser: canBroadcast ? { openChannel: openBroadcastChannel, locks: navigator.locks } : undefined,
     iceServers: iceServers(document),
-    bootstrapTimeoutMs: APP_CONFIG.bootstrapTimeoutMs,
     overlay: overlayShape(location.search),
-    // One per page, whatever number of sessions keepJoining goes through (Chromium's limit is per page).
+    // One per page, whatever number of sessions keepJoined goes through (Chromium's limit is per page).
     peerConnections: new PeerConnectionBudget(),
   };
 
@@ -93,9 +93,13 @@ async function entryPoints(origin: string, configured: readonly string[], cache:
   const entries: EntryPoint[] = [introducerEntryPoint('origin', origin, { ...introducer, mayBeFirst: true })];
   if (canBroadcast) entries.push(sameBrowserEntryPoint({ openChannel: openBroadcastChannel, clock: realClock, random: cryptoRandom }));
   const tried = new Set([origin]);
-  for (const url of configured) if (!tried.has(url)) tried.add(url), entries.push(introducerEntryPoint(`seed ${url}`, url, introducer));
-  const learned = await cache.load().catch(() => []);
-  for (const { url } of learned) if (!tried.has(url)) tried.add(url), entries.push(introducerEntryPoint(`learned ${url}`, url, introducer));
+  const add = (kind: string, url: string) => {
+    if (tried.has(url)) return;
+    tried.add(url);
+    entries.push(introducerEntryPoint(`${kind} ${url}`, url, introducer));
+  };
+  for (const url of configured) add('seed', url);
+  for (const { url } of await cache.load().catch(() => [])) add('learned', url);
   return entries;
 }
 

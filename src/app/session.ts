@@ -58,8 +58,6 @@ export interface SessionOptions {
   /** This session replaces one that was joined (phase 'reconnecting' while it joins). */
   rejoin?: boolean;
   iceServers: RTCIceServer[];
-  /** How long to wait for the introducer before calling the bootstrap unreachable. */
-  bootstrapTimeoutMs?: number;
   /** Overlay settings other than the defaults (see config.ts overlayShape). */
   overlay?: Partial<OverlayConfig>;
   /**
