@@ -1,16 +1,22 @@
 // A headless DIMA node in Node.js: the same PastryNode a browser tab runs, over real WebRTC
 // (@roamhq/wrtc). It volunteers as an entry point at the bootstrap, and with --seed-port it serves
-// the introduction protocol itself, so new nodes can still join when the bootstrap server is gone.
+// the introduction protocol itself, so new nodes can still join when the bootstrap server is gone,
+// and announces that introducer on the overlay's seed board (src/app/seed-board.ts: signed soft
+// state, re-announced), so tabs that were in the ring learn of it and come back through it.
 // Like a tab it serves the SCAN directory (records whose keys it is the root of would be lost
 // otherwise); the echo peer also publishes an entry, so a browser user finds it by searching.
 //
-//   npm run peer -- --bootstrap ws://127.0.0.1:8080/bootstrap [--name NAME] [--echo] [--seed-port PORT]
+//   npm run peer -- --bootstrap ws://127.0.0.1:8080/bootstrap [--name NAME] [--echo] [--seed-port PORT
+//                   [--seed-host HOST] [--seed-url wss://PUBLIC/bootstrap] [--serve-dist ./dist]]
 //
 //   --bootstrap URL   introducer to join through (the server's ws://.../bootstrap, or another seed's)
 //   --name NAME       label in the logs; with --echo the IM profile and directory name (default "Echo")
 //   --echo            answer every overlay request ('dima.echo') and every IM message, as in the paper's demo,
 //                     and publish a SCAN directory entry under NAME
 //   --seed-port PORT  also introduce new nodes on ws://HOST:PORT/bootstrap (--seed-host, default 127.0.0.1)
+//   --seed-url URL    the URL others reach that introducer at, announced on the seed board (default
+//                     ws://HOST:PORT/bootstrap; set it behind a proxy or TLS terminator: wss://...)
+//   --serve-dist DIR  the seed's port also serves the built app from DIR, so it can stand in for the server
 //   --stun URL        an ICE server (repeatable); none needed on one host or one LAN
 //   --first           start a new ring without a bootstrap (a seed that is the very first node)
 
@@ -27,6 +33,8 @@ import { scanBuddySearch } from '../src/im/directory-search.js';
 import { Messenger } from '../src/im/messenger.js';
 import { memoryStorage } from '../src/im/storage.js';
 import { SCAN_APPLICATION, ScanDirectory } from '../src/scan/directory.js';
+import { validSeedUrl } from '../src/app/config.js';
+import { SEEDS_APPLICATION, SeedBoard, type SeedBoardConfig } from '../src/app/seed-board.js';
 import { RECORD_LIMITS } from '../src/scan/records.js';
 import { exitOnStopSignal, runIfMain } from './command-line.js';
 import { Introducer } from './introducer.js';
@@ -43,6 +51,12 @@ export interface PeerOptions {
   echo?: boolean;
   seedPort?: number;
   seedHost?: string;
+  /** Announced on the seed board; default the seed's own ws://host:port/bootstrap. */
+  seedUrl?: string;
+  /** Serve the built app from this directory on the seed's port. */
+  serveDist?: string;
+  /** Seed-board timers (tests announce more often). */
+  seedBoard?: Partial<SeedBoardConfig>;
   iceServers?: RTCIceServer[];
   /** Overlay timers and sizes (tests and benches shorten the maintenance timers). */
   config?: Partial<OverlayConfig>;
@@ -54,9 +68,12 @@ export interface RunningPeer {
   node: PastryNode;
   transport: WebRtcTransport;
   directory: ScanDirectory;
+  seeds: SeedBoard;
   messenger: Messenger | null;
-  /** ws://.../bootstrap of this peer's own introducer, with --seed-port. */
+  /** The introducer URL this peer announces, with --seed-port. */
   seedUrl: string | null;
+  /** http://host:port/ of the seed's port (serving the app with --serve-dist). */
+  seedHttpUrl: string | null;
   seedStats: Introducer['stats'] | null;
   /** Graceful leave: tells the leaf set, closes links, stops volunteering and the seed. */
   leave(): Promise<void>;
@@ -66,6 +83,10 @@ export interface RunningPeer {
 
 export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   const log = options.log ?? (() => {});
+  // Checked before anything starts, so a bad flag leaves nothing running.
+  if (options.seedUrl !== undefined && !validSeedUrl(options.seedUrl)) {
+    throw new Error(`--seed-url must be a ws:// or wss:// URL of at most 256 characters (got ${options.seedUrl.slice(0, 80)})`);
+  }
   const identity = generateIdentity();
   // No page limit in Node: @roamhq/wrtc constructs as many peer connections as memory allows.
   const transport = new WebRtcTransport({ identity, wrtc: wrtc as unknown as WrtcImplementation, iceServers: options.iceServers, peerConnectionLimit: Infinity });
@@ -74,6 +95,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
 
   // realClock is wall-clock time: records and IM notices carry times that other nodes compare.
   const directory = new ScanDirectory({ connect: (app) => node.register(SCAN_APPLICATION, app), identity, clock: realClock, random: cryptoRandom });
+  const seeds = new SeedBoard({ connect: (app) => node.register(SEEDS_APPLICATION, app), clock: realClock, random: cryptoRandom, config: options.seedBoard });
   const echoName = (options.name ?? DEFAULT_ECHO_NAME).slice(0, RECORD_LIMITS.fieldChars);
   let messenger: Messenger | null = null;
   if (options.echo) {
@@ -100,15 +122,19 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
 
   let seed: RunningServer | null = null;
   let seedIntroducer: Introducer | null = null;
+  let seedUrl: string | null = null;
   if (options.seedPort !== undefined) {
     seedIntroducer = new Introducer({ clock: realClock });
     seedIntroducer.addLocalVolunteer((offer) => transport.answer(null, offer));
-    seed = await startServer({ port: options.seedPort, host: options.seedHost, distDir: null, introducer: seedIntroducer });
-    log(`seed: introducing new nodes on ${seed.bootstrapUrl}`);
+    seed = await startServer({ port: options.seedPort, host: options.seedHost, distDir: options.serveDist ?? null, introducer: seedIntroducer });
+    seedUrl = validSeedUrl(options.seedUrl ?? seed.bootstrapUrl)!;
+    seeds.announce(identity, seedUrl);
+    log(`seed: introducing new nodes on ${seed.bootstrapUrl}, announced as ${seedUrl}${options.serveDist ? `, app from ${options.serveDist}` : ''}`);
   }
 
   const shutDown = async (tellPeers: boolean) => {
     volunteering?.stop();
+    seeds.stop();
     // A crash stops the node first, so the messenger's "offline" notices go nowhere.
     if (!tellPeers) node.stop();
     messenger?.stop();
@@ -122,8 +148,10 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
     node,
     transport,
     directory,
+    seeds,
     messenger,
-    seedUrl: seed?.bootstrapUrl ?? null,
+    seedUrl,
+    seedHttpUrl: seed?.url ?? null,
     seedStats: seedIntroducer?.stats ?? null,
     leave: () => shutDown(true),
     crash: () => shutDown(false),
@@ -138,12 +166,14 @@ async function main(): Promise<void> {
       echo: { type: 'boolean', default: false },
       'seed-port': { type: 'string' },
       'seed-host': { type: 'string', default: '127.0.0.1' },
+      'seed-url': { type: 'string' },
+      'serve-dist': { type: 'string' },
       stun: { type: 'string', multiple: true, default: [] },
       first: { type: 'boolean', default: false },
     },
   });
   if (!values.bootstrap && !values.first) {
-    console.error('usage: peer --bootstrap ws://HOST:PORT/bootstrap [--name NAME] [--echo] [--seed-port PORT]  (or --first)');
+    console.error('usage: peer --bootstrap ws://HOST:PORT/bootstrap [--name NAME] [--echo] [--seed-port PORT [--seed-url URL] [--serve-dist DIR]]  (or --first)');
     process.exit(2);
   }
   const name = values.name ?? (values.echo ? DEFAULT_ECHO_NAME : 'peer');
@@ -153,6 +183,8 @@ async function main(): Promise<void> {
     echo: values.echo,
     seedPort: values['seed-port'] !== undefined ? Number(values['seed-port']) : undefined,
     seedHost: values['seed-host'],
+    seedUrl: values['seed-url'],
+    serveDist: values['serve-dist'],
     iceServers: values.stun.map((urls) => ({ urls })),
     log: (line) => console.log(`[${name}] ${line}`),
   });

@@ -2,15 +2,22 @@
 //
 //   ?profile=NAME  -> tab lock (Web Locks, take-over) -> IndexedDB storage -> identity (same uid
 //   across reloads) -> Session (WebRTC transport, PastryNode, SCAN directory, Messenger, probe)
-//   -> MessengerAdapter handed to <dima-app> -> join through ws(s)://host/bootstrap, retried while
-//   the introducer is unreachable (the app still opens, with history: the PWA offline case).
+//   -> MessengerAdapter handed to <dima-app> -> join through the first entry point that answers
+//   (entry-points.ts: the origin's introducer, another tab of this browser, configured seeds, seeds
+//   learned from the overlay), retried while none does (the app still opens, with history: the PWA
+//   offline case) and again whenever the joined tab lost every link (keepJoined).
 //   pagehide: graceful leave (messenger, directory, leaf set are told).
 
 import { loadOrCreateIdentity } from '../im/identity.js';
 import { indexedDbStorage } from '../im/idb-storage.js';
 import { PeerConnectionBudget } from '../overlay/transports/peer-connection-budget.js';
 import type { DimaApp } from '../ui/app.js';
-import { APP_CONFIG, bootstrapUrl, iceServers, overlayShape, profileName } from './config.js';
+import { RETRY_JOIN_EVENT } from '../ui/components/connection-status.js';
+import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
+import { openBroadcastChannel, sameBrowserEntryPoint } from './broadcast-introducer.js';
+import { APP_CONFIG, bootstrapUrl, configuredSeeds, iceServers, overlayShape, profileName } from './config.js';
+import { introducerEntryPoint, type EntryPoint } from './entry-points.js';
+import { indexedDbSeedCache, type SeedCache } from './seed-cache.js';
 import { MessengerAdapter } from './messenger-adapter.js';
 import { indexedDbProfileStore } from './profile-store.js';
 import { Session, type SessionOptions } from './session.js';
@@ -31,14 +38,21 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
   const storage = indexedDbStorage(profile);
   const identity = await loadOrCreateIdentity(storage);
   const profileStore = indexedDbProfileStore(profile);
+  const origin = bootstrapUrl(location);
+  const seedCache = indexedDbSeedCache();
+  const seeds = configuredSeeds(document.querySelector<HTMLMetaElement>('meta[name="dima-seeds"]')?.content, location.search);
+  const canBroadcast = typeof BroadcastChannel === 'function';
   const options: SessionOptions = {
     identity,
     storage,
-    bootstrapUrl: bootstrapUrl(location),
+    bootstrapUrl: origin,
+    entryPoints: () => entryPoints(origin, seeds, seedCache, canBroadcast),
+    seedCache,
+    // Without Web Locks (an insecure context) every joined tab answers; the joiner takes the first.
+    sameBrowser: canBroadcast ? { openChannel: openBroadcastChannel, locks: navigator.locks } : undefined,
     iceServers: iceServers(document),
-    bootstrapTimeoutMs: APP_CONFIG.bootstrapTimeoutMs,
     overlay: overlayShape(location.search),
-    // One per page, whatever number of sessions keepJoining goes through (Chromium's limit is per page).
+    // One per page, whatever number of sessions keepJoined goes through (Chromium's limit is per page).
     peerConnections: new PeerConnectionBudget(),
   };
 
@@ -50,7 +64,7 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     openSession: () => Session.open(options),
   });
   app.port = adapter;
-  installTestHandle(adapter, identity);
+  installTestHandle(adapter, identity, seedCache);
 
   void lock.lost.then(() => {
     running = false;
@@ -66,36 +80,106 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     if (event.persisted) location.reload();
   });
 
-  void keepJoining(adapter, options, () => running);
+  void keepJoined(adapter, options, () => running);
   return adapter;
 }
 
 /**
- * Joins, and while that fails retries with backoff (at once when the browser says it is online
- * again). A session whose join failed half-way is replaced: a Pastry node joins only once.
+ * Every way in this tab knows, in the order they are tried: the origin's introducer (the only one
+ * that may say "you are first"), another tab of this browser (no server needed), seeds the page
+ * names, then seeds learned from the overlay, freshest first.
  */
-async function keepJoining(adapter: MessengerAdapter, options: SessionOptions, running: () => boolean): Promise<void> {
+async function entryPoints(origin: string, configured: readonly string[], cache: SeedCache, canBroadcast: boolean): Promise<EntryPoint[]> {
+  const introducer = { WebSocketImpl: WebSocket, timeoutMs: APP_CONFIG.bootstrapTimeoutMs };
+  const entries: EntryPoint[] = [introducerEntryPoint('origin', origin, { ...introducer, mayBeFirst: true })];
+  if (canBroadcast) entries.push(sameBrowserEntryPoint({ openChannel: openBroadcastChannel, clock: realClock, random: cryptoRandom }));
+  const tried = new Set([origin]);
+  const add = (kind: string, url: string) => {
+    if (tried.has(url)) return;
+    tried.add(url);
+    entries.push(introducerEntryPoint(`${kind} ${url}`, url, introducer));
+  };
+  for (const url of configured) add('seed', url);
+  for (const { url } of await cache.load().catch(() => [])) add('learned', url);
+  return entries;
+}
+
+/**
+ * Keeps this tab in the network: joins, and while no entry point answers retries with backoff
+ * (capped at retryMaxMs; at once on 'online', on the tab becoming visible, and on "Retry now").
+ * A joined session that lost every link is replaced by a new one that rejoins at once: a Pastry
+ * node joins only once. So is one whose join failed half-way.
+ */
+async function keepJoined(adapter: MessengerAdapter, options: SessionOptions, running: () => boolean): Promise<void> {
   let delay: number = APP_CONFIG.retryMs;
+  const wake = new Wake();
+  /** True from losing the links of a joined session until joined again ("Reconnecting…"). */
+  let rejoin = false;
+  // The new session is followed before the old one stops, so the header goes from "Reconnecting…"
+  // to "Reconnecting…" and not through the old one's "Offline". Nothing dials before join().
+  const replace = async () => {
+    const old = adapter.current;
+    const next = await Session.open({ ...options, rejoin });
+    await adapter.attach(next);
+    old.stop();
+  };
   while (running()) {
     const outcome = await adapter.current.join();
-    if (outcome === 'joined' || outcome === 'stopped' || !running()) return;
-    if (outcome === 'failed') {
-      adapter.current.stop();
-      await adapter.attach(await Session.open(options));
+    if (outcome === 'stopped' || !running()) return;
+    if (outcome === 'joined') {
+      delay = APP_CONFIG.retryMs;
+      rejoin = false;
+      await lost(adapter.current);
+      if (!running()) return;
+      rejoin = true;
+      await replace();
+      continue;
     }
-    await onlineOrAfter(delay);
+    if (outcome === 'failed') await replace();
+    await wake.after(delay);
     delay = Math.min(delay * 2, APP_CONFIG.retryMaxMs);
   }
 }
 
-function onlineOrAfter(ms: number): Promise<void> {
+/** Resolves when the joined session lost every link (see Session 'lost'), or when it ended. */
+function lost(session: Session): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      removeEventListener('online', done);
+    const offLost = session.events.on('lost', () => done());
+    const offPhase = session.events.on('phase', (phase) => (phase === 'offline' || phase === 'left') && done());
+    // Back from sleep or offline: links that died meanwhile may not have been noticed yet.
+    const check = () => session.node.links.size === 0 && !session.first && done();
+    const onWake = () => document.visibilityState === 'visible' && check();
+    addEventListener('online', check);
+    document.addEventListener('visibilitychange', onWake);
+    function done() {
+      offLost();
+      offPhase();
+      removeEventListener('online', check);
+      document.removeEventListener('visibilitychange', onWake);
       resolve();
-    };
-    const timer = setTimeout(done, ms);
-    addEventListener('online', done);
+    }
   });
+}
+
+/** A backoff wait that ends early on 'online', on the tab becoming visible, and on "Retry now". */
+class Wake {
+  private wakeUp: (() => void) | null = null;
+
+  constructor() {
+    const now = () => this.wakeUp?.();
+    addEventListener('online', now);
+    document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && now());
+    document.addEventListener(RETRY_JOIN_EVENT, now);
+  }
+
+  after(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wakeUp?.(), ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+    });
+  }
 }

@@ -7,8 +7,17 @@ export const APP_CONFIG = {
   /** Wait this long for the introducer before showing 'offline' (history still opens). */
   bootstrapTimeoutMs: 15_000,
   /** Retry joining after this long, doubling up to retryMaxMs; the browser's 'online' event retries at once. */
-  retryMs: 2_000,
-  retryMaxMs: 30_000,
+  retryMs: 1_000,
+  /** A tab that lost its links is back within this long of an entry point coming back (issue 13). */
+  retryMaxMs: 10_000,
+  /** An entry point runs alone this long before the next one is started beside it. */
+  entryHeadStartMs: 1_000,
+  /** A tab whose links all closed waits this long (a link may be reopening) before it rejoins. */
+  lostGraceMs: 500,
+  /** Seed URLs from the page's meta and the URL together, at most. */
+  maxConfiguredSeeds: 8,
+  /** A seed URL longer than this is ignored. */
+  maxSeedUrlChars: 256,
   /** Routed paths kept for the overlay picture. */
   recentPaths: 6,
 } as const;
@@ -38,6 +47,49 @@ export function overlayShape(search: string): Partial<OverlayConfig> {
 /** The introducer on the server that served this page (`npm start` serves both on one port). */
 export function bootstrapUrl(location: Location): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BOOTSTRAP_PATH}`;
+}
+
+/**
+ * A seed's introducer URL, or null: ws: or wss: only (an introducer speaks WebSocket), at most
+ * maxSeedUrlChars, no credentials, no fragment. Returned normalised (URL's own serialisation).
+ */
+export function validSeedUrl(raw: unknown): string | null {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > APP_CONFIG.maxSeedUrlChars) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return null;
+  if (url.username || url.password || url.hash || !url.hostname) return null;
+  const text = url.toString();
+  return text.length <= APP_CONFIG.maxSeedUrlChars ? text : null;
+}
+
+/**
+ * Seeds a deployment or a user names: `<meta name="dima-seeds" content='["wss://seed.example/bootstrap"]'>`
+ * (a JSON list, or URLs separated by spaces) and any number of `?seed=ws(s)://…`; invalid ones are
+ * dropped, duplicates merged, at most maxConfiguredSeeds kept (the meta's first).
+ */
+export function configuredSeeds(meta: string | null | undefined, search: string): string[] {
+  const named: unknown[] = [];
+  if (meta) {
+    try {
+      const parsed: unknown = JSON.parse(meta);
+      if (Array.isArray(parsed)) named.push(...parsed.slice(0, APP_CONFIG.maxConfiguredSeeds));
+    } catch {
+      named.push(...meta.split(/\s+/).slice(0, APP_CONFIG.maxConfiguredSeeds));
+    }
+  }
+  named.push(...new URLSearchParams(search).getAll('seed').slice(0, APP_CONFIG.maxConfiguredSeeds));
+  const seeds = new Set<string>();
+  for (const raw of named) {
+    const url = validSeedUrl(raw);
+    if (url) seeds.add(url);
+    if (seeds.size >= APP_CONFIG.maxConfiguredSeeds) break;
+  }
+  return [...seeds];
 }
 
 /**

@@ -148,7 +148,7 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
 
   state(): ConnectionState {
     const { node } = this.session;
-    return { phase: this.session.phase, links: node.links.size, selfId: node.id };
+    return { phase: this.session.shownPhase, links: node.links.size, selfId: node.id };
   }
 
   profile(): Profile | undefined {

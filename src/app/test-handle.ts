@@ -9,6 +9,7 @@ import type { PeerConnectionCounts } from '../overlay/environment.js';
 import type { NodeId } from '../overlay/id.js';
 import type { Identity } from '../overlay/identity.js';
 import type { MessengerAdapter } from './messenger-adapter.js';
+import type { SeedCache } from './seed-cache.js';
 
 /** Milliseconds on a clock all tabs of one machine share: performance.timeOrigin + performance.now(). */
 export type SharedTime = number;
@@ -52,6 +53,18 @@ export interface DimaTestHandle {
   now(): SharedTime;
   /** RTCPeerConnections this page constructed, closed, still holds, and refused (a copy). */
   peerConnections(): PeerConnectionCounts;
+  /** The entry point the current session joined through ('origin', 'same-browser', 'learned ws://…'), or null. */
+  entryUsed(): string | null;
+  /** The header's phase: joining | reconnecting | joined | alone | offline. */
+  phase(): string;
+  /** How many sessions this page has run (a rejoin opens a new one). */
+  sessions(): number;
+  /** Seed URLs the current session's last seed-board lookup returned. */
+  seedLookup(): string[];
+  /** Seed URLs this browser keeps for its next join (IndexedDB). */
+  learnedSeeds(): Promise<string[]>;
+  /** Closes every overlay link of this tab at once, as a network drop would (tests of rejoining). */
+  cutLinks(): number;
 }
 
 declare global {
@@ -62,7 +75,7 @@ declare global {
 
 const LOG_LIMIT = 20_000;
 
-export function installTestHandle(adapter: MessengerAdapter, identity: Identity): void {
+export function installTestHandle(adapter: MessengerAdapter, identity: Identity, seedCache: SeedCache): void {
   let joinedAt: number | null = null;
   const markJoined = () => {
     if (joinedAt === null && adapter.current.node.state === 'joined') joinedAt = performance.now();
@@ -78,10 +91,12 @@ export function installTestHandle(adapter: MessengerAdapter, identity: Identity)
   };
   // The messenger of the current session (boot.ts replaces a session whose join failed).
   let followed: unknown;
+  let sessions = 0;
   const follow = () => {
     const { messenger } = adapter.current;
     if (messenger === followed) return;
     followed = messenger;
+    sessions++;
     messenger.on('message', ({ from, seq, text }) => keep(log.shown, { from, seq, text, at: now() }));
     messenger.on('receipt', ({ to, seq }) => keep(log.receipts, { to, seq, at: now() }));
   };
@@ -115,5 +130,15 @@ export function installTestHandle(adapter: MessengerAdapter, identity: Identity)
     chatLog: () => log,
     now,
     peerConnections: () => ({ ...adapter.current.transport.connections }),
+    entryUsed: () => adapter.current.entryUsed,
+    phase: () => adapter.state().phase,
+    sessions: () => sessions,
+    seedLookup: () => [...adapter.current.lastSeedLookup],
+    learnedSeeds: async () => (await seedCache.load()).map((seed) => seed.url),
+    cutLinks: () => {
+      const links = [...adapter.current.node.links.all()];
+      for (const entry of links) entry.link.close();
+      return links.length;
+    },
   };
 }

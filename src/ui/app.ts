@@ -126,7 +126,7 @@ export class DimaApp extends LitElement {
     const header = html`<header>
       <h1>DIMA</h1>
       ${this.demo ? html`<span class="demo" title="In-memory DemoMessenger: not connected to any network">DEMO DATA</span>` : ''}
-      <dima-connection-status .state=${this.connection}></dima-connection-status>
+      <dima-connection-status .state=${this.connection} @dima-join-with-invite=${() => this.openInvite('join')}></dima-connection-status>
       ${this.profile ? html`<nav aria-label="Views">
         <button class="quiet" aria-haspopup="dialog" @click=${() => this.openInvite('invite')}>Invite someone</button>
         <button class="quiet" aria-haspopup="dialog" @click=${() => this.openInvite('join')}>Join with an invite</button>

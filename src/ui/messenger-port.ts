@@ -10,7 +10,12 @@ export type Uid = NodeId;
 
 // ---- connection -------------------------------------------------------------------------------
 
-export type ConnectionPhase = 'joining' | 'joined' | 'offline';
+/**
+ * joining / reconnecting (after every link of a joined tab closed) / joined / alone (joined, and
+ * nobody else is reachable: the first node of a ring) / offline (no entry point answered) / left
+ * (the user left the network).
+ */
+export type ConnectionPhase = 'joining' | 'reconnecting' | 'joined' | 'alone' | 'offline' | 'left';
 
 export interface ConnectionState {
   readonly phase: ConnectionPhase;

@@ -113,4 +113,42 @@ describe('bootstrap client', () => {
     expect(sent.at(-1)).toEqual({ type: 'meet-declined' });
     volunteering.close();
   });
+
+  it('closes the introduction socket when the join went in through another entry point (abort)', async () => {
+    const closed: number[] = [];
+    const Socket = class extends silentSocket({ count: 0 }) {
+      override close(): void {
+        closed.push(1);
+        super.close();
+      }
+    };
+    const abort = new AbortController();
+    const pending = bootstrapSignaller('ws://introducer/bootstrap', Socket, { timeoutMs: 60_000, clock: new VirtualClock(), signal: abort.signal });
+    const outcome = pending.then(() => 'answered', (error: unknown) => error);
+    abort.abort();
+    expect(await outcome).toBeInstanceOf(BootstrapError);
+    expect(closed.length).toBe(1);
+  });
+
+  it('backs off volunteering to at most 10 s by default, so volunteers return soon after a restart', async () => {
+    const clock = new VirtualClock();
+    const opened = { count: 0 };
+    const sockets: WebSocketLike[] = [];
+    const Socket = silentSocket(opened);
+    const Tracked = class extends Socket {
+      constructor() {
+        super();
+        sockets.push(this);
+      }
+    };
+    const transport = { localId: '0'.repeat(32) as never, answer: async () => ({ kind: 'answer' as const, data: '' }) };
+    const volunteering = keepVolunteering('ws://introducer/bootstrap', transport, Tracked, { clock });
+    for (let i = 0; i < 8; i++) {
+      sockets.at(-1)!.onclose?.({ code: 1006, reason: '' });
+      await clock.advance(0);
+      await clock.advance(10_000);
+    }
+    expect(opened.count).toBe(9); // each loss, however many, is retried within 10 s
+    volunteering.stop();
+  });
 });

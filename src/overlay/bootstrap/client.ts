@@ -36,6 +36,8 @@ export interface BootstrapOptions {
   timeoutMs?: number;
   /** Timers come from here (STYLE: time is injected); the wall clock when not given. */
   clock?: Clock;
+  /** Closes the socket (before or after 'ready'): the joiner went in through another entry point. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -49,6 +51,9 @@ export function bootstrapSignaller(
   options: BootstrapOptions = {},
 ): Promise<Signaller | null> {
   const session = new IntroSession(url, WebSocketImpl, options.clock ?? realClock, options.timeoutMs ?? 60_000);
+  const { signal } = options;
+  if (signal?.aborted) session.abort(new BootstrapError('closed', 'aborted'));
+  signal?.addEventListener('abort', () => session.abort(new BootstrapError('closed', 'aborted')), { once: true });
   session.send({ type: 'join' });
   return session.next().then((frame) => {
     if (frame.type === 'first') {
@@ -247,7 +252,10 @@ class IntroSession {
 }
 
 export interface KeepVolunteeringOptions {
-  /** First retry delay after the socket is lost; doubles up to maxRetryMs. */
+  /**
+   * First retry delay after the socket is lost; doubles up to maxRetryMs (10 s: volunteers are back
+   * soon after an introducer restarts, and a restarted one should hear from them before it says 'first').
+   */
   retryMs?: number;
   maxRetryMs?: number;
   onState?: (state: 'volunteering' | 'retrying' | 'replaced') => void;
@@ -269,7 +277,7 @@ export function keepVolunteering(
   options: KeepVolunteeringOptions = {},
 ): { stop(): void } {
   const retryMs = options.retryMs ?? 2_000;
-  const maxRetryMs = options.maxRetryMs ?? 60_000;
+  const maxRetryMs = options.maxRetryMs ?? 10_000;
   let delay = retryMs;
   let current: Volunteering | null = null;
   const clock = options.clock ?? realClock;

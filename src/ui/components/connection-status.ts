@@ -3,9 +3,21 @@ import { customElement, property } from 'lit/decorators.js';
 import type { ConnectionState } from '../messenger-port.js';
 import { theme } from '../theme.js';
 
-const LABEL = { joining: 'Joining…', joined: 'Joined', offline: 'Offline' } as const;
+const LABEL = {
+  joining: 'Joining…',
+  reconnecting: 'Reconnecting…',
+  joined: 'Joined',
+  alone: 'Alone in the network',
+  offline: 'Offline: no entry point reachable',
+  left: 'Left the network',
+} as const;
 
-/** Joining / joined / offline, and how many overlay links this tab holds. */
+/** Asks the composition root to try every entry point now (bubbles out of the shadow roots). */
+export const RETRY_JOIN_EVENT = 'dima-retry-join';
+/** Asks for the invite flow (wired by whoever provides it; nothing happens without a listener). */
+export const JOIN_WITH_INVITE_EVENT = 'dima-join-with-invite';
+
+/** What the header says of this tab's place in the network, and how many overlay links it holds. */
 @customElement('dima-connection-status')
 export class ConnectionStatus extends LitElement {
   static override styles = [
@@ -13,10 +25,12 @@ export class ConnectionStatus extends LitElement {
     css`
       :host { display: inline-flex; align-items: center; gap: 0.45em; font-size: 0.9rem; }
       .dot { width: 0.7em; height: 0.7em; border-radius: 50%; background: var(--offline); }
-      .joining .dot { background: var(--self); animation: pulse 1.2s infinite; }
+      .joining .dot, .reconnecting .dot { background: var(--self); animation: pulse 1.2s infinite; }
       .joined .dot { background: var(--online); }
+      .alone .dot { background: var(--self); }
+      button { font: inherit; font-size: 0.85em; padding: 0.1em 0.5em; }
       @keyframes pulse { 50% { opacity: 0.3; } }
-      @media (prefers-reduced-motion: reduce) { .joining .dot { animation: none; } }
+      @media (prefers-reduced-motion: reduce) { .joining .dot, .reconnecting .dot { animation: none; } }
     `,
   ];
 
@@ -25,9 +39,17 @@ export class ConnectionStatus extends LitElement {
   override render() {
     const { phase, links } = this.state;
     return html`<span class=${phase} role="status" aria-live="polite" data-phase=${phase}>
-      <span class="dot" aria-hidden="true"></span>${LABEL[phase]}${phase === 'joined'
-        ? html` · <span class="links">${links} ${links === 1 ? 'link' : 'links'}</span>`
-        : ''}
-    </span>`;
+        <span class="dot" aria-hidden="true"></span>${LABEL[phase]}${phase === 'joined'
+          ? html` · <span class="links">${links} ${links === 1 ? 'link' : 'links'}</span>`
+          : ''}
+      </span>
+      ${phase === 'offline'
+        ? html`<button type="button" class="retry" @click=${() => this.ask(RETRY_JOIN_EVENT)}>Retry now</button>
+            <button type="button" class="invite" @click=${() => this.ask(JOIN_WITH_INVITE_EVENT)}>Join with an invite</button>`
+        : ''}`;
+  }
+
+  private ask(type: string): void {
+    this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true }));
   }
 }
