@@ -25,7 +25,9 @@ export interface IntroducerOptions {
   maxVolunteersPerAddress?: number;
   /**
    * No "first" while a volunteer answered within this long: its ring is alive and its volunteers may
-   * come back (an introducer restart, or fakes that were dropped), and a "first" would split it.
+   * come back (their sockets dropped in a network blip retry within 10 s), and a "first" would split
+   * it. Short, because the last node of a ring that reloads must not wait long to found it again;
+   * fakes cannot empty the list meanwhile (proven volunteers are never pushed out).
    */
   servedRecentlyMs?: number;
   /**
@@ -121,7 +123,7 @@ export class Introducer implements ConnectionHost {
       maxConnections: options.maxConnections ?? 1024,
       maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
       maxVolunteersPerAddress: options.maxVolunteersPerAddress ?? 16,
-      servedRecentlyMs: options.servedRecentlyMs ?? 120_000,
+      servedRecentlyMs: options.servedRecentlyMs ?? 15_000,
       firstGraceMs: options.firstGraceMs ?? 5_000,
       returnWindowMs: options.returnWindowMs ?? 3_000,
       meetWindowMs: options.meetWindowMs ?? 120_000,

@@ -124,13 +124,19 @@ async function keepJoined(adapter: MessengerAdapter, options: SessionOptions, ru
     old.stop();
   };
   while (running()) {
-    const outcome = await adapter.current.join();
-    if (outcome === 'stopped' || !running()) return;
+    const session = adapter.current;
+    const outcome = await session.join();
+    if (!running()) return;
+    if (outcome === 'stopped') {
+      if (adapter.current !== session) continue; // replaced while joining (an invite): keep the new one joined
+      return;
+    }
     if (outcome === 'joined') {
       delay = APP_CONFIG.retryMs;
       rejoin = false;
-      await lost(adapter.current);
+      await lost(session);
       if (!running()) return;
+      if (adapter.current !== session) continue; // replaced on purpose (an invite): follow the new one
       rejoin = true;
       await replace();
       continue;

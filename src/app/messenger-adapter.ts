@@ -303,9 +303,12 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
   private async replaceSession(): Promise<Session> {
     if (!this.options.openSession) throw new Error('this adapter cannot open sessions');
     this.invites.cancelAll();
-    this.session.leave();
+    // Follow the fresh session before the old one ends: boot's keepJoined sees the old one end and
+    // must find its successor already in place, not open a rejoin session of its own.
+    const old = this.session;
     const fresh = await this.options.openSession();
     await this.attach(fresh);
+    old.leave();
     return fresh;
   }
 

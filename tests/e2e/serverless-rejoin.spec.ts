@@ -125,7 +125,7 @@ test('with no entry point reachable the header says so and "Retry now" tries aga
   await expect(status).toHaveText('Offline: no entry point reachable', { timeout: 20_000 });
   const retry = tab.page.getByRole('button', { name: 'Retry now' });
   await expect(retry).toBeVisible();
-  await expect(tab.page.getByRole('button', { name: 'Join with an invite' })).toBeVisible();
+  await expect(tab.page.locator('dima-connection-status').getByRole('button', { name: 'Join with an invite' })).toBeVisible();
   // Attempts (each ~0.5 s: the origin refused, no tab of this browser) then follow at about 1.5, 4,
   // 8.5, 17 and 27.5 s after the first: bring an introducer back at ~18.5 s, just after the attempt
   // at 17 s, so only the click can get the tab in within the next 8 s.
