@@ -3,6 +3,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { SeededRandom } from '../sim/seeded-random.js';
 import type { NodeId } from '../overlay/id.js';
 import { sealChat, deriveConversationKey } from './crypto.js';
+import { conversationEpoch, LEGACY_EPOCH } from './epoch.js';
 import { chatMessage } from './messages.js';
 import { world } from './testing/world.js';
 
@@ -57,8 +58,10 @@ describe('Messenger', () => {
     await w.advance(500);
     // carol (or alice) is now the root of bob's uid: it answered "not online" instead of accepting.
     expect(alice.messenger.stats.get('answered not online') + carol.messenger.stats.get('answered not online')).toBeGreaterThan(0);
-    expect(alice.messenger.buddies()[0].online).toBe(false);
     expect((await alice.storage.listOutbox()).map((e) => e.seq)).toEqual([1]);
+    // Unsigned, that answer is a hint: bob is shown offline once his presence times out.
+    await w.advance(9_000);
+    expect(alice.messenger.buddies()[0].online).toBe(false);
     const bobAgain = await w.reload(bob);
     await w.advance(1_000);
     expect(w.texts(bobAgain)).toEqual(['are you there?']);
@@ -125,15 +128,19 @@ describe('Messenger', () => {
     const [alice, bob, mallory] = [await w.person('alice'), await w.person('bob'), await w.person('mallory')];
     await w.befriend(alice, bob);
     const malloryKey = await deriveConversationKey(mallory.identity, bytesToHex(bob.identity.publicKey));
-    const sealed = await sealChat(mallory.identity, malloryKey, bob.identity.id, 1, { text: 'hi', sentAt: 0 }, new SeededRandom(1));
+    // The epoch travels in clear: a forger on the way copies it.
+    const record = (await bob.storage.listBuddies()).find((b) => b.uid === alice.identity.id);
+    const epoch = conversationEpoch(bob.identity.id, alice.identity.id, record ?? {});
+    const sealed = await sealChat(mallory.identity, malloryKey, bob.identity.id, 1, { text: 'hi', sentAt: 0 }, new SeededRandom(1), epoch);
     const host = w.overlay.join('ee'.repeat(16) as NodeId);
     const raw = host.register('dima.im', { deliver: () => {} });
     raw.route(bob.identity.id, { t: 'im.chat', garbage: true });
     raw.route(bob.identity.id, chatMessage(sealed));
     raw.route(bob.identity.id, chatMessage({ ...sealed, from: alice.identity.id }));
+    raw.route(bob.identity.id, chatMessage({ ...sealed, from: alice.identity.id, epoch: LEGACY_EPOCH }));
     await w.advance(500);
     expect(bob.messenger.stats.snapshot()).toMatchObject({
-      malformed: 1, 'chat from a non-buddy': 1, 'chat rejected: bad-signature': 1,
+      malformed: 1, 'chat from a non-buddy': 1, 'chat rejected: bad-signature': 1, 'chat rejected: other conversation': 1,
     });
     expect(bob.got).toEqual([]);
   });

@@ -1,0 +1,60 @@
+// How many signatures the IM layer checks per second. An Ed25519 check costs about 2 ms of main
+// thread (7 ms on a loaded machine, measured with noble), and anyone can send a chat or presence
+// claiming a buddy's uid: without a bound, a flood of forgeries would cost a check each. Token
+// buckets, one per buddy (only accepted buddies get one, so the map is bounded by the list) and one
+// for the whole messenger; over budget, the message is dropped unchecked and counted. A real
+// message dropped that way is resent (chats, keep-alives), so a flood slows a buddy, never loses it.
+
+import type { Clock } from '../overlay/environment.js';
+import type { NodeId } from '../overlay/id.js';
+import type { ImConfig } from './config.js';
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class VerifyBudget {
+  private readonly perBuddy = new Map<NodeId, Bucket>();
+  private readonly total: Bucket;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly config: Pick<ImConfig, 'verifyPerBuddyPerSecond' | 'verifyPerSecond'>,
+  ) {
+    this.total = { tokens: 2 * config.verifyPerSecond, at: clock.now() };
+  }
+
+  /**
+   * Spends one check on a message claiming to come from `buddy` (undefined: a stranger, e.g. a buddy
+   * request, which only the total bounds). False: over budget, do not check it.
+   */
+  take(buddy: NodeId | undefined): boolean {
+    const { verifyPerBuddyPerSecond: perBuddy, verifyPerSecond: total } = this.config;
+    let bucket: Bucket | undefined;
+    if (buddy !== undefined) {
+      bucket = this.perBuddy.get(buddy);
+      if (!bucket) {
+        bucket = { tokens: 2 * perBuddy, at: this.clock.now() };
+        this.perBuddy.set(buddy, bucket);
+      }
+      if (!this.refill(bucket, perBuddy)) return false;
+    }
+    if (!this.refill(this.total, total)) return false;
+    this.total.tokens--;
+    if (bucket) bucket.tokens--;
+    return true;
+  }
+
+  forget(buddy: NodeId): void {
+    this.perBuddy.delete(buddy);
+  }
+
+  /** Refills at `rate` per second up to two seconds' worth (a buddy's burst: a flushed outbox); true if a token is there. */
+  private refill(bucket: Bucket, rate: number): boolean {
+    const now = this.clock.now();
+    bucket.tokens = Math.min(2 * rate, bucket.tokens + ((now - bucket.at) / 1_000) * rate);
+    bucket.at = now;
+    return bucket.tokens >= 1;
+  }
+}
