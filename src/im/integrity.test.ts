@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../overlay/id.js';
+import { DEFAULT_IM_CONFIG } from './config.js';
 import { notOnline } from './messages.js';
 import { world, type Person } from './testing/world.js';
 import type { ChatMessage, ImMessage, Presence } from './wire.js';
@@ -168,5 +169,42 @@ describe('IM integrity against a hostile node', () => {
     w.overlay.divert = () => undefined;
     await w.advance(10_000);
     expect(w.texts(bob)).toEqual(['hello']);
+  });
+
+  it('spends a bounded number of signature checks on a flood of forgeries in a buddy\'s name, and still shows the real message', async () => {
+    const w = world('verify-flood');
+    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
+    const m = mallory(w);
+    await w.befriend(alice, bob);
+    await alice.messenger.send(bob.identity.id, 'one');
+    await w.advance(500);
+    const [real] = captured<ChatMessage>(w, 'im.chat', alice, bob);
+    for (let seq = 2; seq < 502; seq++) m.ask(bob.identity.id, { ...real, seq, sig: 'ab'.repeat(64) });
+    await alice.messenger.send(bob.identity.id, 'two');
+    await w.advance(1_000);
+    const checked = bob.messenger.stats.get('chat rejected: bad-signature');
+    // Two seconds' worth of the per-buddy budget, and a little refill while the flood arrives.
+    expect(checked).toBeLessThanOrEqual(2 * DEFAULT_IM_CONFIG.verifyPerBuddyPerSecond + 5);
+    // Every forgery was checked or dropped unchecked (so may 'two' be, in the flood: it is resent).
+    expect(checked + bob.messenger.stats.get('im.chat over verify budget')).toBeGreaterThanOrEqual(500);
+    expect(m.replies).toEqual([]);
+    await w.advance(10_000);
+    expect(w.texts(bob)).toEqual(['one', 'two']);
+  });
+
+  it('keeps at most maxIncomingRequests buddy requests from strangers waiting', async () => {
+    const w = world('request-flood', { maxIncomingRequests: 5 });
+    const bob = await w.person('bob');
+    const strangers = [];
+    for (let i = 0; i < 8; i++) strangers.push(await w.person(`stranger ${i}`));
+    for (const s of strangers) await s.messenger.requestBuddy(w.entry(bob));
+    await w.advance(1_000);
+    expect(bob.messenger.buddies().filter((b) => b.status === 'incoming')).toHaveLength(5);
+    expect((await bob.storage.listBuddies()).length).toBe(5);
+    expect(bob.messenger.stats.get('buddy request refused: too many waiting')).toBe(3);
+    // Answering one makes room: a refused stranger's retry gets in.
+    await bob.messenger.declineBuddy(bob.messenger.buddies()[0].uid);
+    await w.advance(20_000);
+    expect(bob.messenger.buddies().filter((b) => b.status === 'incoming')).toHaveLength(5);
   });
 });

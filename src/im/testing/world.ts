@@ -4,6 +4,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { SeededRandom } from '../../sim/seeded-random.js';
 import { VirtualClock } from '../../sim/virtual-clock.js';
+import type { ImConfig } from '../config.js';
 import { loadOrCreateIdentity } from '../identity.js';
 import { Messenger, type MessengerEvents } from '../messenger.js';
 import { memoryStorage, type ImStorage } from '../storage.js';
@@ -20,7 +21,7 @@ export interface Person {
   presence: MessengerEvents['presence'][];
 }
 
-export function world(seed = 'messenger') {
+export function world(seed = 'messenger', config: Partial<ImConfig> = {}) {
   const clock = new VirtualClock();
   const random = new SeededRandom(seed);
   const overlay = new FakeOverlay(clock);
@@ -38,7 +39,7 @@ export function world(seed = 'messenger') {
   async function boot(name: string, storage: ImStorage): Promise<Person> {
     const identity = await loadOrCreateIdentity(storage, random.fork(`identity ${name}`));
     const messenger = await Messenger.open({
-      identity, storage, clock, overlay: overlay.join(identity.id), random: random.fork(`${name} ${generation++}`),
+      identity, storage, clock, overlay: overlay.join(identity.id), random: random.fork(`${name} ${generation++}`), config,
     });
     await messenger.setProfile({ name, keywords: [] });
     everyone.push(messenger);
@@ -54,7 +55,7 @@ export function world(seed = 'messenger') {
 
   return {
     clock, overlay, advance,
-    person: (name: string) => boot(name, memoryStorage()),
+    person: (name: string, storage: ImStorage = memoryStorage()) => boot(name, storage),
     /** The tab crashes (no goodbye) and, later, the same browser profile loads again. */
     crash: (p: Person) => overlay.kill(p.identity.id),
     reload: (p: Person) => boot(p.name, p.storage),
