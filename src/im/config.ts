@@ -35,7 +35,12 @@ export interface ImConfig {
    * outbox flushed at once is a burst, and what is dropped is resent.
    */
   verifyPerBuddyPerSecond: number;
-  /** Signature checks per second for the whole messenger (strangers' buddy requests included). */
+  /** Signature checks per second on buddy notices from anyone (requests come from strangers). */
+  verifyStrangersPerSecond: number;
+  /**
+   * Signature checks per second for the whole messenger: at ~2 ms a check, 150 are under a third of
+   * a core however many buddies a flood names; 100 buddies' keep-alives need ~70.
+   */
   verifyPerSecond: number;
   /** Buddy requests waiting for our answer; more are dropped (each is a record in storage). */
   maxIncomingRequests: number;
@@ -52,7 +57,8 @@ export const DEFAULT_IM_CONFIG: ImConfig = {
   directIdleMs: 60_000,
   directRetryMs: 30_000,
   verifyPerBuddyPerSecond: 30,
-  verifyPerSecond: 300,
+  verifyStrangersPerSecond: 20,
+  verifyPerSecond: 150,
   maxIncomingRequests: 100,
 };
 

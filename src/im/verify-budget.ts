@@ -1,9 +1,11 @@
 // How many signatures the IM layer checks per second. An Ed25519 check costs about 2 ms of main
 // thread (7 ms on a loaded machine, measured with noble), and anyone can send a chat or presence
 // claiming a buddy's uid: without a bound, a flood of forgeries would cost a check each. Token
-// buckets, one per buddy (only accepted buddies get one, so the map is bounded by the list) and one
-// for the whole messenger; over budget, the message is dropped unchecked and counted. A real
-// message dropped that way is resent (chats, keep-alives), so a flood slows a buddy, never loses it.
+// buckets: one per buddy (only accepted buddies get one, so the map is bounded by the list), one
+// for strangers (buddy requests: uids cost nothing to make, so they share one bucket and cannot
+// starve the buddies), and one for the whole messenger. Over budget, the message is dropped
+// unchecked and counted. A real message dropped that way is resent (chats, keep-alives, notices),
+// so a flood slows a buddy down, it never loses a message.
 
 import type { Clock } from '../overlay/environment.js';
 import type { NodeId } from '../overlay/id.js';
@@ -16,33 +18,33 @@ interface Bucket {
 
 export class VerifyBudget {
   private readonly perBuddy = new Map<NodeId, Bucket>();
+  private readonly strangers: Bucket;
   private readonly total: Bucket;
 
   constructor(
     private readonly clock: Clock,
-    private readonly config: Pick<ImConfig, 'verifyPerBuddyPerSecond' | 'verifyPerSecond'>,
+    private readonly config: Pick<ImConfig, 'verifyPerBuddyPerSecond' | 'verifyStrangersPerSecond' | 'verifyPerSecond'>,
   ) {
+    this.strangers = { tokens: 2 * config.verifyStrangersPerSecond, at: clock.now() };
     this.total = { tokens: 2 * config.verifyPerSecond, at: clock.now() };
   }
 
   /**
    * Spends one check on a message claiming to come from `buddy` (undefined: a stranger, e.g. a buddy
-   * request, which only the total bounds). False: over budget, do not check it.
+   * request). False: over budget, do not check it.
    */
   take(buddy: NodeId | undefined): boolean {
-    const { verifyPerBuddyPerSecond: perBuddy, verifyPerSecond: total } = this.config;
-    let bucket: Bucket | undefined;
+    const { verifyPerBuddyPerSecond: perBuddy, verifyStrangersPerSecond: perStranger, verifyPerSecond: total } = this.config;
+    let bucket = this.strangers;
+    let rate = perStranger;
     if (buddy !== undefined) {
-      bucket = this.perBuddy.get(buddy);
-      if (!bucket) {
-        bucket = { tokens: 2 * perBuddy, at: this.clock.now() };
-        this.perBuddy.set(buddy, bucket);
-      }
-      if (!this.refill(bucket, perBuddy)) return false;
+      rate = perBuddy;
+      bucket = this.perBuddy.get(buddy) ?? { tokens: 2 * perBuddy, at: this.clock.now() };
+      this.perBuddy.set(buddy, bucket);
     }
-    if (!this.refill(this.total, total)) return false;
+    if (!this.refill(bucket, rate) || !this.refill(this.total, total)) return false;
     this.total.tokens--;
-    if (bucket) bucket.tokens--;
+    bucket.tokens--;
     return true;
   }
 
