@@ -20,6 +20,8 @@ export const EPOCH_NONCE_BYTES = 8;
 /** Hex characters of a conversation epoch: two nonces. */
 export const EPOCH_HEX = 4 * EPOCH_NONCE_BYTES;
 export const LEGACY_EPOCH = '0'.repeat(EPOCH_HEX);
+/** The nonce field of a notice about a relationship we hold no nonce for (a legacy decline / remove). */
+export const NO_EPOCH_NONCE = '0'.repeat(2 * EPOCH_NONCE_BYTES);
 
 export function freshEpochNonce(random: Random): string {
   return bytesToHex(random.bytes(EPOCH_NONCE_BYTES));

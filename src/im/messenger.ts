@@ -13,12 +13,9 @@ import { ConversationBook } from './conversation.js';
 import { Courier } from './courier.js';
 import { DirectLinks } from './direct-links.js';
 import { bytesToHex, KeyRing, type ChatPlaintext, type Identity } from './crypto.js';
-import { freshEpochNonce } from './epoch.js';
+import { freshEpochNonce, NO_EPOCH_NONCE } from './epoch.js';
 import { Emitter } from './events.js';
 import { buddyNotice, notOnline, noticeIsAuthentic } from './messages.js';
-
-/** The nonce field of a notice about a relationship we hold no nonce for (legacy decline / remove). */
-const NO_EPOCH_NONCE = '0'.repeat(16);
 import { Outbox } from './outbox.js';
 import { PresenceTable } from './presence.js';
 import { PresenceProtocol } from './presence-protocol.js';

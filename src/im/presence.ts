@@ -118,7 +118,12 @@ export class PresenceTable {
 
   /** We are leaving: everyone is offline from our point of view, without events. */
   clear(): void {
-    this.buddies.clear();
+    // The sessions heard stay: our own session does not change if we start again, so a presence
+    // of a buddy's earlier session must still be told from news.
+    for (const entry of this.buddies.values()) {
+      entry.online = false;
+      entry.lastHeard = -Infinity;
+    }
   }
 
   private entry(uid: NodeId): BuddyPresence {
