@@ -93,14 +93,14 @@ export class BuddyBook {
   }
 
   async unblock(uid: NodeId): Promise<void> {
-    if (this.records.get(uid)?.status === 'blocked') await this.forget(uid);
+    if (this.records.get(uid)?.status === 'blocked') await this.bury(uid);
   }
 
   /** The peer took our notice: stop retrying; a tombstone has done its job. */
   async noticeDelivered(uid: NodeId, kind: BuddyNoticeKind): Promise<void> {
     const record = this.records.get(uid);
     if (record?.pendingNotice !== kind) return;
-    if (record.status === 'gone') await this.forget(uid);
+    if (record.status === 'gone') await this.bury(uid);
     else await this.save({ ...record, pendingNotice: undefined });
   }
 
@@ -146,11 +146,11 @@ export class BuddyBook {
         return 'restarted';
       case 'decline':
         if (record?.status !== 'outgoing') return 'none';
-        await this.forget(notice.from);
+        await this.bury(notice.from);
         return 'declined';
       case 'remove':
         if (!record || record.status === 'gone') return 'none';
-        await this.forget(notice.from);
+        await this.bury(notice.from);
         return 'removed';
     }
   }
@@ -181,10 +181,12 @@ export class BuddyBook {
       const parsed = v.safeParse(BuddyRecord, raw);
       if (!parsed.success || !publicKeyMatchesUid(parsed.output.uid, parsed.output.publicKey) || parsed.output.status === 'gone') {
         result.invalid++;
-      } else if (this.records.has(parsed.output.uid)) {
+      } else if (this.list().some((b) => b.uid === parsed.output.uid)) {
         result.kept++;
       } else {
-        const { epoch: _e, peerEpoch: _p, ...record } = parsed.output;
+        const { epoch: _e, peerEpoch: _p, ...imported } = parsed.output;
+        // Over a tombstone: its replay guard stays.
+        const record = { ...imported, lastNoticeAt: Math.max(imported.lastNoticeAt, this.records.get(imported.uid)?.lastNoticeAt ?? 0) };
         const asking = record.status === 'outgoing' || record.status === 'incoming';
         await this.save(asking
           ? { ...record, status: 'outgoing', pendingNotice: 'request', epoch: this.newEpoch() }
@@ -210,8 +212,15 @@ export class BuddyBook {
     return clean;
   }
 
-  private async forget(uid: NodeId): Promise<void> {
-    await this.storage.deleteBuddy(uid);
-    this.records.delete(uid);
+  /**
+   * The relationship is over: what stays is a tombstone with the newest notice time seen, so a
+   * replay of one of its old notices (a request, say) is not taken for a new one. Tombstones come
+   * only from the user's own removes and declines and from buddies' removes, so they stay few.
+   */
+  private async bury(uid: NodeId): Promise<void> {
+    const record = this.records.get(uid);
+    if (!record) return;
+    const { uid: _, publicKey, name, lastNoticeAt, addedAt } = record;
+    await this.save({ uid, publicKey, name, lastNoticeAt, addedAt, status: 'gone' });
   }
 }

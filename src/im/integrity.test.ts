@@ -7,7 +7,7 @@ import type { NodeId } from '../overlay/id.js';
 import { DEFAULT_IM_CONFIG } from './config.js';
 import { notOnline } from './messages.js';
 import { world, type Person } from './testing/world.js';
-import type { ChatMessage, ImMessage, Presence } from './wire.js';
+import type { BuddyNotice, ChatMessage, ImMessage, Presence } from './wire.js';
 
 type World = ReturnType<typeof world>;
 
@@ -206,5 +206,25 @@ describe('IM integrity against a hostile node', () => {
     await bob.messenger.declineBuddy(bob.messenger.buddies()[0].uid);
     await w.advance(20_000);
     expect(bob.messenger.buddies().filter((b) => b.status === 'incoming')).toHaveLength(5);
+  });
+
+  it('does not take an old buddy request replayed after the buddy was removed', async () => {
+    const w = world('notice-replay');
+    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
+    const m = mallory(w);
+    await w.befriend(alice, bob);
+    const [oldRequest] = captured<BuddyNotice>(w, 'im.buddy', alice, bob);
+    await bob.messenger.removeBuddy(alice.identity.id);
+    await w.advance(500);
+    const requests: unknown[] = [];
+    bob.messenger.on('request', (r) => requests.push(r));
+    m.ask(bob.identity.id, oldRequest);
+    await w.advance(500);
+    expect(requests).toEqual([]);
+    expect(bob.messenger.buddies()).toEqual([]);
+    // A real new request still comes through, and the two can be buddies again.
+    await w.befriend(alice, bob);
+    expect(requests).toHaveLength(1);
+    expect(bob.messenger.buddies()).toMatchObject([{ uid: alice.identity.id, status: 'accepted' }]);
   });
 });

@@ -35,7 +35,7 @@ export const BuddyRecord = v.strictObject({
   name: v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS)),
   /**
    * outgoing/incoming: a request waits for an answer; blocked: everything from them is dropped;
-   * gone: removed or declined, kept only until that notice reaches them.
+   * gone: removed or declined; kept as a tombstone (lastNoticeAt guards against replayed notices).
    */
   status: v.picklist(['outgoing', 'incoming', 'accepted', 'blocked', 'gone']),
   /** A notice we still owe this peer (retried until its root is the peer itself). */
