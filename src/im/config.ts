@@ -38,8 +38,8 @@ export interface ImConfig {
   /** Signature checks per second on buddy notices from anyone (requests come from strangers). */
   verifyStrangersPerSecond: number;
   /**
-   * Signature checks per second for the whole messenger: at ~2 ms a check, 150 are under a third of
-   * a core however many buddies a flood names; 100 buddies' keep-alives need ~70.
+   * Signature checks per second for the whole messenger, however many buddies a flood names: at 1-2
+   * ms a check (idle core) under a third of a core; 100 buddies' keep-alives need ~70.
    */
   verifyPerSecond: number;
   /** Buddy requests waiting for our answer; more are dropped (each is a record in storage). */
