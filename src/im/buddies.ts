@@ -8,8 +8,13 @@ import { publicKeyMatchesUid } from './crypto.js';
 import { BuddyRecord, type ImStorage } from './storage.js';
 import type { BuddyNotice, BuddyNoticeKind } from './wire.js';
 
-/** What an incoming notice changed, for the messenger to react to (events, presence, cleanup). */
-export type NoticeEffect = 'request' | 'accepted' | 'declined' | 'removed' | 'none';
+/**
+ * What an incoming notice changed, for the messenger to react to (events, presence, cleanup).
+ * 'restarted': an accepted buddy began the relationship anew (it asked again after losing the old
+ * conversation, or removed us and asked again before our tombstone reached it): a new epoch, so the
+ * old conversation is over on both sides.
+ */
+export type NoticeEffect = 'request' | 'accepted' | 'restarted' | 'declined' | 'removed' | 'none' | 'too many requests';
 
 const ExportFile = v.strictObject({
   format: v.literal('dima-buddies'),
@@ -27,7 +32,15 @@ export interface ImportResult {
 export class BuddyBook {
   private readonly records = new Map<NodeId, BuddyRecord>();
 
-  constructor(private readonly storage: ImStorage) {}
+  /**
+   * `newEpoch`: a fresh random nonce, our half of a new relationship's epoch (epoch.ts).
+   * `maxIncoming`: requests from strangers waiting for our answer; anyone can make uids, so more are refused.
+   */
+  constructor(
+    private readonly storage: ImStorage,
+    private readonly newEpoch: () => string,
+    private readonly maxIncoming = Infinity,
+  ) {}
 
   async load(): Promise<void> {
     for (const record of await this.storage.listBuddies()) this.records.set(record.uid, record);
@@ -56,11 +69,14 @@ export class BuddyBook {
     const existing = this.records.get(uid);
     if (existing?.status === 'incoming') return this.accept(uid);
     if (existing?.status === 'accepted' || existing?.status === 'blocked') return existing;
-    return this.save({ uid, publicKey, name, status: 'outgoing', pendingNotice: 'request', lastNoticeAt: existing?.lastNoticeAt ?? 0, addedAt: now });
+    return this.save({
+      uid, publicKey, name, status: 'outgoing', pendingNotice: 'request', lastNoticeAt: existing?.lastNoticeAt ?? 0, addedAt: now,
+      epoch: this.newEpoch(),
+    });
   }
 
   accept(uid: NodeId): Promise<BuddyRecord> {
-    return this.change(uid, ['incoming'], { status: 'accepted', pendingNotice: 'accept' });
+    return this.change(uid, ['incoming'], { status: 'accepted', pendingNotice: 'accept', epoch: this.newEpoch() });
   }
 
   decline(uid: NodeId): Promise<BuddyRecord> {
@@ -77,14 +93,14 @@ export class BuddyBook {
   }
 
   async unblock(uid: NodeId): Promise<void> {
-    if (this.records.get(uid)?.status === 'blocked') await this.forget(uid);
+    if (this.records.get(uid)?.status === 'blocked') await this.bury(uid);
   }
 
   /** The peer took our notice: stop retrying; a tombstone has done its job. */
   async noticeDelivered(uid: NodeId, kind: BuddyNoticeKind): Promise<void> {
     const record = this.records.get(uid);
     if (record?.pendingNotice !== kind) return;
-    if (record.status === 'gone') await this.forget(uid);
+    if (record.status === 'gone') await this.bury(uid);
     else await this.save({ ...record, pendingNotice: undefined });
   }
 
@@ -93,41 +109,64 @@ export class BuddyBook {
     const record = this.records.get(notice.from);
     if (record && notice.at <= record.lastNoticeAt) return 'none';
     if (record?.status === 'blocked') return 'none';
-    const seen = { lastNoticeAt: notice.at, publicKey: notice.publicKey };
+    const seen = { lastNoticeAt: notice.at, publicKey: notice.publicKey, peerEpoch: notice.epoch };
     switch (notice.kind) {
       case 'request':
         if (!record || record.status === 'gone') {
+          if (this.list().filter((b) => b.status === 'incoming').length >= this.maxIncoming) return 'too many requests';
           await this.save({ uid: notice.from, name: notice.name, status: 'incoming', addedAt: now, ...seen });
           return 'request';
         }
         if (record.status === 'outgoing') {
-          await this.save({ ...record, ...seen, status: 'accepted', pendingNotice: 'accept' });
+          // Both asked at once: each side's request nonce is its half of the epoch.
+          await this.save({ ...record, ...seen, status: 'accepted', pendingNotice: 'accept', epoch: record.epoch ?? this.newEpoch() });
           return 'accepted';
         }
-        // Already buddies and they ask again (they lost their list): answer with an accept again.
-        if (record.status === 'accepted') await this.save({ ...record, ...seen, pendingNotice: 'accept' });
-        return 'none';
+        if (record.status === 'incoming') {
+          await this.save({ ...record, ...seen }); // asked again: the newest nonce is the one to answer
+          return 'none';
+        }
+        // Already buddies and they ask again: answer with an accept again. A new nonce means the
+        // old conversation is gone on their side (they lost their list, or removed us and asked anew):
+        // with their new half the epoch is new. A record from before epochs gets our half now.
+        await this.save({ ...record, ...seen, pendingNotice: 'accept', epoch: record.epoch ?? this.newEpoch() });
+        return record.peerEpoch === notice.epoch ? 'none' : 'restarted';
       case 'accept':
-        if (record?.status !== 'outgoing') return 'none';
-        await this.save({ ...record, ...seen, status: 'accepted', pendingNotice: undefined });
-        return 'accepted';
+        if (record?.status === 'outgoing') {
+          // A request sent before epochs carried no nonce: the buddy hears ours in an accept.
+          const pendingNotice = record.epoch === undefined ? 'accept' : undefined;
+          await this.save({ ...record, ...seen, status: 'accepted', pendingNotice, epoch: record.epoch ?? this.newEpoch() });
+          return 'accepted';
+        }
+        if (record?.status !== 'accepted' || record.peerEpoch === notice.epoch) return 'none';
+        // An accepted buddy answers with a nonce we do not know: it started anew. A record of ours
+        // without a nonce (from before epochs) gets one, and the buddy hears it.
+        if (record.epoch !== undefined) await this.save({ ...record, ...seen });
+        else await this.save({ ...record, ...seen, epoch: this.newEpoch(), pendingNotice: 'accept' });
+        return 'restarted';
       case 'decline':
         if (record?.status !== 'outgoing') return 'none';
-        await this.forget(notice.from);
+        await this.bury(notice.from);
         return 'declined';
       case 'remove':
         if (!record || record.status === 'gone') return 'none';
-        await this.forget(notice.from);
+        await this.bury(notice.from);
         return 'removed';
     }
   }
 
+  /** Without epochs: they belong to this profile's conversations, which an export does not carry. */
   exportJson(): string {
-    const buddies = this.list().map(({ pendingNotice: _, ...rest }) => rest);
+    const buddies = this.list().map(({ pendingNotice: _, epoch: _e, peerEpoch: _p, ...rest }) => rest);
     return JSON.stringify({ format: 'dima-buddies', version: 1, buddies }, null, 2);
   }
 
-  /** Adds buddies from an export; never overwrites a stored record, skips invalid ones. */
+  /**
+   * Adds buddies from an export; never overwrites a stored record, skips invalid ones. An export
+   * carries no epochs: an accepted buddy comes in as a legacy relationship (both sides importing
+   * each other chat at once, as before epochs); a request in either direction is made again as
+   * ours, so the buddy's answer brings both halves of a new epoch.
+   */
   async importJson(json: string): Promise<ImportResult | { error: string }> {
     let file: v.InferOutput<typeof ExportFile>;
     try {
@@ -142,10 +181,16 @@ export class BuddyBook {
       const parsed = v.safeParse(BuddyRecord, raw);
       if (!parsed.success || !publicKeyMatchesUid(parsed.output.uid, parsed.output.publicKey) || parsed.output.status === 'gone') {
         result.invalid++;
-      } else if (this.records.has(parsed.output.uid)) {
+      } else if (this.list().some((b) => b.uid === parsed.output.uid)) {
         result.kept++;
       } else {
-        await this.save({ ...parsed.output, pendingNotice: undefined });
+        const { epoch: _e, peerEpoch: _p, ...imported } = parsed.output;
+        // Over a tombstone: its replay guard stays.
+        const record = { ...imported, lastNoticeAt: Math.max(imported.lastNoticeAt, this.records.get(imported.uid)?.lastNoticeAt ?? 0) };
+        const asking = record.status === 'outgoing' || record.status === 'incoming';
+        await this.save(asking
+          ? { ...record, status: 'outgoing', pendingNotice: 'request', epoch: this.newEpoch() }
+          : { ...record, pendingNotice: undefined });
         result.added++;
       }
     }
@@ -167,8 +212,15 @@ export class BuddyBook {
     return clean;
   }
 
-  private async forget(uid: NodeId): Promise<void> {
-    await this.storage.deleteBuddy(uid);
-    this.records.delete(uid);
+  /**
+   * The relationship is over: what stays is a tombstone with the newest notice time seen, so a
+   * replay of one of its old notices (a request, say) is not taken for a new one. Tombstones come
+   * only from the user's own removes and declines and from buddies' removes, so they stay few.
+   */
+  private async bury(uid: NodeId): Promise<void> {
+    const record = this.records.get(uid);
+    if (!record) return;
+    const { uid: _, publicKey, name, lastNoticeAt, addedAt } = record;
+    await this.save({ uid, publicKey, name, lastNoticeAt, addedAt, status: 'gone' });
   }
 }

@@ -6,19 +6,31 @@
 // before the counters are stored means the sender resends, the history write repeats harmlessly,
 // and the message is shown for the first time. Sending side: history and outbox first, counter
 // after; on load the outbox pushes the counter past every queued seq.
+//
+// Integrity: a chat or receipt is taken only in the conversation's current epoch (epoch.ts), and
+// only after its signature checks out, the duplicate path included; only then may it change state
+// or be answered. A replay of another conversation, or a forgery, touches nothing, so the next
+// real message is never mistaken for a duplicate. Only news (a chat not shown before, a receipt
+// that acknowledges more) counts as a sign of life: a replayed copy proves nothing about now.
 
 import type { Clock, Random } from '../overlay/environment.js';
 import type { NodeId } from '../overlay/id.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { BuddyBook } from './buddies.js';
 import { MAX_TEXT_CHARS } from './config.js';
 import type { ConversationBook } from './conversation.js';
-import { openChat, sealChat, type ChatPlaintext, type Identity, type KeyRing } from './crypto.js';
+import { bytesToHex, checkChat, decryptChat, sealChat, type ChatPlaintext, type Identity, type KeyRing } from './crypto.js';
+import { conversationEpoch } from './epoch.js';
 import { chatMessage, receipt, receiptIsAuthentic } from './messages.js';
 import type { Outbox } from './outbox.js';
 import type { PresenceTable } from './presence.js';
 import type { ImStats } from './stats.js';
-import type { HistoryEntry, ImStorage } from './storage.js';
+import type { BuddyRecord, HistoryEntry, ImStorage } from './storage.js';
+import type { VerifyBudget } from './verify-budget.js';
 import type { ChatMessage, ImMessage, Receipt } from './wire.js';
+
+/** Chats whose signature we checked, remembered so a resent copy is not checked again. */
+const VERIFIED_MEMORY = 512;
 
 export interface IncomingMessage {
   from: NodeId;
@@ -43,6 +55,7 @@ export interface ChatDependencies {
   conversations: ConversationBook<ChatPlaintext>;
   presence: PresenceTable;
   stats: ImStats;
+  budget: VerifyBudget;
   /** Sends a chat to peer (routed to key = peer, or over its direct link) and handles the receipt that answers it. */
   ask(peer: NodeId, body: ImMessage): void;
   /** Sends a receipt to peer (routed, or over its direct link), no answer expected. */
@@ -52,12 +65,24 @@ export interface ChatDependencies {
 }
 
 export class ChatService {
+  /** Digests of chats whose signature checked out (insertion order: the oldest go first). */
+  private readonly verified = new Set<string>();
+
   constructor(private readonly deps: ChatDependencies) {}
 
-  /** Recovers the outbox after a reload; seqs already queued are never handed out again. */
+  /**
+   * Recovers the outbox after a reload; seqs already queued are never handed out again. An entry
+   * of an older conversation (a crash while the buddy started anew) can never be taken: dropped.
+   */
   async load(): Promise<void> {
     for (const entry of await this.deps.outbox.load()) {
-      await this.deps.conversations.with(entry.peer, (c) => c.commitSend(entry.seq));
+      const buddy = this.deps.buddies.get(entry.peer);
+      const epoch = this.epochOf(entry.peer, buddy);
+      if (buddy?.status === 'accepted' && entry.message.epoch !== epoch) {
+        await this.deps.outbox.discard(entry.peer, entry.seq);
+        continue;
+      }
+      await this.deps.conversations.with(entry.peer, entry.message.epoch, (c) => c.commitSend(entry.seq));
     }
   }
 
@@ -67,10 +92,11 @@ export class ChatService {
     if (buddy?.status !== 'accepted') throw new Error(`${to} is not an accepted buddy`);
     if (text.length > MAX_TEXT_CHARS) throw new Error(`a message has at most ${MAX_TEXT_CHARS} characters`);
     const key = await deps.keyRing.keyFor(to, buddy.publicKey);
-    const seq = await deps.conversations.with(to, async (conversation) => {
+    const epoch = this.epochOf(to, buddy);
+    const seq = await deps.conversations.with(to, epoch, async (conversation) => {
       const seq = conversation.peekSendSeq();
       const plaintext = { text, sentAt: deps.clock.now() };
-      const sealed = await sealChat(deps.identity, key, to, seq, plaintext, deps.random);
+      const sealed = await sealChat(deps.identity, key, to, seq, plaintext, deps.random, epoch);
       await deps.storage.putHistory({ peer: to, direction: 'out', seq, text, sentAt: plaintext.sentAt });
       await deps.outbox.add({ peer: to, seq, message: chatMessage(sealed), createdAt: plaintext.sentAt });
       conversation.commitSend(seq);
@@ -95,26 +121,29 @@ export class ChatService {
     const { deps } = this;
     const buddy = deps.buddies.get(message.from);
     if (buddy?.status !== 'accepted') return deps.stats.count('chat from a non-buddy');
+    const epoch = this.epochOf(message.from, buddy);
+    if (message.epoch !== epoch) return deps.stats.count('chat rejected: other conversation');
+    if (!this.authentic(message, buddy)) return;
     const key = await deps.keyRing.keyFor(message.from, buddy.publicKey);
-    const result = await deps.conversations.with(message.from, async (conversation) => {
-      // A duplicate is acknowledged again without decrypting: its receipt may have been lost.
-      if (conversation.isDuplicate(message.seq)) return { ack: conversation.cumulativeAck, ready: [] };
-      const opened = await openChat(deps.identity.id, key, buddy.publicKey, message);
+    const result = await deps.conversations.with(message.from, epoch, async (conversation) => {
+      // An authentic duplicate is acknowledged again without decrypting: its receipt may have been lost.
+      if (conversation.isDuplicate(message.seq)) return { ack: conversation.cumulativeAck, ready: [], news: false };
+      const opened = await decryptChat(key, message);
       if (!opened.ok) {
         deps.stats.count(`chat rejected: ${opened.reason}`);
         return undefined;
       }
       const outcome = conversation.receive(message.seq, opened.plaintext);
-      if (outcome.kind !== 'accepted') return { ack: conversation.cumulativeAck, ready: [] };
+      if (outcome.kind !== 'accepted') return { ack: conversation.cumulativeAck, ready: [], news: false };
       for (const { seq, item } of outcome.ready) {
         await deps.storage.putHistory({ peer: message.from, direction: 'in', seq, text: item.text, sentAt: item.sentAt });
       }
-      return { ack: conversation.cumulativeAck, ready: outcome.ready };
+      return { ack: conversation.cumulativeAck, ready: outcome.ready, news: true };
     });
     if (!result) return;
-    deps.presence.heardFrom(message.from);
+    if (result.news) deps.presence.heardFrom(message.from);
     for (const { seq, item } of result.ready) deps.shown({ from: message.from, seq, text: item.text, sentAt: item.sentAt });
-    const ack = receipt(deps.identity, message.from, result.ack);
+    const ack = receipt(deps.identity, message.from, epoch, result.ack);
     if (answer) answer(ack);
     else deps.tell(message.from, ack);
   }
@@ -123,26 +152,64 @@ export class ChatService {
     const { deps } = this;
     const buddy = deps.buddies.get(message.from);
     if (buddy?.status !== 'accepted') return deps.stats.count('receipt from a non-buddy');
+    const epoch = this.epochOf(message.from, buddy);
+    if (message.epoch !== epoch) return deps.stats.count('receipt rejected: other conversation');
+    if (!deps.budget.take(message.from)) return deps.stats.count('im.receipt over verify budget');
     if (!receiptIsAuthentic(message, deps.identity.id, buddy.publicKey)) return deps.stats.count('receipt rejected');
-    deps.presence.heardFrom(message.from);
-    const progressed = await deps.conversations.with(message.from, (c) => c.acknowledge(message.ack));
+    const progressed = await deps.conversations.with(message.from, epoch, (c) => c.acknowledge(message.ack));
     if (!progressed) return;
+    deps.presence.heardFrom(message.from);
     await deps.outbox.acknowledge(message.from, message.ack);
     deps.acknowledged(message.from, message.ack);
   }
 
   async history(peer: NodeId): Promise<HistoryItem[]> {
-    const acked = await this.deps.conversations.with(peer, (c) => c.peerAcked);
+    const acked = await this.deps.conversations.with(peer, this.epochOf(peer, this.deps.buddies.get(peer)), (c) => c.peerAcked);
     const entries = await this.deps.storage.listHistory(peer);
     return entries.map(({ peer: _, ...entry }) => ({ ...entry, delivered: entry.direction === 'in' || entry.seq <= acked }));
   }
 
-  /** The buddy is gone (removed, declined, blocked): its conversation, outbox and history too. */
-  async forget(peer: NodeId): Promise<void> {
+  /**
+   * The buddy started the relationship anew (a new epoch): the old conversation is over, as after
+   * a remove. What it never acknowledged could not be taken in the new one.
+   */
+  async restart(peer: NodeId): Promise<void> {
     await this.deps.outbox.clear(peer);
     await this.deps.conversations.drop(peer);
     await this.deps.storage.deleteHistory(peer);
+  }
+
+  /** The buddy is gone (removed, declined, blocked): its conversation, outbox and history too. */
+  async forget(peer: NodeId): Promise<void> {
+    await this.restart(peer);
     this.deps.keyRing.forget(peer);
     this.deps.presence.forget(peer);
+    this.deps.budget.forget(peer);
+  }
+
+  private epochOf(peer: NodeId, buddy: BuddyRecord | undefined): string {
+    return conversationEpoch(this.deps.identity.id, peer, buddy ?? {});
+  }
+
+  /**
+   * The chat's signature, checked within the verify budget; a copy of a chat already checked (a
+   * resend: sealed once, sent byte for byte) needs no second check.
+   */
+  private authentic(message: ChatMessage, buddy: BuddyRecord): boolean {
+    const { deps } = this;
+    const digest = bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(message))));
+    if (this.verified.has(digest)) return true;
+    if (!deps.budget.take(message.from)) {
+      deps.stats.count('im.chat over verify budget');
+      return false;
+    }
+    const checked = checkChat(deps.identity.id, buddy.publicKey, message);
+    if (checked !== 'ok') {
+      deps.stats.count(`chat rejected: ${checked}`);
+      return false;
+    }
+    this.verified.add(digest);
+    if (this.verified.size > VERIFIED_MEMORY) this.verified.delete(this.verified.values().next().value as string);
+    return true;
   }
 }

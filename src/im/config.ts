@@ -29,6 +29,21 @@ export interface ImConfig {
   directIdleMs: number;
   /** After a direct link to a buddy could not be opened, do not try again for this long. */
   directRetryMs: number;
+  /**
+   * Signature checks per second on messages claiming one buddy's uid (verify-budget.ts; bursts of
+   * twice that). A buddy sends ~1 presence a second at most, plus its chats and receipts; an
+   * outbox flushed at once is a burst, and what is dropped is resent.
+   */
+  verifyPerBuddyPerSecond: number;
+  /** Signature checks per second on buddy notices from anyone (requests come from strangers). */
+  verifyStrangersPerSecond: number;
+  /**
+   * Signature checks per second for the whole messenger, however many buddies a flood names: at 1-2
+   * ms a check (idle core) under a third of a core; 100 buddies' keep-alives need ~70.
+   */
+  verifyPerSecond: number;
+  /** Buddy requests waiting for our answer; more are dropped (each is a record in storage). */
+  maxIncomingRequests: number;
 }
 
 export const DEFAULT_IM_CONFIG: ImConfig = {
@@ -41,6 +56,10 @@ export const DEFAULT_IM_CONFIG: ImConfig = {
   reorderWindow: 256,
   directIdleMs: 60_000,
   directRetryMs: 30_000,
+  verifyPerBuddyPerSecond: 30,
+  verifyStrangersPerSecond: 20,
+  verifyPerSecond: 150,
+  maxIncomingRequests: 100,
 };
 
 /** Name the IM layer registers under with the overlay. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../sim/seeded-random.js';
 import { Conversation, ConversationBook } from './conversation.js';
-import { FRESH_COUNTERS, memoryStorage } from './storage.js';
+import { freshCounters, memoryStorage } from './storage.js';
 import type { NodeId } from '../overlay/id.js';
 
 const peer = 'ab'.repeat(16) as NodeId;
+const EPOCH = '12'.repeat(16);
 
 /** Every seq 1..n, shuffled, with some sent two or three times. */
 function messyArrivals(n: number, random: SeededRandom): number[] {
@@ -25,7 +26,7 @@ describe('conversation sequence numbers', () => {
   it('show messages in order and exactly once under reordering and duplication', () => {
     const random = new SeededRandom('reorder');
     for (let run = 0; run < 20; run++) {
-      const conversation = new Conversation<string>({ ...FRESH_COUNTERS }, 1_000);
+      const conversation = new Conversation<string>(freshCounters(EPOCH), 1_000);
       const shown: number[] = [];
       for (const seq of messyArrivals(100, random)) {
         const outcome = conversation.receive(seq, `m${seq}`);
@@ -37,7 +38,7 @@ describe('conversation sequence numbers', () => {
   });
 
   it('acknowledge cumulatively: a gap holds the ack back', () => {
-    const conversation = new Conversation<string>({ ...FRESH_COUNTERS }, 10);
+    const conversation = new Conversation<string>(freshCounters(EPOCH), 10);
     conversation.receive(1, 'a');
     conversation.receive(3, 'c');
     expect(conversation.cumulativeAck).toBe(1);
@@ -47,13 +48,13 @@ describe('conversation sequence numbers', () => {
   });
 
   it('drop messages beyond the reorder window unacknowledged', () => {
-    const conversation = new Conversation<string>({ ...FRESH_COUNTERS }, 4);
+    const conversation = new Conversation<string>(freshCounters(EPOCH), 4);
     expect(conversation.receive(6, 'far')).toEqual({ kind: 'beyond-window' });
     expect(conversation.isDuplicate(6)).toBe(false);
   });
 
   it('ignore receipts that go backwards or acknowledge seqs never sent', () => {
-    const conversation = new Conversation<string>({ nextSendSeq: 6, delivered: 0, acked: 2 }, 4);
+    const conversation = new Conversation<string>({ epoch: EPOCH, nextSendSeq: 6, delivered: 0, acked: 2 }, 4);
     expect(conversation.acknowledge(1)).toBe(false);
     expect(conversation.acknowledge(9)).toBe(false);
     expect(conversation.acknowledge(5)).toBe(true);
@@ -63,28 +64,41 @@ describe('conversation sequence numbers', () => {
   it('continue after a restart of either side from the stored counters', async () => {
     const storage = memoryStorage();
     const before = new ConversationBook<string>(storage, 10);
-    await before.with(peer, (c) => {
+    await before.with(peer, EPOCH, (c) => {
       c.receive(1, 'a');
       c.receive(2, 'b');
       c.commitSend(c.peekSendSeq());
     });
     const after = new ConversationBook<string>(storage, 10);
-    await after.with(peer, (c) => {
+    await after.with(peer, EPOCH, (c) => {
       expect(c.receive(2, 'b')).toEqual({ kind: 'duplicate' });
       expect(c.peekSendSeq()).toBe(2);
     });
+  });
+
+  it('start afresh in a new epoch: the counters of an older conversation are not carried over, on reload either', async () => {
+    const storage = memoryStorage();
+    const book = new ConversationBook<string>(storage, 10);
+    await book.with(peer, EPOCH, (c) => void c.receive(1, 'a'));
+    const next = '34'.repeat(16);
+    await book.with(peer, next, (c) => {
+      expect(c.receive(1, 'b')).toEqual({ kind: 'accepted', ready: [{ seq: 1, item: 'b' }] });
+      c.receive(2, 'c');
+    });
+    expect(await storage.getCounters(peer)).toEqual({ epoch: next, nextSendSeq: 1, delivered: 2, acked: 0 });
+    await new ConversationBook<string>(storage, 10).with(peer, EPOCH, (c) => expect(c.cumulativeAck).toBe(0));
   });
 
   it('serialise concurrent work on one conversation', async () => {
     const book = new ConversationBook<string>(memoryStorage(), 10);
     const order: string[] = [];
     await Promise.all([
-      book.with(peer, async () => {
+      book.with(peer, EPOCH, async () => {
         order.push('first start');
         await new Promise((r) => setTimeout(r, 5));
         order.push('first end');
       }),
-      book.with(peer, () => void order.push('second')),
+      book.with(peer, EPOCH, () => void order.push('second')),
     ]);
     expect(order).toEqual(['first start', 'first end', 'second']);
   });

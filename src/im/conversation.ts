@@ -1,9 +1,10 @@
 // Per-conversation sequence numbers: the sender numbers its messages 1, 2, 3...; the receiver
 // shows them in order and exactly once (reorder buffer + dedupe) and acknowledges cumulatively.
-// Counters live in ImStorage, so either side may restart without breaking the sequence.
+// Counters live in ImStorage, so either side may restart without breaking the sequence. They belong
+// to one conversation epoch (epoch.ts): a new epoch starts from fresh counters.
 
 import type { NodeId } from '../overlay/id.js';
-import type { ConversationCounters, ImStorage } from './storage.js';
+import { freshCounters, type ConversationCounters, type ImStorage } from './storage.js';
 
 export type ReceiveOutcome<T> =
   /** Already shown (or buffered): acknowledge again, show nothing. */
@@ -15,19 +16,21 @@ export type ReceiveOutcome<T> =
 
 /** The sequence state of one conversation, as seen from our side. Pure: persistence is the book's job. */
 export class Conversation<T> {
+  readonly epoch: string;
   private nextSendSeq: number;
   private delivered: number;
   private acked: number;
   private readonly reorderBuffer = new Map<number, T>();
 
   constructor(counters: ConversationCounters, private readonly window: number) {
+    this.epoch = counters.epoch;
     this.nextSendSeq = counters.nextSendSeq;
     this.delivered = counters.delivered;
     this.acked = counters.acked;
   }
 
   counters(): ConversationCounters {
-    return { nextSendSeq: this.nextSendSeq, delivered: this.delivered, acked: this.acked };
+    return { epoch: this.epoch, nextSendSeq: this.nextSendSeq, delivered: this.delivered, acked: this.acked };
   }
 
   /** Cumulative acknowledgement to send back: every seq up to it has been shown. */
@@ -85,11 +88,13 @@ export class ConversationBook<T> {
 
   constructor(private readonly storage: ImStorage, private readonly window: number) {}
 
-  /** Runs `work` with exclusive use of the conversation with `peer`, then persists its counters. */
-  with<R>(peer: NodeId, work: (conversation: Conversation<T>) => Promise<R> | R): Promise<R> {
-    const previous = this.queues.get(peer) ?? Promise.resolve();
-    const run = previous.then(async () => {
-      const conversation = await this.load(peer);
+  /**
+   * Runs `work` with exclusive use of the conversation with `peer` in `epoch`, then persists its
+   * counters. Counters of another epoch are not this conversation's: it starts fresh.
+   */
+  with<R>(peer: NodeId, epoch: string, work: (conversation: Conversation<T>) => Promise<R> | R): Promise<R> {
+    return this.serialised(peer, async () => {
+      const conversation = await this.load(peer, epoch);
       const before = JSON.stringify(conversation.counters());
       try {
         return await work(conversation);
@@ -98,6 +103,11 @@ export class ConversationBook<T> {
         if (JSON.stringify(after) !== before) await this.storage.putCounters(peer, after);
       }
     });
+  }
+
+  private serialised<R>(peer: NodeId, job: () => Promise<R>): Promise<R> {
+    const previous = this.queues.get(peer) ?? Promise.resolve();
+    const run = previous.then(job);
     const settled = run.catch(() => undefined);
     this.queues.set(peer, settled);
     void settled.then(() => {
@@ -108,7 +118,7 @@ export class ConversationBook<T> {
 
   /** Forget a conversation entirely (buddy removed): both counters and in-memory buffer. */
   drop(peer: NodeId): Promise<void> {
-    return this.with(peer, async () => {
+    return this.serialised(peer, async () => {
       this.conversations.delete(peer);
       await this.storage.deleteCounters(peer);
     }).then(() => {
@@ -116,12 +126,16 @@ export class ConversationBook<T> {
     });
   }
 
-  private load(peer: NodeId): Promise<Conversation<T>> {
+  private async load(peer: NodeId, epoch: string): Promise<Conversation<T>> {
     let conversation = this.conversations.get(peer);
     if (!conversation) {
       conversation = this.storage.getCounters(peer).then((c) => new Conversation<T>(c, this.window));
       this.conversations.set(peer, conversation);
     }
-    return conversation;
+    const loaded = await conversation;
+    if (loaded.epoch === epoch) return loaded;
+    const fresh = new Conversation<T>(freshCounters(epoch), this.window);
+    this.conversations.set(peer, Promise.resolve(fresh));
+    return fresh;
   }
 }

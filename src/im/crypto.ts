@@ -15,6 +15,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { idFromPublicKey, type NodeId } from '../overlay/id.js';
 import type { Random } from '../overlay/environment.js';
 import { MAX_TEXT_CHARS } from './config.js';
+import { LEGACY_EPOCH } from './epoch.js';
 import { verifySignature, type Identity } from '../overlay/identity.js';
 
 const DOMAIN = 'dima-im-v1';
@@ -99,6 +100,8 @@ export interface SealedChat {
   readonly from: NodeId;
   readonly to: NodeId;
   readonly seq: number;
+  /** The conversation (epoch.ts): a chat of another life of the relationship never matches. */
+  readonly epoch: string;
   readonly nonce: string;
   readonly ct: string;
   readonly sig: string;
@@ -111,8 +114,14 @@ export interface ChatPlaintext {
   readonly sentAt: number;
 }
 
-function chatHeader(from: NodeId, to: NodeId, seq: number, nonce: string): (string | number)[] {
-  return ['chat', from, to, seq, nonce];
+/**
+ * Signed and bound to the ciphertext (AES-GCM additional data). A legacy conversation's header is
+ * the one from before epochs, so messages sealed then (still in an outbox) verify; a chat claiming
+ * any other epoch signs it.
+ */
+function chatHeader(sealed: Omit<SealedChat, 'ct' | 'sig'>): (string | number)[] {
+  const header = ['chat', sealed.from, sealed.to, sealed.seq, sealed.nonce];
+  return sealed.epoch === LEGACY_EPOCH ? header : [...header, 'epoch', sealed.epoch];
 }
 
 export async function sealChat(
@@ -122,21 +131,29 @@ export async function sealChat(
   seq: number,
   plaintext: ChatPlaintext,
   random: Random,
+  epoch: string,
 ): Promise<SealedChat> {
   const nonce = bytesToHex(random.bytes(NONCE_BYTES));
-  const header = chatHeader(identity.id, to, seq, nonce);
+  const header = chatHeader({ from: identity.id, to, seq, epoch, nonce });
   const ciphertext = await globalThis.crypto.subtle.encrypt(
     { name: 'AES-GCM', iv: hexToBytes(nonce), additionalData: canonical(header) },
     key,
     utf8.encode(JSON.stringify(plaintext)),
   );
   const ct = bytesToHex(new Uint8Array(ciphertext));
-  return { from: identity.id, to, seq, nonce, ct, sig: sign(identity, [...header, ct]) };
+  return { from: identity.id, to, seq, epoch, nonce, ct, sig: sign(identity, [...header, ct]) };
 }
 
 export type OpenResult =
   | { ok: true; plaintext: ChatPlaintext }
   | { ok: false; reason: 'wrong-recipient' | 'bad-signature' | 'bad-ciphertext' };
+
+/** Recipient and signature: what must hold before a chat may change anything or be answered. */
+export function checkChat(localUid: NodeId, senderPublicKeyHex: string, sealed: SealedChat): Extract<OpenResult, { ok: false }>['reason'] | 'ok' {
+  if (sealed.to !== localUid) return 'wrong-recipient';
+  if (!verify(senderPublicKeyHex, [...chatHeader(sealed), sealed.ct], sealed.sig)) return 'bad-signature';
+  return 'ok';
+}
 
 /** Checks recipient and signature before spending time on decryption; never throws. */
 export async function openChat(
@@ -145,9 +162,13 @@ export async function openChat(
   senderPublicKeyHex: string,
   sealed: SealedChat,
 ): Promise<OpenResult> {
-  if (sealed.to !== localUid) return { ok: false, reason: 'wrong-recipient' };
-  const header = chatHeader(sealed.from, sealed.to, sealed.seq, sealed.nonce);
-  if (!verify(senderPublicKeyHex, [...header, sealed.ct], sealed.sig)) return { ok: false, reason: 'bad-signature' };
+  const checked = checkChat(localUid, senderPublicKeyHex, sealed);
+  return checked === 'ok' ? decryptChat(key, sealed) : { ok: false, reason: checked };
+}
+
+/** Decrypts a chat whose signature checkChat accepted; never throws. */
+export async function decryptChat(key: CryptoKey, sealed: SealedChat): Promise<OpenResult> {
+  const header = chatHeader(sealed);
   try {
     const plain = await globalThis.crypto.subtle.decrypt(
       { name: 'AES-GCM', iv: hexToBytes(sealed.nonce), additionalData: canonical(header) },

@@ -9,10 +9,10 @@ export function chatMessage(sealed: SealedChat): ChatMessage {
   return { t: 'im.chat', ...sealed };
 }
 
-const receiptFields = (r: Pick<Receipt, 'from' | 'to' | 'ack'>) => ['receipt', r.from, r.to, r.ack];
+const receiptFields = (r: Omit<Receipt, 't' | 'sig'>) => ['receipt', r.from, r.to, r.epoch, r.ack];
 
-export function receipt(identity: Identity, to: NodeId, ack: number): Receipt {
-  const body = { from: identity.id, to, ack };
+export function receipt(identity: Identity, to: NodeId, epoch: string, ack: number): Receipt {
+  const body = { from: identity.id, to, epoch, ack };
   return { t: 'im.receipt', ...body, sig: sign(identity, receiptFields(body)) };
 }
 
@@ -20,14 +20,18 @@ export function receiptIsAuthentic(r: Receipt, localUid: NodeId, senderPublicKey
   return r.to === localUid && verify(senderPublicKey, receiptFields(r), r.sig);
 }
 
+/** The echo of a presence sent before we heard the recipient's session. */
+export const NO_SESSION = '0'.repeat(16);
+
 export function notOnline(key: NodeId): NotOnline {
   return { t: 'im.notOnline', key };
 }
 
-const presenceFields = (p: Omit<Presence, 't' | 'sig'>) => ['presence', p.from, p.to, p.state, p.session, p.tick];
+const presenceFields = (p: Omit<Presence, 't' | 'sig'>) => ['presence', p.from, p.to, p.state, p.session, p.tick, p.echo];
 
-export function presence(identity: Identity, to: NodeId, state: PresenceState, session: string, tick: number): Presence {
-  const body = { from: identity.id, to, state, session, tick };
+/** `echo`: the recipient's session as we last heard it (NO_SESSION when we have not). */
+export function presence(identity: Identity, to: NodeId, state: PresenceState, session: string, tick: number, echo: string): Presence {
+  const body = { from: identity.id, to, state, session, tick, echo };
   return { t: 'im.presence', ...body, sig: sign(identity, presenceFields(body)) };
 }
 
@@ -36,10 +40,11 @@ export function presenceIsAuthentic(p: Presence, localUid: NodeId, senderPublicK
 }
 
 const noticeFields = (n: Omit<BuddyNotice, 't' | 'sig'>) =>
-  ['buddy', n.kind, n.from, n.to, n.publicKey, textDigest(n.name), n.at];
+  ['buddy', n.kind, n.from, n.to, n.publicKey, textDigest(n.name), n.epoch, n.at];
 
-export function buddyNotice(identity: Identity, kind: BuddyNoticeKind, to: NodeId, name: string, at: number): BuddyNotice {
-  const body = { kind, from: identity.id, to, publicKey: bytesToHex(identity.publicKey), name, at };
+/** `epoch`: our nonce for this relationship (epoch.ts). */
+export function buddyNotice(identity: Identity, kind: BuddyNoticeKind, to: NodeId, name: string, epoch: string, at: number): BuddyNotice {
+  const body = { kind, from: identity.id, to, publicKey: bytesToHex(identity.publicKey), name, epoch, at };
   return { t: 'im.buddy', ...body, sig: sign(identity, noticeFields(body)) };
 }
 

@@ -1,74 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { SeededRandom } from '../sim/seeded-random.js';
-import { VirtualClock } from '../sim/virtual-clock.js';
 import type { NodeId } from '../overlay/id.js';
-import { loadOrCreateIdentity } from './identity.js';
-import { Messenger, type MessengerEvents } from './messenger.js';
-import { memoryStorage, type ImStorage } from './storage.js';
-import { FakeOverlay } from './testing/fake-overlay.js';
-import type { Identity } from './crypto.js';
 import { sealChat, deriveConversationKey } from './crypto.js';
+import { conversationEpoch, LEGACY_EPOCH } from './epoch.js';
 import { chatMessage } from './messages.js';
-
-interface Person {
-  name: string;
-  identity: Identity;
-  storage: ImStorage;
-  messenger: Messenger;
-  got: MessengerEvents['message'][];
-  receipts: MessengerEvents['receipt'][];
-  presence: MessengerEvents['presence'][];
-}
-
-function world(seed = 'messenger') {
-  const clock = new VirtualClock();
-  const random = new SeededRandom(seed);
-  const overlay = new FakeOverlay(clock);
-  let generation = 0;
-  const everyone: Messenger[] = [];
-  /** Virtual time in 10 ms steps, letting WebCrypto (a thread pool, not microtasks) finish each step. */
-  async function advance(ms: number) {
-    const end = clock.now() + ms;
-    while (clock.now() < end) {
-      await clock.advance(Math.min(10, end - clock.now()));
-      await Promise.all(everyone.map((m) => m.whenIdle()));
-    }
-  }
-
-  async function boot(name: string, storage: ImStorage): Promise<Person> {
-    const identity = await loadOrCreateIdentity(storage, random.fork(`identity ${name}`));
-    const messenger = await Messenger.open({
-      identity, storage, clock, overlay: overlay.join(identity.id), random: random.fork(`${name} ${generation++}`),
-    });
-    await messenger.setProfile({ name, keywords: [] });
-    everyone.push(messenger);
-    const person: Person = { name, identity, storage, messenger, got: [], receipts: [], presence: [] };
-    messenger.on('message', (m) => person.got.push(m));
-    messenger.on('receipt', (r) => person.receipts.push(r));
-    messenger.on('presence', (p) => person.presence.push(p));
-    messenger.start();
-    return person;
-  }
-
-  const entry = (p: Person) => ({ uid: p.identity.id, name: p.name, publicKey: bytesToHex(p.identity.publicKey) });
-
-  return {
-    clock, overlay, advance,
-    person: (name: string) => boot(name, memoryStorage()),
-    /** The tab crashes (no goodbye) and, later, the same browser profile loads again. */
-    crash: (p: Person) => overlay.kill(p.identity.id),
-    reload: (p: Person) => boot(p.name, p.storage),
-    entry,
-    async befriend(a: Person, b: Person) {
-      await a.messenger.requestBuddy(entry(b));
-      await advance(500);
-      await b.messenger.acceptBuddy(a.identity.id);
-      await advance(500);
-    },
-    texts: (p: Person) => p.got.map((m) => m.text),
-  };
-}
+import { world } from './testing/world.js';
 
 describe('Messenger', () => {
   it('makes buddies only after the other side accepts, with public keys on both lists', async () => {
@@ -121,8 +58,10 @@ describe('Messenger', () => {
     await w.advance(500);
     // carol (or alice) is now the root of bob's uid: it answered "not online" instead of accepting.
     expect(alice.messenger.stats.get('answered not online') + carol.messenger.stats.get('answered not online')).toBeGreaterThan(0);
-    expect(alice.messenger.buddies()[0].online).toBe(false);
     expect((await alice.storage.listOutbox()).map((e) => e.seq)).toEqual([1]);
+    // Unsigned, that answer is a hint: bob is shown offline once his presence times out.
+    await w.advance(9_000);
+    expect(alice.messenger.buddies()[0].online).toBe(false);
     const bobAgain = await w.reload(bob);
     await w.advance(1_000);
     expect(w.texts(bobAgain)).toEqual(['are you there?']);
@@ -189,15 +128,19 @@ describe('Messenger', () => {
     const [alice, bob, mallory] = [await w.person('alice'), await w.person('bob'), await w.person('mallory')];
     await w.befriend(alice, bob);
     const malloryKey = await deriveConversationKey(mallory.identity, bytesToHex(bob.identity.publicKey));
-    const sealed = await sealChat(mallory.identity, malloryKey, bob.identity.id, 1, { text: 'hi', sentAt: 0 }, new SeededRandom(1));
+    // The epoch travels in clear: a forger on the way copies it.
+    const record = (await bob.storage.listBuddies()).find((b) => b.uid === alice.identity.id);
+    const epoch = conversationEpoch(bob.identity.id, alice.identity.id, record ?? {});
+    const sealed = await sealChat(mallory.identity, malloryKey, bob.identity.id, 1, { text: 'hi', sentAt: 0 }, new SeededRandom(1), epoch);
     const host = w.overlay.join('ee'.repeat(16) as NodeId);
     const raw = host.register('dima.im', { deliver: () => {} });
     raw.route(bob.identity.id, { t: 'im.chat', garbage: true });
     raw.route(bob.identity.id, chatMessage(sealed));
     raw.route(bob.identity.id, chatMessage({ ...sealed, from: alice.identity.id }));
+    raw.route(bob.identity.id, chatMessage({ ...sealed, from: alice.identity.id, epoch: LEGACY_EPOCH }));
     await w.advance(500);
     expect(bob.messenger.stats.snapshot()).toMatchObject({
-      malformed: 1, 'chat from a non-buddy': 1, 'chat rejected: bad-signature': 1,
+      malformed: 1, 'chat from a non-buddy': 1, 'chat rejected: bad-signature': 1, 'chat rejected: other conversation': 1,
     });
     expect(bob.got).toEqual([]);
   });

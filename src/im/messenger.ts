@@ -13,6 +13,7 @@ import { ConversationBook } from './conversation.js';
 import { Courier } from './courier.js';
 import { DirectLinks } from './direct-links.js';
 import { bytesToHex, KeyRing, type ChatPlaintext, type Identity } from './crypto.js';
+import { freshEpochNonce, NO_EPOCH_NONCE } from './epoch.js';
 import { Emitter } from './events.js';
 import { buddyNotice, notOnline, noticeIsAuthentic } from './messages.js';
 import { Outbox } from './outbox.js';
@@ -20,6 +21,7 @@ import { PresenceTable } from './presence.js';
 import { PresenceProtocol } from './presence-protocol.js';
 import { ImStats } from './stats.js';
 import type { BuddyRecord, ImStorage, Profile } from './storage.js';
+import { VerifyBudget } from './verify-budget.js';
 import { decodeImMessage, type BuddyNotice, type ImMessage } from './wire.js';
 
 /** A profile found in the SCAN directory (records there are signed by their owner). */
@@ -78,6 +80,7 @@ export class Messenger {
   private readonly direct: DirectLinks;
   private readonly courier: Courier;
   private readonly presence: PresenceProtocol;
+  private readonly budget: VerifyBudget;
   private profileRecord: Profile = { name: '', keywords: [] };
   private lastNoticeAt = 0;
   private lastProbeAt = -Infinity;
@@ -97,7 +100,8 @@ export class Messenger {
     const { identity, storage, clock, random } = options;
     this.uid = identity.id;
     this.config = { ...DEFAULT_IM_CONFIG, ...options.config };
-    this.buddyBook = new BuddyBook(storage);
+    this.buddyBook = new BuddyBook(storage, () => freshEpochNonce(random), this.config.maxIncomingRequests);
+    this.budget = new VerifyBudget(clock, this.config);
     this.presenceTable = new PresenceTable(clock, this.config, (uid, online) => this.presenceChanged(uid, online));
     this.chat = new ChatService({
       identity, storage, clock, random,
@@ -107,6 +111,7 @@ export class Messenger {
       conversations: new ConversationBook<ChatPlaintext>(storage, this.config.reorderWindow),
       presence: this.presenceTable,
       stats: this.stats,
+      budget: this.budget,
       ask: (peer, body) => this.courier.chat(peer, body, true),
       tell: (peer, body) => this.courier.chat(peer, body, false),
       shown: (message) => {
@@ -123,12 +128,12 @@ export class Messenger {
       direct: this.direct,
       stats: this.stats,
       requestTimeoutMs: this.config.requestTimeoutMs,
-      notOnline: (peer) => this.presenceTable.notOnline(peer),
+      notOnline: (peer) => this.presence.notOnline(peer),
       answered: (answer) => this.handle(answer),
     });
     this.presence = new PresenceProtocol({
       identity, session: bytesToHex(random.bytes(8)), table: this.presenceTable, buddies: this.buddyBook,
-      courier: this.courier, stats: this.stats,
+      courier: this.courier, stats: this.stats, budget: this.budget,
       running: () => this.running,
       restarted: (uid) => this.chat.flush(uid, true),
     });
@@ -362,7 +367,9 @@ export class Messenger {
     if (!kind || !this.running) return;
     // Wall-clock based and strictly growing: the peer takes a notice not newer than the last as a replay.
     this.lastNoticeAt = Math.max(Math.floor(this.options.clock.now()), this.lastNoticeAt + 1);
-    const notice = buddyNotice(this.options.identity, kind, record.uid, this.profileRecord.name, this.lastNoticeAt);
+    // A decline or remove of a relationship from before epochs has no nonce of ours: none is needed.
+    const epoch = record.epoch ?? NO_EPOCH_NONCE;
+    const notice = buddyNotice(this.options.identity, kind, record.uid, this.profileRecord.name, epoch, this.lastNoticeAt);
     this.courier.ask(record.uid, notice, (answer) => {
       if (answer.t !== 'im.noticeTaken') return this.stats.count(`unexpected answer ${answer.t}`);
       this.track(this.buddyBook.noticeDelivered(record.uid, kind).catch(() => this.stats.count('failed storing notice')));
@@ -370,8 +377,12 @@ export class Messenger {
   }
 
   private async onNotice(notice: BuddyNotice, answer?: (body: unknown) => void): Promise<void> {
+    // Notices come from strangers too (requests): only the messenger-wide budget bounds them.
+    if (!this.budget.take(undefined)) return this.stats.count('im.buddy over verify budget');
     if (!noticeIsAuthentic(notice, this.uid)) return this.stats.count('buddy notice rejected');
     const effect = await this.buddyBook.receive(notice, this.options.clock.now());
+    // Not taken: the stranger retries later, by when we may have answered others.
+    if (effect === 'too many requests') return this.stats.count('buddy request refused: too many waiting');
     answer?.({ t: 'im.noticeTaken' });
     if (effect === 'none') {
       // E.g. a buddy who lost their list asks again: we owe them our accept again.
@@ -380,6 +391,7 @@ export class Messenger {
       return;
     }
     if (effect === 'declined' || effect === 'removed') await this.chat.forget(notice.from);
+    if (effect === 'restarted') await this.chat.restart(notice.from);
     if (effect === 'request') {
       this.events.emit('request', { from: notice.from, name: notice.name, publicKey: notice.publicKey });
     }

@@ -7,7 +7,7 @@ import { memoryStorage, type OutboxEntry } from './storage.js';
 const bob = 'b0'.repeat(16) as NodeId;
 const entry = (seq: number): OutboxEntry => ({
   peer: bob, seq, createdAt: 0,
-  message: { t: 'im.chat', from: 'a0'.repeat(16) as NodeId, to: bob, seq, nonce: '00'.repeat(12), ct: 'ff'.repeat(20), sig: '11'.repeat(64) },
+  message: { t: 'im.chat', from: 'a0'.repeat(16) as NodeId, to: bob, seq, epoch: '0'.repeat(32), nonce: '00'.repeat(12), ct: 'ff'.repeat(20), sig: '11'.repeat(64) },
 });
 
 describe('outbox', () => {

@@ -65,6 +65,13 @@ export class Outbox {
     return due;
   }
 
+  /** Drops one entry that can never be delivered (a conversation that is over). */
+  async discard(peer: NodeId, seq: number): Promise<void> {
+    this.setPeer(peer, this.pending(peer).filter((e) => e.seq !== seq));
+    this.lastSent.delete(slot(peer, seq));
+    await this.storage.deleteOutbox(peer, seq);
+  }
+
   /** Forget everything queued for `peer` (buddy removed or blocked). */
   async clear(peer: NodeId): Promise<void> {
     const entries = this.pending(peer);

@@ -48,21 +48,37 @@ describe('buddy presence (soft state)', () => {
     expect(presence.needKeepAlive()).toEqual([bob]);
   });
 
-  it('goes offline at once on a graceful "offline" or a "not online" answer', () => {
+  it('goes offline at once on a graceful "offline"', () => {
     const { presence } = table();
     presence.presence(bob, 'online', 's1', 1);
     presence.presence(bob, 'offline', 's1', 2);
     expect(presence.isOnline(bob)).toBe(false);
-    presence.presence(bob, 'online', 's2', 1);
-    presence.notOnline(bob);
-    expect(presence.isOnline(bob)).toBe(false);
+  });
+
+  it('takes "not online" as a hint only: the buddy stays online, and is asked early at most once per keepAliveMs', async () => {
+    const { clock, presence } = table();
+    expect(presence.notOnlineHint(bob)).toBe(false);
+    presence.presence(bob, 'online', 's1', 1);
+    expect(presence.notOnlineHint(bob)).toBe(true);
+    expect(presence.notOnlineHint(bob)).toBe(false);
+    expect(presence.isOnline(bob)).toBe(true);
+    await clock.advance(DEFAULT_IM_CONFIG.keepAliveMs);
+    expect(presence.notOnlineHint(bob)).toBe(true);
   });
 
   it('ignores a replayed keep-alive of the same session', () => {
     const { presence } = table();
     presence.presence(bob, 'online', 's1', 5);
     presence.presence(bob, 'offline', 's1', 6);
-    expect(presence.presence(bob, 'alive', 's1', 5)).toBe(false);
+    expect(presence.presence(bob, 'alive', 's1', 5)).toBe('replay');
     expect(presence.isOnline(bob)).toBe(false);
+  });
+
+  it('ignores any presence of an earlier session once a newer one was heard', () => {
+    const { presence } = table();
+    expect(presence.presence(bob, 'online', 's1', 5)).toBe('new session');
+    expect(presence.presence(bob, 'online', 's2', 1)).toBe('new session');
+    expect(presence.presence(bob, 'alive', 's1', 99)).toBe('replay');
+    expect(presence.presence(bob, 'alive', 's2', 2)).toBe('news');
   });
 });

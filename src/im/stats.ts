@@ -21,11 +21,16 @@ export type ImCounter =
   | `failed handling ${MessageType}`
   | 'failed storing notice'
   | 'buddy notice rejected'
+  | 'buddy request refused: too many waiting'
+  | `${'im.chat' | 'im.receipt' | 'im.presence' | 'im.buddy'} over verify budget`
+  | 'presence unproven'
   | 'presence from a non-buddy'
   | 'presence rejected'
   | 'presence replayed'
   | 'chat from a non-buddy'
   | `chat rejected: ${OpenFailure}`
+  | 'chat rejected: other conversation'
+  | 'receipt rejected: other conversation'
   | 'receipt from a non-buddy'
   | 'receipt rejected'
   | 'overlay refused request'

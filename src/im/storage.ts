@@ -9,7 +9,8 @@
 import * as v from 'valibot';
 import type { NodeId } from '../overlay/id.js';
 import { MAX_NAME_CHARS, MAX_TEXT_CHARS } from './config.js';
-import { ChatMessage, hex, publicKey, uid } from './wire.js';
+import { EPOCH_NONCE_BYTES, LEGACY_EPOCH } from './epoch.js';
+import { ChatMessage, epoch, hex, publicKey, uid } from './wire.js';
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const time = v.pipe(v.number(), v.finite());
@@ -34,13 +35,17 @@ export const BuddyRecord = v.strictObject({
   name: v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS)),
   /**
    * outgoing/incoming: a request waits for an answer; blocked: everything from them is dropped;
-   * gone: removed or declined, kept only until that notice reaches them.
+   * gone: removed or declined; kept as a tombstone (lastNoticeAt guards against replayed notices).
    */
   status: v.picklist(['outgoing', 'incoming', 'accepted', 'blocked', 'gone']),
   /** A notice we still owe this peer (retried until its root is the peer itself). */
   pendingNotice: v.optional(v.picklist(['request', 'accept', 'decline', 'remove'])),
   /** `at` of the newest notice seen from this peer (replay guard). */
   lastNoticeAt: count,
+  /** Our nonce for this relationship (epoch.ts); absent in records from before epochs. */
+  epoch: v.optional(hex(2 * EPOCH_NONCE_BYTES)),
+  /** The peer's nonce, from its request or accept notice. */
+  peerEpoch: v.optional(hex(2 * EPOCH_NONCE_BYTES)),
   addedAt: time,
 });
 export type BuddyRecord = v.InferOutput<typeof BuddyRecord>;
@@ -57,13 +62,18 @@ export type HistoryEntry = v.InferOutput<typeof HistoryEntry>;
 export const OutboxEntry = v.strictObject({
   peer: uid,
   seq: v.pipe(count, v.minValue(1)),
-  /** Sealed once, resent byte-for-byte: a retry never re-encrypts under a new nonce. */
-  message: ChatMessage,
+  /**
+   * Sealed once, resent byte-for-byte: a retry never re-encrypts under a new nonce. Entries stored
+   * before epochs have none: they belong to the legacy conversation (and were signed as such).
+   */
+  message: v.strictObject({ ...ChatMessage.entries, epoch: v.optional(epoch, LEGACY_EPOCH) }),
   createdAt: time,
 });
 export type OutboxEntry = v.InferOutput<typeof OutboxEntry>;
 
 export const ConversationCounters = v.strictObject({
+  /** The conversation these count (epoch.ts); records from before epochs count the legacy one. */
+  epoch: v.optional(epoch, LEGACY_EPOCH),
   /** Seq our next outgoing message gets. */
   nextSendSeq: v.pipe(count, v.minValue(1)),
   /** Highest incoming seq shown in order (everything up to it was shown exactly once). */
@@ -73,7 +83,7 @@ export const ConversationCounters = v.strictObject({
 });
 export type ConversationCounters = v.InferOutput<typeof ConversationCounters>;
 
-export const FRESH_COUNTERS: ConversationCounters = { nextSendSeq: 1, delivered: 0, acked: 0 };
+export const freshCounters = (conversation: string): ConversationCounters => ({ epoch: conversation, nextSendSeq: 1, delivered: 0, acked: 0 });
 
 export interface ImStorage {
   getIdentity(): Promise<StoredIdentity | undefined>;
@@ -91,8 +101,12 @@ export interface ImStorage {
   putOutbox(entry: OutboxEntry): Promise<void>;
   deleteOutbox(peer: NodeId, seq: number): Promise<void>;
   listOutbox(): Promise<OutboxEntry[]>;
+  /** Fresh counters of the legacy conversation when none are stored. */
   getCounters(peer: NodeId): Promise<ConversationCounters>;
-  /** Merged with what is stored, field by field maximum: counters never go back. */
+  /**
+   * Merged with what is stored for the same conversation, field by field maximum: counters never go
+   * back. Counters of another conversation (an older epoch) are replaced.
+   */
   putCounters(peer: NodeId, counters: ConversationCounters): Promise<void>;
   deleteCounters(peer: NodeId): Promise<void>;
 }
@@ -195,13 +209,15 @@ export class RecordStorage implements ImStorage {
   }
 
   async getCounters(peer: NodeId) {
-    return readable(ConversationCounters, await this.backend.get(KEY.counters(peer))) ?? { ...FRESH_COUNTERS };
+    return readable(ConversationCounters, await this.backend.get(KEY.counters(peer))) ?? freshCounters(LEGACY_EPOCH);
   }
 
   async putCounters(peer: NodeId, counters: ConversationCounters) {
     const next = checked(ConversationCounters, counters, 'conversation counters');
     const stored = await this.getCounters(peer);
+    if (stored.epoch !== next.epoch) return this.backend.set(KEY.counters(peer), next);
     await this.backend.set(KEY.counters(peer), {
+      epoch: next.epoch,
       nextSendSeq: Math.max(stored.nextSendSeq, next.nextSendSeq),
       delivered: Math.max(stored.delivered, next.delivered),
       acked: Math.max(stored.acked, next.acked),

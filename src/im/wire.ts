@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import type { NodeId } from '../overlay/id.js';
 import { MAX_NAME_CHARS, MAX_TEXT_CHARS } from './config.js';
+import { EPOCH_HEX, EPOCH_NONCE_BYTES } from './epoch.js';
 
 export const hex = (length: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${length}}$`)));
 /** A uid (= nodeId) as 32 lowercase hex characters. */
@@ -16,6 +17,12 @@ export const publicKey = hex(64);
 // UTF-8 is at most 4 bytes a character; JSON wrapping and the 16-byte GCM tag add a little.
 const MAX_CIPHERTEXT_HEX = 2 * (MAX_TEXT_CHARS * 4 + 128 + 16);
 const ciphertext = v.pipe(v.string(), v.maxLength(MAX_CIPHERTEXT_HEX), v.regex(/^(?:[0-9a-f]{2})+$/));
+/** Which life of the buddy relationship a chat or receipt belongs to (epoch.ts). */
+export const epoch = hex(EPOCH_HEX);
+/** One side's half of an epoch, in its request / accept notice. */
+const epochNonce = hex(2 * EPOCH_NONCE_BYTES);
+/** A presence session: random per start of a messenger. */
+const session = hex(16);
 
 /** An end-to-end encrypted chat message, routed to key = recipient uid. */
 export const ChatMessage = v.strictObject({
@@ -23,17 +30,22 @@ export const ChatMessage = v.strictObject({
   from: uid,
   to: uid,
   seq,
+  epoch,
   nonce: hex(24),
   ct: ciphertext,
   sig: signature,
 });
 export type ChatMessage = v.InferOutput<typeof ChatMessage>;
 
-/** `from` (the recipient of the chat) has shown every message of `to` up to seq `ack` (cumulative), signed by `from`. */
+/**
+ * `from` (the recipient of the chat) has shown every message of `to` up to seq `ack` (cumulative)
+ * in the conversation `epoch`, signed by `from`.
+ */
 export const Receipt = v.strictObject({
   t: v.literal('im.receipt'),
   from: uid,
   to: uid,
+  epoch,
   ack: counter,
   sig: signature,
 });
@@ -47,16 +59,20 @@ export const NotOnline = v.strictObject({
 export type NotOnline = v.InferOutput<typeof NotOnline>;
 
 /**
- * Soft-state presence between buddies. `session` is fresh per start and `tick` grows within it,
- * so a replayed old keep-alive cannot be taken for a new one.
+ * Soft-state presence between buddies. `session` is fresh per start of the sender and `tick` grows
+ * within it; `echo` is the recipient's session as the sender last heard it. Only a presence echoing
+ * the recipient's current session can be news (it was signed after that session began); any other
+ * is answered with our own presence, which echoes the sender's, and changes nothing
+ * (presence-protocol.ts).
  */
 export const Presence = v.strictObject({
   t: v.literal('im.presence'),
   from: uid,
   to: uid,
   state: v.picklist(['online', 'alive', 'offline']),
-  session: hex(16),
+  session,
   tick: counter,
+  echo: session,
   sig: signature,
 });
 export type Presence = v.InferOutput<typeof Presence>;
@@ -70,6 +86,8 @@ export const BuddyNotice = v.strictObject({
   to: uid,
   publicKey,
   name: v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS)),
+  /** The sender's nonce for this relationship (its half of the conversation epoch). */
+  epoch: epochNonce,
   /** Sender's clock; a notice not newer than the last one seen from that uid is a replay. */
   at: counter,
   sig: signature,

@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { generateIdentity } from '../../src/overlay/identity.js';
 import { IM_APPLICATION } from '../../src/im/config.js';
 import { deriveConversationKey, sealChat } from '../../src/im/crypto.js';
+import { conversationEpoch } from '../../src/im/epoch.js';
 import { chatMessage } from '../../src/im/messages.js';
 import type { NodeId } from '../../src/overlay/id.js';
 import { world, type User } from './im-world.js';
@@ -60,7 +61,10 @@ describe('instant messaging on the simulator', () => {
     const forgedTo = pairs.slice(0, 5).map(({ a, b }) => ({ from: a, to: b }));
     for (const { from, to } of forgedTo) {
       const key = await deriveConversationKey(malloryIdentity, to.publicKey);
-      const sealed = await sealChat(malloryIdentity, key, to.uid, 1, { text: 'FORGED: send money', sentAt: sim.clock.now() }, sim.random.fork('forgery'));
+      // The epoch travels in clear (any node on the way sees it): the forgery has the right one.
+      const record = (await to.storage.listBuddies()).find((b) => b.uid === from.uid);
+      const epoch = conversationEpoch(to.uid, from.uid, record ?? {});
+      const sealed = await sealChat(malloryIdentity, key, to.uid, 1, { text: 'FORGED: send money', sentAt: sim.clock.now() }, sim.random.fork('forgery'), epoch);
       mallory.route(to.uid, IM_APPLICATION, chatMessage({ ...sealed, from: from.uid }));
     }
     // A route is fire-and-forget: let the forgeries arrive before churn can take a hop or addressee.
@@ -119,7 +123,7 @@ describe('instant messaging on the simulator', () => {
 
     // Nodes on the way forwarded chats and saw only the routing fields and ciphertext.
     expect(eavesdropper.chats).toBeGreaterThan(0);
-    expect([...eavesdropper.fieldSets]).toEqual(['ct,from,nonce,seq,sig,t,to']);
+    expect([...eavesdropper.fieldSets]).toEqual(['ct,epoch,from,nonce,seq,sig,t,to']);
     expect(eavesdropper.bodies.filter((body) => body.includes('->') || body.includes(' #'))).toEqual([]);
 
     // Every forged chat reached its addressee and was rejected, never shown

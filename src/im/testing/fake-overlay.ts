@@ -10,12 +10,15 @@ import type { OverlayHost } from '../messenger.js';
 
 /** Decides what happens to one routed message: the delays of each copy delivered ([] = lost). */
 export type DeliveryPlan = (message: { origin: NodeId; key: NodeId; body: unknown }) => number[];
+/** A hostile node on the way: the node that takes this message instead of the key's root (undefined: the root). */
+export type Diversion = (message: { origin: NodeId; key: NodeId; body: unknown }) => NodeId | undefined;
 
 export class FakeOverlay {
   private readonly live = new Map<NodeId, Map<string, OverlayApplication>>();
   /** Every body routed, as an eavesdropping intermediate node would see it. */
   readonly seen: unknown[] = [];
   plan: DeliveryPlan;
+  divert: Diversion = () => undefined;
 
   constructor(private readonly clock: Clock, readonly latencyMs = 20, readonly requestTimeoutMs = 5_000) {
     this.plan = () => [this.latencyMs];
@@ -90,7 +93,7 @@ export class FakeOverlay {
     this.seen.push(copy);
     for (const delay of this.plan({ origin, key, body: copy })) {
       this.clock.setTimer(delay, () => {
-        const root = closestTo(key, this.live.keys());
+        const root = this.divert({ origin, key, body: copy }) ?? closestTo(key, this.live.keys());
         const application = root && this.live.get(root)?.get(app);
         if (!root || !application) return;
         const message: RoutedMessage = { key, origin, hops: 1, body: structuredClone(copy), reply: reply?.(root) };
