@@ -27,11 +27,11 @@ export const OVERLAY_SAMPLES: unknown[] = [
 ];
 
 export const IM_SAMPLES: unknown[] = [
-  { t: 'im.chat', from: ID_A, to: ID_B, seq: 1, nonce: 'ab'.repeat(12), ct: 'ab'.repeat(40), sig: SIG },
-  { t: 'im.receipt', from: ID_A, to: ID_B, ack: 3, sig: SIG },
+  { t: 'im.chat', from: ID_A, to: ID_B, seq: 1, epoch: 'ef'.repeat(16), nonce: 'ab'.repeat(12), ct: 'ab'.repeat(40), sig: SIG },
+  { t: 'im.receipt', from: ID_A, to: ID_B, ack: 3, epoch: 'ef'.repeat(16), sig: SIG },
   { t: 'im.notOnline', key: ID_A },
-  { t: 'im.presence', from: ID_A, to: ID_B, state: 'online', session: 'ab'.repeat(8), tick: 1, sig: SIG },
-  { t: 'im.buddy', kind: 'request', from: ID_A, to: ID_B, publicKey: KEY, name: 'Åsa', at: 5, sig: SIG },
+  { t: 'im.presence', from: ID_A, to: ID_B, state: 'online', session: 'ab'.repeat(8), echo: 'cd'.repeat(8), tick: 1, sig: SIG },
+  { t: 'im.buddy', kind: 'request', from: ID_A, to: ID_B, publicKey: KEY, name: 'Åsa', epoch: 'ef'.repeat(8), at: 5, sig: SIG },
   { t: 'im.noticeTaken' },
 ];
 
