@@ -51,7 +51,7 @@ export const bench: BenchModule = {
   async run(context) {
     const tabs = Number(context.args.get('rejoin-tabs') ?? 6);
     const runs = Number(context.args.get('rejoin-runs') ?? 6);
-    if (!context.args.has('rejoin-no-build')) execFileSync('npx', ['vite', 'build'], { cwd: context.root, stdio: 'ignore' });
+    if (!context.args.has('rejoin-no-build')) execFileSync('npx', ['vite', 'build'], { cwd: context.root, stdio: 'ignore', env: { ...process.env, VITE_DIMA_TEST_HANDLE: '1' } });
     const results = await measure(join(context.root, 'dist'), stampLabel(context.stamp), tabs, runs);
     writeFileSync(join(context.resultsDir, 'rejoin.json'), JSON.stringify(results, null, 2) + '\n');
     return markdown(results);

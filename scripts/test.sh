@@ -33,8 +33,8 @@ npx tsc --noEmit || failed_steps+=("tsc")
 step "unit and simulator tests: vitest"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest.json" || failed_steps+=("vitest")
 
-step "build: vite build"
-if npx vite build; then
+step "build: vite build (with the test handle, window.__dima)"
+if VITE_DIMA_TEST_HANDLE=1 npx vite build; then
   step "end-to-end: playwright"
   if [ -x "$CHROMIUM" ]; then
     CHROMIUM_PATH="$CHROMIUM" npx playwright test || failed_steps+=("playwright")

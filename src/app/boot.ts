@@ -23,7 +23,6 @@ import { indexedDbProfileStore } from './profile-store.js';
 import { Session, type SessionOptions } from './session.js';
 import { takeOver, tryLock } from './single-tab.js';
 import { TabNotice } from './tab-notice.js';
-import { installTestHandle } from './test-handle.js';
 
 export async function boot(app: DimaApp): Promise<MessengerAdapter> {
   const profile = profileName(location.search);
@@ -64,7 +63,12 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     openSession: () => Session.open(options),
   });
   app.port = adapter;
-  installTestHandle(adapter, identity, seedCache);
+  // window.__dima reads chats in plaintext and cuts links: only in builds made for tests and benches
+  // (`npm run build:test`); Vite folds the condition, so a production build carries none of it.
+  if (import.meta.env.VITE_DIMA_TEST_HANDLE === '1') {
+    const { installTestHandle } = await import('./test-handle.js');
+    installTestHandle(adapter, identity, seedCache);
+  }
 
   void lock.lost.then(() => {
     running = false;
