@@ -13,6 +13,7 @@ import type { PeerLinks } from './peer-links.js';
 import { nextHop } from './router.js';
 import type { RoutingTable } from './routing-table.js';
 import type { OverlayStats } from './stats.js';
+import { Swallowers } from './swallowers.js';
 
 /** A routed frame whose next hop stayed silent is sent again along another route at most this often. */
 const MAX_REROUTES = 3;
@@ -37,10 +38,13 @@ export interface ForwarderComponents {
 
 export class Forwarder {
   readonly applications = new Map<string, OverlayApplication>();
+  /** First hops that took our requests and never let a reply come back (routed around). */
+  readonly swallowers: Swallowers;
   private readonly hopAcks: HopAcks;
 
   constructor(private readonly node: ForwarderComponents) {
     const { config } = node;
+    this.swallowers = new Swallowers(node.clock);
     this.hopAcks = new HopAcks(
       {
         clock: node.clock,
@@ -74,37 +78,48 @@ export class Forwarder {
     this.hopAcks.clear();
   }
 
-  /** `attempt`: how often this frame was rerouted around a silent next hop already. */
-  forwardOrDeliver(frame: RouteFrame, firstHop?: NodeId, attempt = 0): void {
+  /**
+   * `attempt`: how often this frame was rerouted around a silent next hop already. `avoid`: next hops
+   * not to take (a request sent again around the first hop it took); `onlyForward`: such a copy is
+   * never delivered here (we already routed it on once: we are not its root). Returns the hop taken.
+   */
+  forwardOrDeliver(frame: RouteFrame, firstHop?: NodeId, attempt = 0, avoid?: ReadonlySet<NodeId>, onlyForward = false): NodeId | undefined {
     const node = this.node;
     if (frame.hops > node.config.maxHops) {
       node.stats.drop('too many hops');
-      return;
+      return undefined;
     }
-    const dead = new Set<NodeId>();
+    const dead = new Set<NodeId>(avoid);
     // A JOIN is never routed to the joiner: it is linked to its bootstrap node (which may already
     // count it as a leaf) but the root it is looking for is the closest node other than itself.
     const joiner = frame.app === JOIN_APP ? frame.origin : undefined;
-    const usable = (id: NodeId) => node.links.has(id) && !dead.has(id) && id !== joiner && !node.isSuspect(id);
+    // Swallowers are avoided as intermediate hops only: within the leaf set's range the closest node
+    // is the root, and skipping it would deliver to the wrong one.
+    const avoidSwallowers = !node.leafSet.covers(frame.key);
+    const usable = (id: NodeId) =>
+      node.links.has(id) && !dead.has(id) && id !== joiner && !node.isSuspect(id) && !(avoidSwallowers && this.swallowers.isAvoided(id));
     // A message for a node we hold a link to goes straight there (distance 0: it is the root), even
     // before that node has made it into our leaf set or table (it may be joining, or just learned of).
     // Not over a link that both sides have let go: traffic would keep it from ever falling quiet and
     // closing (two buddies' presence keep-alives kept their chat's direct link open for good).
     const linked = node.links.get(frame.key);
-    const direct = frame.key !== joiner && linked && (linked.localNeed || linked.remoteNeed) && !node.isSuspect(frame.key) ? frame.key : undefined;
+    const direct =
+      frame.key !== joiner && linked && (linked.localNeed || linked.remoteNeed) && !node.isSuspect(frame.key) && !dead.has(frame.key)
+        ? frame.key
+        : undefined;
     let decision = firstHop ?? direct
       ? ({ kind: 'forward', nextHop: (firstHop ?? direct)! } as const)
       : nextHop(frame.key, node.leafSet, node.routingTable, usable);
     if (decision.kind === 'deliver') {
-      this.deliverLocally(frame);
-      return;
+      if (!onlyForward) this.deliverLocally(frame);
+      return undefined;
     }
     const application = this.applications.get(frame.app);
     // An application weighs a message once per hop, not again when it is rerouted.
     if (application?.forward && attempt === 0) {
       const nextHopId = decision.nextHop;
       const verdict = this.callApplication(() => application.forward!(this.asMessage(frame), nextHopId)) ?? false;
-      if (verdict === false) return;
+      if (verdict === false) return undefined;
       if (verdict !== true) frame = { ...frame, body: verdict.body };
     }
     // Route around links that fail under our feet: the routing rule falls through to other entries.
@@ -113,16 +128,17 @@ export class Forwarder {
         node.stats.forwarded++;
         this.hopAcks.expect(frame, decision.nextHop, attempt);
         node.checkIfQuiet(decision.nextHop);
-        return;
+        return decision.nextHop;
       }
       dead.add(decision.nextHop);
       decision = nextHop(frame.key, node.leafSet, node.routingTable, usable);
       if (decision.kind === 'deliver') {
-        this.deliverLocally(frame);
-        return;
+        if (!onlyForward) this.deliverLocally(frame);
+        return undefined;
       }
     }
     node.stats.drop('no usable next hop');
+    return undefined;
   }
 
   deliverLocally(frame: RouteFrame | DirectFrame): void {

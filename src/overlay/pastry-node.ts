@@ -176,9 +176,24 @@ export class PastryNode {
 
   request(key: NodeId, app: string, body: unknown, options: RequestOptions & SendOptions = {}): Promise<Reply> {
     const id = this.newMessageId();
-    const promise = this.requests.awaitReplies(id, key, options);
     const frame: RouteFrame = { t: 'route', id, key, origin: this.id, hops: 0, app, body, want: true };
-    this.forwarder.forwardOrDeliver(frame, options.firstHop);
+    let firstHop: NodeId | undefined;
+    let lastHop: NodeId | undefined;
+    const tried = new Set<NodeId>();
+    // Unanswered for a while: the same request again around every first hop it took so far (a black
+    // hole acks and drops). A pinned first hop or a streamed answer is not sent twice. A first hop
+    // that is the key's root (by our leaf set) is not routed around: any other node would be the
+    // wrong root, and a slow root's answer is still the right one.
+    const sendAround = options.firstHop || options.onReply ? undefined : () => {
+      if (!lastHop || (this.leafSet.covers(key) && this.leafSet.closest(key) === lastHop)) return undefined;
+      tried.add(lastHop);
+      const next = this.forwarder.forwardOrDeliver(frame, undefined, 0, tried, true);
+      if (next === undefined) return undefined;
+      lastHop = next;
+      return firstHop;
+    };
+    const promise = this.requests.awaitReplies(id, key, options, sendAround);
+    firstHop = lastHop = this.forwarder.forwardOrDeliver(frame, options.firstHop);
     return promise;
   }
 
@@ -354,6 +369,11 @@ export class PastryNode {
   }
 
   /** @internal */
+  /** @internal A first hop that took a request whose copy sent around it was the one answered. */
+  blameSwallower(hop: NodeId): void {
+    this.forwarder.swallowers.blame(hop);
+  }
+
   sweepReversePaths(): void {
     this.requests.sweepReversePaths();
   }

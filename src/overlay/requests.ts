@@ -14,7 +14,16 @@ interface PendingRequest {
   onReply?: (reply: Reply) => void;
   answered: boolean;
   timer: unknown;
+  retryTimer?: unknown;
+  /** The first hop the request took before it was sent again around it (blamed if only the retry is answered). */
+  bypassed?: NodeId;
 }
+
+/** Copies of an unanswered request sent around the first hops taken before (see PastryNode.request). */
+const RETRIES_AROUND = 2;
+
+/** Sends a request again along another first hop; returns the first hop it went around, if any. */
+export type SendAround = () => NodeId | undefined;
 
 export class Requests {
   /** Our own requests awaiting a reply, by message id. */
@@ -30,16 +39,30 @@ export class Requests {
    * Starts waiting for replies to our request `id`. The promise settles on the first reply; with
    * `onReply` (a streamed answer) every reply is passed on until the timeout ends the request.
    */
-  awaitReplies(id: string, key: NodeId, options: RequestOptions): Promise<Reply> {
+  awaitReplies(id: string, key: NodeId, options: RequestOptions, sendAround?: SendAround): Promise<Reply> {
     const { clock, config } = this.node;
     return new Promise<Reply>((resolve, reject) => {
       const timeout = options.timeoutMs ?? config.requestTimeoutMs;
       const timer = clock.setTimer(timeout, () => {
         const request = this.pending.get(id);
         this.pending.delete(id);
+        if (request?.retryTimer) clock.clearTimer(request.retryTimer as never);
         if (request && !request.answered) request.reject(new Error(`request to ${key} timed out`));
       });
-      this.pending.set(id, { resolve, reject, onReply: options.onReply, answered: false, timer });
+      const request: PendingRequest = { resolve, reject, onReply: options.onReply, answered: false, timer };
+      if (sendAround) {
+        // At a third and two thirds of the timeout: each copy avoids every first hop taken before.
+        let retries = 0;
+        const retry = () => {
+          request.retryTimer = undefined;
+          if (request.answered || !this.pending.has(id)) return;
+          this.node.stats.retriedAround++;
+          request.bypassed ??= sendAround();
+          if (++retries < RETRIES_AROUND) request.retryTimer = clock.setTimer(timeout / (RETRIES_AROUND + 1), retry);
+        };
+        request.retryTimer = clock.setTimer(timeout / (RETRIES_AROUND + 1), retry);
+      }
+      this.pending.set(id, request);
     });
   }
 
@@ -78,8 +101,11 @@ export class Requests {
       if (request.onReply) this.node.callApplication(() => request.onReply!(reply));
       if (!request.answered) {
         request.answered = true;
+        // Only the copy sent around the first hop got an answer: that hop may be swallowing traffic.
+        if (request.bypassed) this.node.blameSwallower(request.bypassed);
         request.resolve(reply);
       }
+      if (request.retryTimer) this.node.clock.clearTimer(request.retryTimer as never);
       if (!request.onReply) {
         this.node.clock.clearTimer(request.timer as never);
         this.pending.delete(frame.id);

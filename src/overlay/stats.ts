@@ -12,6 +12,8 @@ export class OverlayStats {
   /** Next hops that let a routed frame go unacked, and frames sent again along another route. */
   suspected = 0;
   rerouted = 0;
+  /** Our requests sent again around their first hop, unanswered halfway to the timeout. */
+  retriedAround = 0;
   /** "May I link?" asks sent before constructing a connection, and those answered no (or not at all). */
   linkAsks = 0;
   linkAsksRefused = 0;
