@@ -12,6 +12,16 @@
 //
 // Every RTCPeerConnection is constructed through a PeerConnectionBudget (peer-connection-budget.ts):
 // a page can hold only so many, so a dial or answer at the limit is refused with PeerConnectionLimit.
+//
+// Across real networks (issue 16, docs/DEPLOY.md): the STUN/TURN servers are read at every
+// construction (they can change: short-lived TURN credentials are refreshed), and a link whose ICE
+// connectivity is lost is closed rather than left to carry frames into the void: at once on ICE
+// `failed` (simple-peer destroys itself), after `iceDisconnectedGraceMs` of `disconnected` (a brief
+// loss, a Wi-Fi hand-over, recovers by itself within that). The node then treats the peer as any
+// closed link (leaf repair, the link keeper redialling through the overlay what it still needs).
+// No ICE restart: after the link opened there is no signalling path of its own (non-trickle, the
+// offer/answer went through the introducer or the overlay once), and a fresh dial through the
+// overlay costs the same two routed messages a restart would.
 
 import SimplePeer from 'simple-peer';
 import { MAX_FRAME_BYTES } from '../config.js';
@@ -25,13 +35,41 @@ import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from '
 import { PeerConnectionBudget } from './peer-connection-budget.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/**
+ * How long an open link may stay ICE `disconnected` before we close it. Chromium reports
+ * `disconnected` about 2.5-5 s after the last STUN response on the selected pair and `failed` only
+ * when consent expires (30 s, RFC 7675); 5 s more rides out a brief loss without stalling routed
+ * traffic for half a minute.
+ */
+export const DEFAULT_ICE_DISCONNECTED_GRACE_MS = 5_000;
+
+/** Fixed STUN/TURN servers, or a function read at every peer connection (credentials that expire). */
+export type IceServerSource = RTCIceServer[] | (() => RTCIceServer[]);
+
+/** What a link runs over, from the selected ICE candidate pair (getStats). */
+export interface LinkPath {
+  /** 'host' (same LAN or host), 'srflx'/'prflx' (through NATs, punched), 'relay' (through TURN). */
+  local: string;
+  remote: string;
+  /** 'udp' or 'tcp' between us and the first hop (the TURN server for a relayed pair). */
+  protocol: string;
+  /** The relay's protocol to the TURN server when local is 'relay' (udp, tcp, tls), if reported. */
+  relayProtocol?: string;
+  /** Current round-trip time of the pair in ms, if reported. */
+  rttMs?: number;
+}
 
 export type WrtcImplementation = NonNullable<SimplePeer.Options['wrtc']>;
 
 export interface WebRtcTransportOptions {
   identity: Identity;
-  /** STUN/TURN servers. Empty (the default) is enough on one host or one LAN. */
-  iceServers?: RTCIceServer[];
+  /**
+   * STUN/TURN servers. Empty (the default) is enough on one host or one LAN. A function is called at
+   * every peer connection constructed (src/app/ice-config.ts refreshes TURN credentials behind it).
+   */
+  iceServers?: IceServerSource;
+  /** An open link ICE-`disconnected` this long is closed (DEFAULT_ICE_DISCONNECTED_GRACE_MS). */
+  iceDisconnectedGraceMs?: number;
   /** Node: `import wrtc from '@roamhq/wrtc'`. Browsers: leave undefined (native RTCPeerConnection). */
   wrtc?: WrtcImplementation;
   /** From creating the peer connection to an authenticated link (signalling + ICE + DTLS + proofs). */
@@ -68,6 +106,12 @@ export interface WebRtcTransportStats {
   droppedOversized: number;
   /** Frames the node asked us to send that were oversized, unserialisable, or for a closed link. */
   droppedOutgoing: number;
+  /** Open links whose ICE went `disconnected`, and those of them that came back within the grace. */
+  iceDisconnected: number;
+  iceRecovered: number;
+  /** Links closed for lost connectivity: ICE `failed`, or `disconnected` past the grace. */
+  iceFailedClosed: number;
+  iceDisconnectedClosed: number;
 }
 
 export class WebRtcTransport implements Transport {
@@ -86,11 +130,17 @@ export class WebRtcTransport implements Transport {
     droppedMalformed: 0,
     droppedOversized: 0,
     droppedOutgoing: 0,
+    iceDisconnected: 0,
+    iceRecovered: 0,
+    iceFailedClosed: 0,
+    iceDisconnectedClosed: 0,
   };
   private events: TransportEvents | null = null;
   private readonly sessions = new Set<PeerSession>();
   private stopped = false;
-  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc' | 'peerConnectionLimit' | 'peerConnections'>>;
+  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc' | 'peerConnectionLimit' | 'peerConnections' | 'iceServers'>> & {
+    iceServers: () => RTCIceServer[];
+  };
   readonly peerConnections: PeerConnectionBudget;
   /** What simple-peer constructs from: the injected or built-in implementation, counted by the budget. */
   readonly wrtc: WrtcImplementation | undefined;
@@ -99,7 +149,8 @@ export class WebRtcTransport implements Transport {
     this.localId = options.identity.id;
     this.settings = {
       identity: options.identity,
-      iceServers: options.iceServers ?? [],
+      iceServers: iceServerFunction(options.iceServers),
+      iceDisconnectedGraceMs: options.iceDisconnectedGraceMs ?? DEFAULT_ICE_DISCONNECTED_GRACE_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       clock: options.clock ?? realClock,
       randomBytes: options.randomBytes ?? randomBytes,
@@ -168,6 +219,20 @@ export class WebRtcTransport implements Transport {
     }
   }
 
+  /** The selected candidate pair of every open link (which are relayed, which direct). */
+  async linkPaths(): Promise<Map<NodeId, LinkPath>> {
+    const paths = new Map<NodeId, LinkPath>();
+    await Promise.all(
+      [...this.sessions].map(async (session) => {
+        const peer = session.peerId;
+        if (!session.isOpen || !peer) return;
+        const path = await session.path();
+        if (path) paths.set(peer, path);
+      }),
+    );
+    return paths;
+  }
+
   stop(): void {
     this.stopped = true;
     for (const session of [...this.sessions]) session.close('transport stopped');
@@ -199,7 +264,8 @@ class PeerSession {
   private localSdp: string | null = null;
   private remoteSdp: string | null = null;
   private handshake: LinkHandshake | null = null;
-  private link: Link | null = null;
+  private link: WebRtcLink | null = null;
+  private disconnectedTimer: TimerHandle | null = null;
   /** False when simple-peer got no RTCPeerConnection at all: nothing to count as closed. */
   private readonly constructed: boolean;
 
@@ -229,7 +295,8 @@ class PeerSession {
           initiator,
           trickle: false,
           objectMode: true, // text messages stay strings: no Buffer round trip
-          config: { iceServers: settings.iceServers },
+          // Read now, not at transport construction: a TURN credential may have been refreshed since.
+          config: { iceServers: settings.iceServers() },
           wrtc: transport.wrtc,
         }),
     );
@@ -249,12 +316,53 @@ class PeerSession {
     this.peer.on('signal', (data: SimplePeer.SignalData) => this.onLocalSignal(data));
     this.peer.on('connect', () => this.onChannelOpen());
     this.peer.on('data', (data: unknown) => this.onData(data));
-    this.peer.on('error', (error: Error) => this.close(`channel error: ${error.message}`));
+    this.peer.on('iceStateChange', (state: RTCIceConnectionState) => this.onIceState(state));
+    this.peer.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'ERR_ICE_CONNECTION_FAILURE' && this.state === 'open') transport.stats.iceFailedClosed++;
+      this.close(`channel error: ${error.message}`);
+    });
     this.peer.on('close', () => this.close('channel closed'));
   }
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  get peerId(): NodeId | null {
+    return this.link?.peer ?? null;
+  }
+
+  /** The selected candidate pair, from the standard stats (null where they say nothing usable). */
+  path(): Promise<LinkPath | null> {
+    return new Promise((resolve) => {
+      if (this.state === 'closed') return resolve(null);
+      // simple-peer's getStats (flattens old-style reports) is missing from its type definitions.
+      const peer = this.peer as unknown as { getStats(cb: (error: Error | null, reports: StatsReport[]) => void): void };
+      peer.getStats((error, reports) => resolve(error ? null : selectedPath(reports)));
+    });
+  }
+
+  /**
+   * `disconnected` on an open link starts the grace; `connected`/`completed` ends it. `failed`
+   * needs nothing here: simple-peer destroys itself and the 'error' handler closes the link.
+   */
+  private onIceState(state: RTCIceConnectionState): void {
+    if (this.state !== 'open') return;
+    const { clock, iceDisconnectedGraceMs } = this.transport.settings;
+    const { stats } = this.transport;
+    if (state === 'disconnected' && this.disconnectedTimer === null) {
+      stats.iceDisconnected++;
+      this.disconnectedTimer = clock.setTimer(iceDisconnectedGraceMs, () => {
+        this.disconnectedTimer = null;
+        if (this.state !== 'open') return;
+        stats.iceDisconnectedClosed++;
+        this.close(`ICE disconnected for ${iceDisconnectedGraceMs} ms`);
+      });
+    } else if ((state === 'connected' || state === 'completed') && this.disconnectedTimer !== null) {
+      stats.iceRecovered++;
+      clock.clearTimer(this.disconnectedTimer);
+      this.disconnectedTimer = null;
+    }
   }
 
   acceptRemote(blob: SignalBlob): void {
@@ -278,6 +386,8 @@ class PeerSession {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.transport.settings.clock.clearTimer(this.timer);
+    if (this.disconnectedTimer !== null) this.transport.settings.clock.clearTimer(this.disconnectedTimer);
+    this.disconnectedTimer = null;
     const error = new Error(reason);
     this.rejectSignal(error);
     this.rejectLink(error);
@@ -408,6 +518,46 @@ function isSignalBlob(value: unknown, kind: SignalBlob['kind']): value is Signal
   if (typeof value !== 'object' || value === null) return false;
   const blob = value as Record<string, unknown>;
   return blob.kind === kind && typeof blob.data === 'string' && blob.data.length > 0 && blob.data.length <= MAX_SIGNAL_CHARS;
+}
+
+function iceServerFunction(source: IceServerSource | undefined): () => RTCIceServer[] {
+  if (typeof source === 'function') return source;
+  const fixed = source ?? [];
+  return () => fixed;
+}
+
+/** The fields of RTCStats reports we read; implementations differ in what else they carry. */
+interface StatsReport {
+  id: string;
+  type: string;
+  selected?: boolean;
+  nominated?: boolean;
+  state?: string;
+  selectedCandidatePairId?: string;
+  localCandidateId?: string;
+  remoteCandidateId?: string;
+  candidateType?: string;
+  protocol?: string;
+  relayProtocol?: string;
+  currentRoundTripTime?: number;
+}
+
+/** The pair the transport report names as selected, else the (Firefox-style) selected or the nominated succeeded one. */
+export function selectedPath(reports: readonly StatsReport[]): LinkPath | null {
+  const byId = new Map(reports.map((report) => [report.id, report]));
+  const transportReport = reports.find((report) => report.type === 'transport' && report.selectedCandidatePairId);
+  const pair =
+    (transportReport && byId.get(transportReport.selectedCandidatePairId!)) ??
+    reports.find((report) => report.type === 'candidate-pair' && report.selected) ??
+    reports.find((report) => report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded');
+  if (!pair) return null;
+  const local = byId.get(pair.localCandidateId ?? '');
+  const remote = byId.get(pair.remoteCandidateId ?? '');
+  if (!local?.candidateType || !remote?.candidateType) return null;
+  const path: LinkPath = { local: local.candidateType, remote: remote.candidateType, protocol: local.protocol ?? 'unknown' };
+  if (local.relayProtocol) path.relayProtocol = local.relayProtocol;
+  if (typeof pair.currentRoundTripTime === 'number') path.rttMs = pair.currentRoundTripTime * 1000;
+  return path;
 }
 
 function describe(error: unknown): string {
