@@ -70,6 +70,16 @@ export interface WebRtcTransportOptions {
   iceServers?: IceServerSource;
   /** An open link ICE-`disconnected` this long is closed (DEFAULT_ICE_DISCONNECTED_GRACE_MS). */
   iceDisconnectedGraceMs?: number;
+  /**
+   * Declares Transport.failureDetectionMs: the node then sends no keep-alives of its own and relies
+   * on this transport closing links to vanished peers. Undefined (the default) declares nothing.
+   * What would justify 30_000: ICE consent freshness (RFC 7675; Chromium and libwebrtc) fails a pair
+   * 30 s after its last answered check, and `disconnected` + the grace closes it sooner (10.7 s for a
+   * dead network in tests/integration/nat-turn.test.ts). What it would not catch: a peer whose
+   * network thread still answers STUN while its page no longer handles frames (a hung renderer);
+   * per-hop acks then route around it, but it stays in the leaf set.
+   */
+  failureDetectionMs?: number;
   /** Node: `import wrtc from '@roamhq/wrtc'`. Browsers: leave undefined (native RTCPeerConnection). */
   wrtc?: WrtcImplementation;
   /** From creating the peer connection to an authenticated link (signalling + ICE + DTLS + proofs). */
@@ -138,7 +148,8 @@ export class WebRtcTransport implements Transport {
   private events: TransportEvents | null = null;
   private readonly sessions = new Set<PeerSession>();
   private stopped = false;
-  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc' | 'peerConnectionLimit' | 'peerConnections' | 'iceServers'>> & {
+  readonly failureDetectionMs: number | undefined;
+  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc' | 'peerConnectionLimit' | 'peerConnections' | 'iceServers' | 'failureDetectionMs'>> & {
     iceServers: () => RTCIceServer[];
   };
   readonly peerConnections: PeerConnectionBudget;
@@ -156,6 +167,7 @@ export class WebRtcTransport implements Transport {
       randomBytes: options.randomBytes ?? randomBytes,
       maxFrameBytes: options.maxFrameBytes ?? MAX_FRAME_BYTES,
     };
+    this.failureDetectionMs = options.failureDetectionMs;
     this.peerConnections = options.peerConnections ?? new PeerConnectionBudget({ limit: options.peerConnectionLimit });
     this.wrtc = this.peerConnections.instrument(options.wrtc);
   }
