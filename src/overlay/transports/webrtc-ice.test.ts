@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Link } from '../environment.js';
 import { delay, directSignaller, startTestNode, stopAllTestNodes } from '../../../tests/integration/webrtc-testkit.js';
-import { selectedPath, type WebRtcTransport } from './webrtc-transport.js';
+import { selectedPath } from './ice.js';
+import type { WebRtcTransport } from './webrtc-transport.js';
 
 afterEach(() => stopAllTestNodes());
 

@@ -33,6 +33,9 @@ import { decodeFrame, encodeFrame, MAX_SIGNAL_CHARS } from './frame-codec.js';
 import { realClock } from './real-environment.js';
 import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from './link-auth.js';
 import { PeerConnectionBudget } from './peer-connection-budget.js';
+import { DisconnectGrace, iceServerFunction, selectedPath, type IceServerSource, type LinkPath, type StatsReport } from './ice.js';
+
+export { selectedPath, type IceServerSource, type LinkPath } from './ice.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /**
@@ -43,21 +46,6 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
  */
 export const DEFAULT_ICE_DISCONNECTED_GRACE_MS = 5_000;
 
-/** Fixed STUN/TURN servers, or a function read at every peer connection (credentials that expire). */
-export type IceServerSource = RTCIceServer[] | (() => RTCIceServer[]);
-
-/** What a link runs over, from the selected ICE candidate pair (getStats). */
-export interface LinkPath {
-  /** 'host' (same LAN or host), 'srflx'/'prflx' (through NATs, punched), 'relay' (through TURN). */
-  local: string;
-  remote: string;
-  /** 'udp' or 'tcp' between us and the first hop (the TURN server for a relayed pair). */
-  protocol: string;
-  /** The relay's protocol to the TURN server when local is 'relay' (udp, tcp, tls), if reported. */
-  relayProtocol?: string;
-  /** Current round-trip time of the pair in ms, if reported. */
-  rttMs?: number;
-}
 
 export type WrtcImplementation = NonNullable<SimplePeer.Options['wrtc']>;
 
@@ -277,7 +265,7 @@ class PeerSession {
   private remoteSdp: string | null = null;
   private handshake: LinkHandshake | null = null;
   private link: WebRtcLink | null = null;
-  private disconnectedTimer: TimerHandle | null = null;
+  private readonly grace: DisconnectGrace;
   /** False when simple-peer got no RTCPeerConnection at all: nothing to count as closed. */
   private readonly constructed: boolean;
 
@@ -328,7 +316,13 @@ class PeerSession {
     this.peer.on('signal', (data: SimplePeer.SignalData) => this.onLocalSignal(data));
     this.peer.on('connect', () => this.onChannelOpen());
     this.peer.on('data', (data: unknown) => this.onData(data));
-    this.peer.on('iceStateChange', (state: RTCIceConnectionState) => this.onIceState(state));
+    // `failed` needs nothing here: simple-peer destroys itself and the 'error' handler closes the link.
+    this.grace = new DisconnectGrace(settings.clock, settings.iceDisconnectedGraceMs, transport.stats, () =>
+      this.close(`ICE disconnected for ${settings.iceDisconnectedGraceMs} ms`),
+    );
+    this.peer.on('iceStateChange', (state: RTCIceConnectionState) => {
+      if (this.state === 'open') this.grace.onState(state);
+    });
     this.peer.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'ERR_ICE_CONNECTION_FAILURE' && this.state === 'open') transport.stats.iceFailedClosed++;
       this.close(`channel error: ${error.message}`);
@@ -354,29 +348,6 @@ class PeerSession {
     });
   }
 
-  /**
-   * `disconnected` on an open link starts the grace; `connected`/`completed` ends it. `failed`
-   * needs nothing here: simple-peer destroys itself and the 'error' handler closes the link.
-   */
-  private onIceState(state: RTCIceConnectionState): void {
-    if (this.state !== 'open') return;
-    const { clock, iceDisconnectedGraceMs } = this.transport.settings;
-    const { stats } = this.transport;
-    if (state === 'disconnected' && this.disconnectedTimer === null) {
-      stats.iceDisconnected++;
-      this.disconnectedTimer = clock.setTimer(iceDisconnectedGraceMs, () => {
-        this.disconnectedTimer = null;
-        if (this.state !== 'open') return;
-        stats.iceDisconnectedClosed++;
-        this.close(`ICE disconnected for ${iceDisconnectedGraceMs} ms`);
-      });
-    } else if ((state === 'connected' || state === 'completed') && this.disconnectedTimer !== null) {
-      stats.iceRecovered++;
-      clock.clearTimer(this.disconnectedTimer);
-      this.disconnectedTimer = null;
-    }
-  }
-
   acceptRemote(blob: SignalBlob): void {
     if (this.state === 'closed' || this.remoteSdp !== null) return;
     this.remoteSdp = blob.data;
@@ -398,8 +369,7 @@ class PeerSession {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.transport.settings.clock.clearTimer(this.timer);
-    if (this.disconnectedTimer !== null) this.transport.settings.clock.clearTimer(this.disconnectedTimer);
-    this.disconnectedTimer = null;
+    this.grace.stop();
     const error = new Error(reason);
     this.rejectSignal(error);
     this.rejectLink(error);
@@ -532,45 +502,6 @@ function isSignalBlob(value: unknown, kind: SignalBlob['kind']): value is Signal
   return blob.kind === kind && typeof blob.data === 'string' && blob.data.length > 0 && blob.data.length <= MAX_SIGNAL_CHARS;
 }
 
-function iceServerFunction(source: IceServerSource | undefined): () => RTCIceServer[] {
-  if (typeof source === 'function') return source;
-  const fixed = source ?? [];
-  return () => fixed;
-}
-
-/** The fields of RTCStats reports we read; implementations differ in what else they carry. */
-interface StatsReport {
-  id: string;
-  type: string;
-  selected?: boolean;
-  nominated?: boolean;
-  state?: string;
-  selectedCandidatePairId?: string;
-  localCandidateId?: string;
-  remoteCandidateId?: string;
-  candidateType?: string;
-  protocol?: string;
-  relayProtocol?: string;
-  currentRoundTripTime?: number;
-}
-
-/** The pair the transport report names as selected, else the (Firefox-style) selected or the nominated succeeded one. */
-export function selectedPath(reports: readonly StatsReport[]): LinkPath | null {
-  const byId = new Map(reports.map((report) => [report.id, report]));
-  const transportReport = reports.find((report) => report.type === 'transport' && report.selectedCandidatePairId);
-  const pair =
-    (transportReport && byId.get(transportReport.selectedCandidatePairId!)) ??
-    reports.find((report) => report.type === 'candidate-pair' && report.selected) ??
-    reports.find((report) => report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded');
-  if (!pair) return null;
-  const local = byId.get(pair.localCandidateId ?? '');
-  const remote = byId.get(pair.remoteCandidateId ?? '');
-  if (!local?.candidateType || !remote?.candidateType) return null;
-  const path: LinkPath = { local: local.candidateType, remote: remote.candidateType, protocol: local.protocol ?? 'unknown' };
-  if (local.relayProtocol) path.relayProtocol = local.relayProtocol;
-  if (typeof pair.currentRoundTripTime === 'number') path.rttMs = pair.currentRoundTripTime * 1000;
-  return path;
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
