@@ -5,8 +5,10 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseIceAnswer } from '../src/app/ice-config.js';
 import {
-  describeIce, IceConfigError, iceAnswer, iceInputsFromArgs, iceInputsFromEnv, iceServerSource, mintTurnCredential, parseIceDeployment,
+  describeIce, ICE_ARG_OPTIONS, IceConfigError, iceAnswer, iceInputsFromArgs, iceInputsFromEnv, iceServerSource, iceServersFromFlags, mintTurnCredential,
+  parseIceDeployment,
 } from './ice-config.js';
+import { parseArgs } from 'node:util';
 import { startServer, type RunningServer } from './server.js';
 
 const SECRET = 'north-wind-0123456789abcdef';
@@ -68,6 +70,20 @@ describe('ICE settings from flags and the environment', () => {
     const json = parseIceDeployment({ iceServers: '[{"urls":"stun:s.example"},{"urls":["turns:t.example:443?transport=tcp"],"username":"u","credential":"p"}]' });
     expect(json.servers).toHaveLength(2);
     expect(parseIceDeployment({}, iceInputsFromEnv({}))).toEqual({ servers: [], turn: null });
+  });
+
+  it('a Node peer parses the same flags among its own (peer.ts) and gets a source minting from TURN_SECRET', () => {
+    const { values } = parseArgs({
+      args: ['--name', 'seed', '--stun', 'stun:203.0.113.1:3478', '--turn', 'turn:203.0.113.1:3478'],
+      options: { name: { type: 'string' }, ...ICE_ARG_OPTIONS },
+    });
+    const source = iceServersFromFlags(values, { TURN_SECRET: SECRET }, { now: () => 1_000_000_000_000 });
+    const expiry = String(1_000_000_000 + 3600);
+    expect(source()).toEqual([
+      { urls: 'stun:203.0.113.1:3478' },
+      { urls: ['turn:203.0.113.1:3478'], username: expiry, credential: coturnPassword(SECRET, expiry) },
+    ]);
+    expect(() => iceServersFromFlags({ turn: ['turn:203.0.113.1'] }, {})).toThrow(/needs --turn-secret/);
   });
 
   it.each([

@@ -20,6 +20,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import * as v from 'valibot';
 import { ICE_LIMITS, IceAnswer, IceServer, isTurnUrl, IceUrl, urlList } from '../src/app/ice-config.js';
 import type { Clock } from '../src/overlay/environment.js';
+import { realClock } from '../src/overlay/transports/real-environment.js';
 
 export const ICE_DEPLOYMENT_LIMITS = {
   defaultTtlS: 3_600,
@@ -182,6 +183,15 @@ export function iceServerSource(deployment: IceDeployment, clock: Pick<Clock, 'n
     if (!cached || now - cached.at >= remintMs) cached = { at: now, servers: toRtc(iceAnswer(deployment, now).iceServers) };
     return cached.servers.map((server) => ({ ...server }));
   };
+}
+
+/**
+ * For a Node peer's command line (peer.ts spreads ICE_ARG_OPTIONS into its parseArgs options): the
+ * flags over the environment, as a source the transport reads at every peer connection. Throws
+ * IceConfigError.
+ */
+export function iceServersFromFlags(values: IceArgValues, env: Record<string, string | undefined>, clock: Pick<Clock, 'now'> = realClock): () => RTCIceServer[] {
+  return iceServerSource(parseIceDeployment(iceInputsFromArgs(values), iceInputsFromEnv(env)), clock);
 }
 
 /** One log line: what is configured, without the secret or any credential. */

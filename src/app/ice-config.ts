@@ -18,6 +18,7 @@
 
 import * as v from 'valibot';
 import type { Clock, TimerHandle } from '../overlay/environment.js';
+import { realClock } from '../overlay/transports/real-environment.js';
 
 /** Served by signaling-bootstrap/server.ts on the same origin as the page. */
 export const ICE_PATH = '/ice';
@@ -104,6 +105,21 @@ export function localStorageIceStore(storage: Pick<Storage, 'getItem' | 'setItem
       }
     },
   };
+}
+
+/**
+ * The loader a tab uses: /ice on the page's own origin, the browser's fetch, localStorage (none
+ * where even touching it throws: sandboxed frames, opaque origins), wall-clock time.
+ * `fallback`: the page's meta tag (config.ts iceServers(document)).
+ */
+export function tabIceLoader(pageUrl: string, fallback: RTCIceServer[]): IceServersLoader {
+  let store: IceStore | null = null;
+  try {
+    store = localStorageIceStore(globalThis.localStorage);
+  } catch {
+    store = null;
+  }
+  return new IceServersLoader({ url: new URL(ICE_PATH, pageUrl).href, fetch: globalThis.fetch.bind(globalThis), store, clock: realClock, fallback });
 }
 
 export interface IceLoaderOptions {
