@@ -8,6 +8,7 @@ import { bytesToHex } from '../im/crypto.js';
 import type { PeerConnectionCounts } from '../overlay/environment.js';
 import type { NodeId } from '../overlay/id.js';
 import type { Identity } from '../overlay/identity.js';
+import type { LinkPath } from '../overlay/transports/ice.js';
 import type { MessengerAdapter } from './messenger-adapter.js';
 
 /** Milliseconds on a clock all tabs of one machine share: performance.timeOrigin + performance.now(). */
@@ -52,6 +53,8 @@ export interface DimaTestHandle {
   now(): SharedTime;
   /** RTCPeerConnections this page constructed, closed, still holds, and refused (a copy). */
   peerConnections(): PeerConnectionCounts;
+  /** The selected ICE candidate pair of each open link: relayed (TURN) or direct (bench/nat.bench.ts). */
+  linkPaths(): Promise<Record<string, LinkPath>>;
 }
 
 declare global {
@@ -115,5 +118,6 @@ export function installTestHandle(adapter: MessengerAdapter, identity: Identity)
     chatLog: () => log,
     now,
     peerConnections: () => ({ ...adapter.current.transport.connections }),
+    linkPaths: async () => Object.fromEntries(await adapter.current.transport.linkPaths()),
   };
 }

@@ -13,123 +13,17 @@
 // namespaces (named after this process), which hold every address, route, rule and process it starts;
 // nothing is connected to the machine's own network. It removes all of it in afterAll, and on exit.
 
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { labUnavailable, NatLab, PUBLIC_IP, ROOT, SERVER_URL, TSX, type LabProcess } from './nat-lab.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const LAB = join(ROOT, 'scripts', 'nat-lab.sh');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const PEER = join(ROOT, 'tests', 'integration', 'nat-lab-peer.ts');
-const PREFIX = `dima${process.pid}`;
-const PUBLIC_IP = '203.0.113.1';
-const SERVER = `http://${PUBLIC_IP}:8080`;
-const SECRET = `lab-${process.pid}-0123456789abcdef`;
-
-function whyNot(): string | null {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (network namespaces need it; CI runs as root)';
-  if (spawnSync('ip', ['-V']).status !== 0) return 'iproute2 (ip) is missing';
-  return null;
-}
-const skipReason = whyNot();
+const skipReason = labUnavailable();
 if (skipReason) console.warn(`[nat-turn] SKIPPED: ${skipReason}`);
-
-/** A process inside a lab namespace whose stdout is one JSON event per line (or free text). */
-class LabProcess {
-  readonly events: Record<string, any>[] = [];
-  readonly text: string[] = [];
-  private waiters: (() => void)[] = [];
-  readonly child: ChildProcess;
-
-  constructor(readonly name: string, namespace: string, command: string[], env: Record<string, string> = {}, logDir: string) {
-    const stderr = openSync(join(logDir, `${name}.err`), 'w');
-    this.child = spawn('ip', ['netns', 'exec', `${PREFIX}-${namespace}`, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command], {
-      cwd: ROOT, stdio: ['pipe', 'pipe', stderr],
-    });
-    let buffered = '';
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        this.text.push(line);
-        try {
-          const event = JSON.parse(line);
-          if (event && typeof event.e === 'string') this.events.push(event);
-        } catch {
-          // free text (coturn, the server's log)
-        }
-      }
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-  }
-
-  /** The first event (or text line) matching, waiting up to timeoutMs. */
-  until<T>(find: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms; stdout:\n${this.text.slice(-20).join('\n')}`)), timeoutMs);
-      const check = () => {
-        const found = find();
-        if (found === undefined) return this.waiters.push(check);
-        clearTimeout(timer);
-        resolve(found);
-      };
-      check();
-    });
-  }
-
-  event(kind: string | string[], timeoutMs: number): Promise<Record<string, any>> {
-    const kinds = Array.isArray(kind) ? kind : [kind];
-    return this.until(() => this.events.find((e) => kinds.includes(e.e)), timeoutMs, kinds.join(' or '));
-  }
-
-  line(pattern: RegExp, timeoutMs: number): Promise<string> {
-    return this.until(() => this.text.find((t) => pattern.test(t)), timeoutMs, String(pattern));
-  }
-
-  send(line: string): void {
-    this.child.stdin!.write(`${line}\n`);
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-}
-
-const processes: LabProcess[] = [];
-let logDir = '';
-let labUp = false;
-
-/** Every process left in our namespaces (ours by construction), then the namespaces themselves. */
-function tearDown(): void {
-  for (const p of processes) p.kill();
-  if (!labUp) return;
-  for (const ns of ['pub', 'rtr-a', 'home-a', 'rtr-b', 'home-b']) {
-    const pids = spawnSync('ip', ['netns', 'pids', `${PREFIX}-${ns}`], { encoding: 'utf8' }).stdout ?? '';
-    for (const pid of pids.split(/\s+/).filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  spawnSync('bash', [LAB, 'down', PREFIX], { stdio: 'inherit' });
-  labUp = false;
-}
-
-function start(name: string, namespace: string, command: string[], env: Record<string, string> = {}): LabProcess {
-  const p = new LabProcess(name, namespace, command, env, logDir);
-  processes.push(p);
-  return p;
-}
+const lab = new NatLab(`dima${process.pid}`);
 
 function peer(name: string, home: 'a' | 'b', args: string[]): LabProcess {
-  return start(name, `home-${home}`, [TSX, PEER, '--bootstrap', `ws://${PUBLIC_IP}:8080/bootstrap`, '--ice', `${SERVER}/ice`, ...args]);
+  return lab.start(name, `home-${home}`, [TSX, PEER, '--bootstrap', `ws://${PUBLIC_IP}:8080/bootstrap`, '--ice', `${SERVER_URL}/ice`, ...args]);
 }
 
 describe.skipIf(skipReason !== null)('two homes behind symmetric NATs (network namespaces, coturn)', () => {
@@ -137,30 +31,12 @@ describe.skipIf(skipReason !== null)('two homes behind symmetric NATs (network n
   let homeId = '';
 
   beforeAll(async () => {
-    // On CI scripts/test.sh has installed them already; this covers a bare `npx vitest run` as root.
-    execFileSync('bash', [LAB, 'install'], { stdio: 'inherit' });
-    logDir = mkdtempSync(join(tmpdir(), 'dima-nat-lab-'));
-    process.once('exit', tearDown);
-    labUp = true;
-    execFileSync('bash', [LAB, 'up', PREFIX], { stdio: 'inherit' });
-
-    // coturn: shared-secret credentials, this realm, UDP on the public address only (no TCP, TLS,
-    // DTLS, CLI or any other listener), no relaying to private addresses (what a deployment should
-    // also refuse: docs/DEPLOY.md), its database and pid file in our temporary directory.
-    const turn = start('coturn', 'pub', [
-      'turnserver', '-n', '--use-auth-secret', `--static-auth-secret=${SECRET}`, '--realm=dima.test',
-      `--listening-ip=${PUBLIC_IP}`, `--relay-ip=${PUBLIC_IP}`, '--listening-port=3478', '--min-port=49152', '--max-port=49252',
-      '--no-tcp', '--no-tls', '--no-dtls', '--no-cli', '--no-tcp-relay', '--no-multicast-peers',
-      '--denied-peer-ip=10.0.0.0-10.255.255.255', '--denied-peer-ip=127.0.0.0-127.255.255.255',
-      '--log-file=stdout', '--simple-log', `--pidfile=${join(logDir, 'turnserver.pid')}`, `--userdb=${join(logDir, 'turndb')}`,
-    ]);
-    await turn.line(/Total General servers/, 15_000);
-
-    const server = start('server', 'pub', [TSX, 'signaling-bootstrap/server.ts', '--stun', `stun:${PUBLIC_IP}:3478`, '--turn', `turn:${PUBLIC_IP}:3478?transport=udp`], {
-      HOST: PUBLIC_IP, PORT: '8080', DIST: join(logDir, 'no-dist'), TURN_SECRET: SECRET, TURN_TTL: '600',
-    });
-    await server.line(/ICE servers on/, 20_000);
-    expect(server.text.join('\n')).not.toContain(SECRET);
+    // On CI scripts/test.sh has installed iptables and coturn already; this covers a bare
+    // `npx vitest run` as root.
+    lab.build();
+    await lab.startTurn();
+    const server = await lab.startServer(null);
+    expect(server.text.join('\n')).not.toContain(lab.secret);
 
     home = peer('home-a', 'a', ['--echo', '--mode', 'none']);
     const joined = await home.event(['joined', 'join-failed', 'error'], 30_000);
@@ -170,10 +46,9 @@ describe.skipIf(skipReason !== null)('two homes behind symmetric NATs (network n
   });
 
   afterAll(() => {
-    tearDown();
     // The processes' stderr, for a failing run: NAT_LAB_KEEP_LOGS=1 keeps the directory.
-    if (process.env.NAT_LAB_KEEP_LOGS) console.info(`[nat-turn] logs kept in ${logDir}`);
-    else if (logDir) rmSync(logDir, { recursive: true, force: true });
+    lab.tearDown(!!process.env.NAT_LAB_KEEP_LOGS);
+    if (process.env.NAT_LAB_KEEP_LOGS) console.info(`[nat-turn] logs kept in ${lab.logDir}`);
   });
 
   /** Sets the first home's ICE mode, starts the second home's peer with the same mode, and returns its outcome. */
@@ -222,7 +97,7 @@ describe.skipIf(skipReason !== null)('two homes behind symmetric NATs (network n
     const openNow = () => [...home.events].reverse().find((e) => e.e === 'links');
     expect(openNow()?.open).toBeGreaterThanOrEqual(1);
     const blockedAt = Date.now();
-    execFileSync('bash', [LAB, 'block', PREFIX, 'b']);
+    lab.block('b');
     const closed = await home.until(() => home.events.find((e) => e.e === 'links' && e.at >= blockedAt && e.open === 0), 45_000, 'the link to close');
     const detectedMs = closed.at - blockedAt;
     console.info(`[nat-turn] dead network: the first home's link closed ${detectedMs} ms later (${JSON.stringify(closed.stats)})`);
