@@ -17,6 +17,7 @@
 //                     a line "mode M" on stdin changes it for the peer connections constructed after
 //   --echo            serve dima.echo and the echo IM peer (the first home)
 //   --target ID       after joining: paths, an echo request to ID, and a chat with the echo peer
+//   NAT_LAB_TRACE=1   also {"e":"trace","paths":...} every second (what a failing link ran over)
 
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
