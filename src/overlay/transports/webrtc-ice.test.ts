@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Link } from '../environment.js';
 import { delay, directSignaller, startTestNode, stopAllTestNodes } from '../../../tests/integration/webrtc-testkit.js';
 import { selectedPath } from './ice.js';
-import type { WebRtcTransport } from './webrtc-transport.js';
+import type { WebRtcLink, WebRtcTransport } from './webrtc-transport.js';
 
 afterEach(() => stopAllTestNodes());
 
@@ -50,7 +50,10 @@ describe('WebRtcTransport across real networks', () => {
     await alice.events.until(() => alice.events.closed.length === 1, 5_000);
     expect(alice.events.closed[0]).toBe(link);
     expect(alice.transport.stats).toMatchObject({ iceDisconnected: 1, iceRecovered: 0, iceDisconnectedClosed: 1 });
+    // The node can tell a lost path (or a crashed peer) from a peer that closed: it may redial the first.
+    expect((link as WebRtcLink).closeReason).toBe('connectivity');
     await bob.events.until(() => bob.events.closed.length === 1, 10_000);
+    expect((bob.events.closed[0] as WebRtcLink).closeReason).toBe('remote');
     expect(alice.transport.activeSessions).toBe(0);
   });
 
@@ -65,6 +68,8 @@ describe('WebRtcTransport across real networks', () => {
     expect(alice.transport.stats).toMatchObject({ iceDisconnected: 1, iceRecovered: 1, iceDisconnectedClosed: 0 });
     link.send({ still: 'here' });
     expect(alice.transport.stats.framesSent).toBe(1);
+    link.close();
+    expect((link as WebRtcLink).closeReason).toBe('local');
   });
 
   it('reports the selected candidate pair of each open link (host to host on one machine)', async () => {

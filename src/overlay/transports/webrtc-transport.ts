@@ -235,7 +235,7 @@ export class WebRtcTransport implements Transport {
 
   stop(): void {
     this.stopped = true;
-    for (const session of [...this.sessions]) session.close('transport stopped');
+    for (const session of [...this.sessions]) session.close('transport stopped', 'local');
   }
 
   private openSession(initiator: boolean, expectedPeer: NodeId | null): PeerSession {
@@ -318,16 +318,17 @@ class PeerSession {
     this.peer.on('data', (data: unknown) => this.onData(data));
     // `failed` needs nothing here: simple-peer destroys itself and the 'error' handler closes the link.
     this.grace = new DisconnectGrace(settings.clock, settings.iceDisconnectedGraceMs, transport.stats, () =>
-      this.close(`ICE disconnected for ${settings.iceDisconnectedGraceMs} ms`),
+      this.close(`ICE disconnected for ${settings.iceDisconnectedGraceMs} ms`, 'connectivity'),
     );
     this.peer.on('iceStateChange', (state: RTCIceConnectionState) => {
       if (this.state === 'open') this.grace.onState(state);
     });
     this.peer.on('error', (error: Error & { code?: string }) => {
-      if (error.code === 'ERR_ICE_CONNECTION_FAILURE' && this.state === 'open') transport.stats.iceFailedClosed++;
-      this.close(`channel error: ${error.message}`);
+      const lost = error.code === 'ERR_ICE_CONNECTION_FAILURE' || error.code === 'ERR_CONNECTION_FAILURE';
+      if (lost && this.state === 'open') transport.stats.iceFailedClosed++;
+      this.close(`channel error: ${error.message}`, lost ? 'connectivity' : 'error');
     });
-    this.peer.on('close', () => this.close('channel closed'));
+    this.peer.on('close', () => this.close('channel closed', 'remote'));
   }
 
   get isOpen(): boolean {
@@ -364,7 +365,7 @@ class PeerSession {
     this.close(reason);
   }
 
-  close(reason: string): void {
+  close(reason: string, kind: LinkCloseReason = 'error'): void {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
@@ -381,6 +382,7 @@ class PeerSession {
     if (this.constructed) this.transport.peerConnections.closed();
     if (wasOpen && this.link) {
       this.transport.stats.linksClosed++;
+      this.link.closeReason = kind;
       this.events.onClose(this.link);
     }
   }
@@ -474,13 +476,22 @@ class PeerSession {
       return true;
     } catch (error) {
       // The channel died under us (send on a closing channel throws); its close event follows.
-      this.close(`send failed: ${describe(error)}`);
+      this.close(`send failed: ${describe(error)}`, 'error');
       return false;
     }
   }
 }
 
-class WebRtcLink implements Link {
+/**
+ * Why a link closed, set just before onClose: `connectivity` (ICE failed, or disconnected past the
+ * grace: the peer crashed or the path broke, which look alike from here), `remote` (the peer closed
+ * the channel), `local` (we closed it or stopped), `error` (a send or channel error).
+ */
+export type LinkCloseReason = 'connectivity' | 'remote' | 'local' | 'error';
+
+export class WebRtcLink implements Link {
+  closeReason: LinkCloseReason | undefined;
+
   constructor(
     readonly peer: NodeId,
     readonly outbound: boolean,
@@ -492,7 +503,7 @@ class WebRtcLink implements Link {
   }
 
   close(): void {
-    this.session.close('closed locally');
+    this.session.close('closed locally', 'local');
   }
 }
 
