@@ -6,6 +6,7 @@
 #   scripts/nat-lab.sh down PREFIX   remove every namespace of PREFIX (their interfaces, addresses,
 #                                    routes and iptables rules go with them)
 #   scripts/nat-lab.sh block PREFIX a|b    drop everything crossing that home's router (a dead network)
+#   scripts/nat-lab.sh unblock PREFIX a|b  and let it through again (a brief loss)
 #   scripts/nat-lab.sh install       apt-get install iptables and coturn where missing (root; CI, scripts/test.sh)
 #
 #   PREFIX-home-a 10.0.1.2 --- 10.0.1.1 PREFIX-rtr-a 198.51.100.1 ---.
@@ -111,9 +112,17 @@ block() {
   in_ns "$prefix-rtr-$side" iptables -I FORWARD 1 -j DROP
 }
 
+unblock() {
+  local side=${1:?unblock needs a or b}
+  [[ $side == a || $side == b ]] || { echo "nat-lab: unblock a|b" >&2; exit 2; }
+  # Exactly the rule block inserted (no interfaces): the NAT's own wan->lan DROP stays.
+  in_ns "$prefix-rtr-$side" iptables -D FORWARD -j DROP
+}
+
 case $cmd in
   up) up ;;
   down) down ;;
   block) block "${3:-}" ;;
-  *) echo "usage: nat-lab.sh up|down|block PREFIX [a|b]" >&2; exit 2 ;;
+  unblock) unblock "${3:-}" ;;
+  *) echo "usage: nat-lab.sh up|down|block|unblock PREFIX [a|b] | install" >&2; exit 2 ;;
 esac

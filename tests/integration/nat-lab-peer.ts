@@ -8,9 +8,9 @@
 //   {"e":"joined","id":...,"ms":...}       or {"e":"join-failed","ms":...,"reason":...}
 //   {"e":"volunteering"}                   the introducer may hand this node to joiners
 //   {"e":"paths","paths":{id: LinkPath}}   every open link's selected candidate pair
-//   {"e":"echo","rttMs":...,"hops":...}    an overlay request to --target and its reply
+//   {"e":"echo","rttMs":...,"hops":...}    an overlay request to --target and its reply (again on a line "echo")
 //   {"e":"chat","ms":...,"text":...}       an IM message to the echo node found by search, and its echo
-//   {"e":"links","open":N,"at":ms,"stats":{...}}   whenever the number of open links changes
+//   {"e":"links","open":N,"at":ms,"stats":{...}}   whenever the open links or the ICE counters change
 //
 //   --bootstrap URL   --ice URL (GET /ice of the server)
 //   --mode M          which of those servers to use: none, stun (stun: entries only) or turn (all; default);
@@ -50,7 +50,9 @@ async function main(): Promise<void> {
   }
   say({ e: 'ice', servers: served.map((s) => ({ urls: s.urls, credential: s.credential !== undefined })) });
   let mode = values.mode!;
+  let echoAgain: (() => void) | null = null;
   createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() === 'echo') return echoAgain?.();
     const match = /^mode (none|stun|turn)$/.exec(line.trim());
     if (!match) return;
     mode = match[1];
@@ -78,21 +80,45 @@ async function main(): Promise<void> {
   }
   say({ e: 'joined', id: peer.node.id, ms: Math.round(performance.now() - t0) });
 
-  let open = -1;
+  let last = '';
   setInterval(() => {
-    if (peer.transport.openLinks === open) return;
-    open = peer.transport.openLinks;
-    const { iceDisconnected, iceRecovered, iceDisconnectedClosed, iceFailedClosed, linksClosed } = peer.transport.stats;
-    say({ e: 'links', open, at: Date.now(), stats: { iceDisconnected, iceRecovered, iceDisconnectedClosed, iceFailedClosed, linksClosed } });
+    const open = peer.transport.openLinks;
+    const { iceDisconnected, iceRecovered, iceDisconnectedClosed, iceFailedClosed, linksClosed, closedBy } = peer.transport.stats;
+    const stats = { iceDisconnected, iceRecovered, iceDisconnectedClosed, iceFailedClosed, linksClosed, closedBy: { ...closedBy } };
+    const now = JSON.stringify({ open, stats });
+    if (now === last) return;
+    last = now;
+    say({ e: 'links', open, at: Date.now(), stats });
   }, 50);
 
-  if (process.env.NAT_LAB_TRACE) setInterval(async () => say({ e: 'trace', paths: Object.fromEntries(await peer.transport.linkPaths()) }), 1_000);
+  if (process.env.NAT_LAB_TRACE) {
+    setInterval(async () => say({ e: 'trace', paths: Object.fromEntries(await peer.transport.linkPaths()) }), 1_000);
+    // Every ICE and peer-connection state change of every session, as the RTCPeerConnection reports it.
+    const watched = new WeakSet<object>();
+    setInterval(() => {
+      for (const session of (peer.transport as unknown as { sessions: Set<{ peer: { on(e: string, f: (...a: unknown[]) => void): void } }> }).sessions) {
+        if (watched.has(session)) continue;
+        watched.add(session);
+        session.peer.on('iceStateChange', (state) => say({ e: 'ice-state', state, at: Date.now() }));
+        session.peer.on('error', (error) => say({ e: 'peer-error', code: (error as { code?: string }).code, message: (error as Error).message, at: Date.now() }));
+      }
+    }, 20);
+  }
   if (values.target) {
     const target = values.target as NodeId;
     say({ e: 'paths', paths: Object.fromEntries(await peer.transport.linkPaths()) });
-    const t1 = performance.now();
-    const reply = await peer.node.request(target, ECHO_APPLICATION, { ping: 1 });
-    say({ e: 'echo', rttMs: +(performance.now() - t1).toFixed(1), hops: reply.hops, body: reply.body });
+    const echo = async (n: number) => {
+      const t1 = performance.now();
+      try {
+        const reply = await peer.node.request(target, ECHO_APPLICATION, { ping: n });
+        say({ e: 'echo', rttMs: +(performance.now() - t1).toFixed(1), hops: reply.hops, body: reply.body });
+      } catch (error) {
+        say({ e: 'echo-failed', reason: error instanceof Error ? error.message : String(error) });
+      }
+    };
+    await echo(1);
+    let n = 1;
+    echoAgain = () => void echo(++n);
     await chat(peer);
   }
   process.on('SIGTERM', () => void peer.crash().finally(() => process.exit(0)));

@@ -144,6 +144,11 @@ export class NatLab {
     execFileSync('bash', [LAB, 'block', this.prefix, side]);
   }
 
+  /** Lets that home's traffic through again. */
+  unblock(side: 'a' | 'b'): void {
+    execFileSync('bash', [LAB, 'unblock', this.prefix, side]);
+  }
+
   tearDown(keepLogs = false): void {
     for (const p of this.processes) p.kill();
     if (this.up) {

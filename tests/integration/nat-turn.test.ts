@@ -93,15 +93,29 @@ describe.skipIf(skipReason !== null)('two homes behind symmetric NATs (network n
         `overlay echo ${echo.rttMs} ms (${echo.hops} hop), chat echo ${chat.ms} ms`,
     );
 
+    // A brief loss (4 s: less than ICE needs to report `disconnected` and the 5 s grace to run out,
+    // and than the overlay's 15 s keep-alive failure): the link stays and carries requests after.
+    const latest = (p: LabProcess) => [...p.events].reverse().find((e) => e.e === 'links')!;
+    expect(latest(home).open).toBeGreaterThanOrEqual(1);
+    const closedBefore = [latest(home).stats.linksClosed, latest(b).stats.linksClosed];
+    lab.block('b');
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    lab.unblock('b');
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect([latest(home).stats.linksClosed, latest(b).stats.linksClosed]).toEqual(closedBefore);
+    const echoes = b.events.filter((e) => e.e === 'echo').length;
+    b.send('echo');
+    await b.until(() => b.events.filter((e) => e.e === 'echo').length > echoes || undefined, 10_000, 'an echo after the loss');
+    console.info(`[nat-turn] brief loss (4 s): link kept on both sides, ICE disconnected/recovered ${JSON.stringify([latest(home).stats.iceDisconnected, latest(home).stats.iceRecovered])} on the first home`);
+
     // The second home's network dies (its router drops everything): no close frame, no FIN, nothing.
-    const openNow = () => [...home.events].reverse().find((e) => e.e === 'links');
-    expect(openNow()?.open).toBeGreaterThanOrEqual(1);
+    // The first home's link closes by itself: ICE (disconnected past the grace, or failed) or, when
+    // libwebrtc is slow to report it, the overlay's keep-alive (failure after 15 s), whichever first.
     const blockedAt = Date.now();
     lab.block('b');
     const closed = await home.until(() => home.events.find((e) => e.e === 'links' && e.at >= blockedAt && e.open === 0), 45_000, 'the link to close');
     const detectedMs = closed.at - blockedAt;
-    console.info(`[nat-turn] dead network: the first home's link closed ${detectedMs} ms later (${JSON.stringify(closed.stats)})`);
-    expect(closed.stats.iceDisconnectedClosed + closed.stats.iceFailedClosed).toBeGreaterThanOrEqual(1);
+    console.info(`[nat-turn] dead network: the first home's link closed ${detectedMs} ms later, by ${JSON.stringify(closed.stats.closedBy)}`);
     expect(detectedMs).toBeLessThan(40_000);
     b.kill();
   });

@@ -62,10 +62,11 @@ export interface WebRtcTransportOptions {
    * Declares Transport.failureDetectionMs: the node then sends no keep-alives of its own and relies
    * on this transport closing links to vanished peers. Undefined (the default) declares nothing.
    * What would justify 30_000: ICE consent freshness (RFC 7675; Chromium and libwebrtc) fails a pair
-   * 30 s after its last answered check, and `disconnected` + the grace closes it sooner (10.7 s for a
-   * dead network in tests/integration/nat-turn.test.ts). What it would not catch: a peer whose
-   * network thread still answers STUN while its page no longer handles frames (a hung renderer);
-   * per-hop acks then route around it, but it stays in the leaf set.
+   * 30 s after its last answered check, and `disconnected` + the grace closes it sooner (10.7 and
+   * 11.0 s for a dead network in tests/integration/nat-turn.test.ts). Against it: in two runs of four
+   * @roamhq/wrtc reported no ICE change at all within the 16-18 s the keep-alive took, and a peer
+   * whose network thread still answers STUN while its page no longer handles frames (a hung
+   * renderer) is never reported; per-hop acks route around it, but it stays in the leaf set.
    */
   failureDetectionMs?: number;
   /** Node: `import wrtc from '@roamhq/wrtc'`. Browsers: leave undefined (native RTCPeerConnection). */
@@ -110,6 +111,8 @@ export interface WebRtcTransportStats {
   /** Links closed for lost connectivity: ICE `failed`, or `disconnected` past the grace. */
   iceFailedClosed: number;
   iceDisconnectedClosed: number;
+  /** Open links closed, by LinkCloseReason. */
+  closedBy: Record<LinkCloseReason, number>;
 }
 
 export class WebRtcTransport implements Transport {
@@ -132,6 +135,7 @@ export class WebRtcTransport implements Transport {
     iceRecovered: 0,
     iceFailedClosed: 0,
     iceDisconnectedClosed: 0,
+    closedBy: { connectivity: 0, remote: 0, local: 0, error: 0 },
   };
   private events: TransportEvents | null = null;
   private readonly sessions = new Set<PeerSession>();
@@ -383,6 +387,7 @@ class PeerSession {
     if (wasOpen && this.link) {
       this.transport.stats.linksClosed++;
       this.link.closeReason = kind;
+      this.transport.stats.closedBy[kind]++;
       this.events.onClose(this.link);
     }
   }
