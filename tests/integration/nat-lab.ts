@@ -93,6 +93,11 @@ export class NatLab {
   private readonly processes: LabProcess[] = [];
   private up = false;
   private readonly onExit = () => this.tearDown();
+  /** Ctrl-C or a killed run: tear down, then end as the signal would have. */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.tearDown();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+  };
 
   constructor(readonly prefix: string) {
     this.secret = `lab-${prefix}-0123456789abcdef`;
@@ -103,6 +108,7 @@ export class NatLab {
     execFileSync('bash', [LAB, 'install'], { stdio: 'inherit' });
     this.logDir = mkdtempSync(join(tmpdir(), 'dima-nat-lab-'));
     process.once('exit', this.onExit);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, this.onSignal);
     this.up = true;
     execFileSync('bash', [LAB, 'up', this.prefix], { stdio: 'inherit' });
   }
@@ -166,6 +172,7 @@ export class NatLab {
       this.up = false;
     }
     process.removeListener('exit', this.onExit);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(signal, this.onSignal);
     if (!keepLogs && this.logDir) rmSync(this.logDir, { recursive: true, force: true });
   }
 }
