@@ -27,6 +27,13 @@ if [ ! -x "$CHROMIUM" ]; then
   fi
 fi
 
+# The NAT integration test (tests/integration/nat-turn.test.ts) needs iptables and coturn's
+# turnserver; as root, get them from Debian too. Not root: that test skips itself, saying why.
+if [ "$(id -u)" -eq 0 ] && { ! command -v turnserver >/dev/null || ! command -v iptables >/dev/null; }; then
+  step "installing iptables and coturn with apt-get"
+  bash scripts/nat-lab.sh install || failed_steps+=("apt-get install iptables coturn")
+fi
+
 step "typecheck: tsc --noEmit"
 npx tsc --noEmit || failed_steps+=("tsc")
 

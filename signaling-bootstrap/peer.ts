@@ -28,7 +28,8 @@ import { generateIdentity, type Identity } from '../src/overlay/identity.js';
 import type { OverlayConfig } from '../src/overlay/config.js';
 import { PastryNode } from '../src/overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../src/overlay/transports/real-environment.js';
-import { WebRtcTransport, type WrtcImplementation } from '../src/overlay/transports/webrtc-transport.js';
+import { WebRtcTransport, type IceServerSource, type WrtcImplementation } from '../src/overlay/transports/webrtc-transport.js';
+import { ICE_ARG_OPTIONS, iceServersFromFlags } from './ice-config.js';
 import { scanBuddySearch } from '../src/im/directory-search.js';
 import { Messenger } from '../src/im/messenger.js';
 import { memoryStorage } from '../src/im/storage.js';
@@ -57,7 +58,7 @@ export interface PeerOptions {
   serveDist?: string;
   /** Seed-board timers (tests announce more often). */
   seedBoard?: Partial<SeedBoardConfig>;
-  iceServers?: RTCIceServer[];
+  iceServers?: IceServerSource;
   /** Overlay timers and sizes (tests and benches shorten the maintenance timers). */
   config?: Partial<OverlayConfig>;
   log?: (line: string) => void;
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
       'seed-host': { type: 'string', default: '127.0.0.1' },
       'seed-url': { type: 'string' },
       'serve-dist': { type: 'string' },
-      stun: { type: 'string', multiple: true, default: [] },
+      ...ICE_ARG_OPTIONS,
       first: { type: 'boolean', default: false },
     },
   });
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
     seedHost: values['seed-host'],
     seedUrl: values['seed-url'],
     serveDist: values['serve-dist'],
-    iceServers: values.stun.map((urls) => ({ urls })),
+    iceServers: iceServersFromFlags(values, process.env),
     log: (line) => console.log(`[${name}] ${line}`),
   });
   console.log(`[${name}] uid ${peer.node.id}${peer.seedUrl ? `  seed ${peer.seedUrl}` : ''}`);

@@ -15,6 +15,7 @@ import type { DimaApp } from '../ui/app.js';
 import { RETRY_JOIN_EVENT } from '../ui/components/connection-status.js';
 import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
 import { openBroadcastChannel, sameBrowserEntryPoint } from './broadcast-introducer.js';
+import { tabIceLoader } from './ice-config.js';
 import { APP_CONFIG, bootstrapUrl, configuredSeeds, iceServers, overlayShape, profileName } from './config.js';
 import { introducerEntryPoint, type EntryPoint } from './entry-points.js';
 import { indexedDbSeedCache, type SeedCache } from './seed-cache.js';
@@ -41,6 +42,10 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
   const seedCache = indexedDbSeedCache();
   const seeds = configuredSeeds(document.querySelector<HTMLMetaElement>('meta[name="dima-seeds"]')?.content, location.search);
   const canBroadcast = typeof BroadcastChannel === 'function';
+  // STUN/TURN from the server that served us (GET /ice, short-lived TURN credentials), else the last
+  // good answer kept in this browser, else the page's meta tag. At most 5 s; never throws.
+  const ice = tabIceLoader(location.href, iceServers(document));
+  await ice.load();
   const options: SessionOptions = {
     identity,
     storage,
@@ -49,7 +54,7 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     seedCache,
     // Without Web Locks (an insecure context) every joined tab answers; the joiner takes the first.
     sameBrowser: canBroadcast ? { openChannel: openBroadcastChannel, locks: navigator.locks } : undefined,
-    iceServers: iceServers(document),
+    iceServers: () => ice.current(),
     overlay: overlayShape(location.search),
     // One per page, whatever number of sessions keepJoined goes through (Chromium's limit is per page).
     peerConnections: new PeerConnectionBudget(),

@@ -15,7 +15,7 @@ import type { Identity } from '../overlay/identity.js';
 import { PastryNode } from '../overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
 import type { PeerConnectionBudget } from '../overlay/transports/peer-connection-budget.js';
-import { WebRtcTransport } from '../overlay/transports/webrtc-transport.js';
+import { WebRtcTransport, type IceServerSource } from '../overlay/transports/webrtc-transport.js';
 import { Emitter } from '../im/events.js';
 import { scanBuddySearch } from '../im/directory-search.js';
 import { Messenger } from '../im/messenger.js';
@@ -58,7 +58,8 @@ export interface SessionOptions {
   sameBrowser?: { openChannel: OpenChannel; locks?: LockManagerLike };
   /** This session replaces one that was joined (phase 'reconnecting' while it joins). */
   rejoin?: boolean;
-  iceServers: RTCIceServer[];
+  /** STUN/TURN servers, read at each peer connection (TURN credentials are refreshed). */
+  iceServers: IceServerSource;
   /** Overlay settings other than the defaults (see config.ts overlayShape). */
   overlay?: Partial<OverlayConfig>;
   /**

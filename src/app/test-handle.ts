@@ -8,6 +8,7 @@ import { bytesToHex } from '../im/crypto.js';
 import type { PeerConnectionCounts } from '../overlay/environment.js';
 import type { NodeId } from '../overlay/id.js';
 import type { Identity } from '../overlay/identity.js';
+import type { LinkPath } from '../overlay/transports/ice.js';
 import type { MessengerAdapter } from './messenger-adapter.js';
 import type { SeedCache } from './seed-cache.js';
 
@@ -65,6 +66,8 @@ export interface DimaTestHandle {
   learnedSeeds(): Promise<string[]>;
   /** Closes every overlay link of this tab at once, as a network drop would (tests of rejoining). */
   cutLinks(): number;
+  /** The selected ICE candidate pair of each open link: relayed (TURN) or direct (bench/nat.bench.ts). */
+  linkPaths(): Promise<Record<string, LinkPath>>;
 }
 
 declare global {
@@ -140,5 +143,6 @@ export function installTestHandle(adapter: MessengerAdapter, identity: Identity,
       for (const entry of links) entry.link.close();
       return links.length;
     },
+    linkPaths: async () => Object.fromEntries(await adapter.current.transport.linkPaths()),
   };
 }

@@ -50,6 +50,12 @@ export interface Link {
    * simulator does; WebRTC's handshake overlaps both sides' work, so the node pings instead).
    */
   readonly handshakeRttMs?: number;
+  /**
+   * Why the link closed, where the transport can tell: 'connectivity' when the network path failed
+   * (ICE) and the peer may well be alive, so the node may dial it again soon (through the overlay,
+   * asking first: a dead peer costs two routed frames, no connection).
+   */
+  readonly closeReason?: 'connectivity' | 'remote' | 'local' | 'error';
   /** Sends one frame; frames are plain JSON-compatible objects, serialised by the transport if it must. */
   send(frame: unknown): void;
   /** Closes the link; the transport reports it to both sides through onClose. */

@@ -130,7 +130,7 @@ export class LinkKeeper {
     if (this.retired.delete(link)) return;
     if (!this.node.links.remove(link)) return;
     this.node.emit('links', this.node.links.size);
-    this.node.peerGone(link.peer);
+    this.node.peerGone(link.peer, link.closeReason === 'connectivity');
   }
 
   /** `peer` was in our state when its link closed: do not take it from gossip for a while. */

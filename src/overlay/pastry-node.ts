@@ -292,13 +292,14 @@ export class PastryNode {
   }
 
   /** A peer is gone (link closed, silent, or it said goodbye): forget it and start repair. */
-  peerGone(peer: NodeId): void {
+  /** `mayBeAlive`: only the path to it failed (see Link.closeReason): it may be dialled again at once. */
+  peerGone(peer: NodeId, mayBeAlive = false): void {
     const wasLeaf = this.leafSet.remove(peer);
     const slot = this.routingTable.remove(peer);
     if (wasLeaf) this.emit('leafset', peer, false);
     if (wasLeaf || slot) {
       this.stats.peersFailed++;
-      this.linkKeeper.rememberGone(peer);
+      if (!mayBeAlive) this.linkKeeper.rememberGone(peer);
     }
     if (this.currentState === 'left') return;
     this.maintenance.repair(peer, wasLeaf, slot);

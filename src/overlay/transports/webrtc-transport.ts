@@ -12,6 +12,16 @@
 //
 // Every RTCPeerConnection is constructed through a PeerConnectionBudget (peer-connection-budget.ts):
 // a page can hold only so many, so a dial or answer at the limit is refused with PeerConnectionLimit.
+//
+// Across real networks (issue 16, docs/DEPLOY.md): the STUN/TURN servers are read at every
+// construction (they can change: short-lived TURN credentials are refreshed), and a link whose ICE
+// connectivity is lost is closed rather than left to carry frames into the void: at once on ICE
+// `failed` (simple-peer destroys itself), after `iceDisconnectedGraceMs` of `disconnected` (a brief
+// loss, a Wi-Fi hand-over, recovers by itself within that). The node then treats the peer as any
+// closed link (leaf repair, the link keeper redialling through the overlay what it still needs).
+// No ICE restart: after the link opened there is no signalling path of its own (non-trickle, the
+// offer/answer went through the introducer or the overlay once), and a fresh dial through the
+// overlay costs the same two routed messages a restart would.
 
 import SimplePeer from 'simple-peer';
 import { MAX_FRAME_BYTES } from '../config.js';
@@ -23,15 +33,42 @@ import { decodeFrame, encodeFrame, MAX_SIGNAL_CHARS } from './frame-codec.js';
 import { realClock } from './real-environment.js';
 import { channelBinding, LinkHandshake, NONCE_BYTES, type HandshakeStep } from './link-auth.js';
 import { PeerConnectionBudget } from './peer-connection-budget.js';
+import { DisconnectGrace, iceServerFunction, selectedPath, type IceServerSource, type LinkPath, type StatsReport } from './ice.js';
+
+export { selectedPath, type IceServerSource, type LinkPath } from './ice.js';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/**
+ * How long an open link may stay ICE `disconnected` before we close it. Chromium reports
+ * `disconnected` about 2.5-5 s after the last STUN response on the selected pair and `failed` only
+ * when consent expires (30 s, RFC 7675); 5 s more rides out a brief loss without stalling routed
+ * traffic for half a minute.
+ */
+export const DEFAULT_ICE_DISCONNECTED_GRACE_MS = 5_000;
+
 
 export type WrtcImplementation = NonNullable<SimplePeer.Options['wrtc']>;
 
 export interface WebRtcTransportOptions {
   identity: Identity;
-  /** STUN/TURN servers. Empty (the default) is enough on one host or one LAN. */
-  iceServers?: RTCIceServer[];
+  /**
+   * STUN/TURN servers. Empty (the default) is enough on one host or one LAN. A function is called at
+   * every peer connection constructed (src/app/ice-config.ts refreshes TURN credentials behind it).
+   */
+  iceServers?: IceServerSource;
+  /** An open link ICE-`disconnected` this long is closed (DEFAULT_ICE_DISCONNECTED_GRACE_MS). */
+  iceDisconnectedGraceMs?: number;
+  /**
+   * Declares Transport.failureDetectionMs: the node then sends no keep-alives of its own and relies
+   * on this transport closing links to vanished peers. Undefined (the default) declares nothing.
+   * What would justify 30_000: ICE consent freshness (RFC 7675; Chromium and libwebrtc) fails a pair
+   * 30 s after its last answered check, and `disconnected` + the grace closes it sooner (10.7 and
+   * 11.0 s for a dead network in tests/integration/nat-turn.test.ts). Against it: in two runs of four
+   * @roamhq/wrtc reported no ICE change at all within the 16-18 s the keep-alive took, and a peer
+   * whose network thread still answers STUN while its page no longer handles frames (a hung
+   * renderer) is never reported; per-hop acks route around it, but it stays in the leaf set.
+   */
+  failureDetectionMs?: number;
   /** Node: `import wrtc from '@roamhq/wrtc'`. Browsers: leave undefined (native RTCPeerConnection). */
   wrtc?: WrtcImplementation;
   /** From creating the peer connection to an authenticated link (signalling + ICE + DTLS + proofs). */
@@ -76,6 +113,14 @@ export interface WebRtcTransportStats {
   droppedOversized: number;
   /** Frames the node asked us to send that were oversized, unserialisable, or for a closed link. */
   droppedOutgoing: number;
+  /** Open links whose ICE went `disconnected`, and those of them that came back within the grace. */
+  iceDisconnected: number;
+  iceRecovered: number;
+  /** Links closed for lost connectivity: ICE `failed`, or `disconnected` past the grace. */
+  iceFailedClosed: number;
+  iceDisconnectedClosed: number;
+  /** Open links closed, by LinkCloseReason. */
+  closedBy: Record<LinkCloseReason, number>;
 }
 
 export class WebRtcTransport implements Transport {
@@ -94,11 +139,19 @@ export class WebRtcTransport implements Transport {
     droppedMalformed: 0,
     droppedOversized: 0,
     droppedOutgoing: 0,
+    iceDisconnected: 0,
+    iceRecovered: 0,
+    iceFailedClosed: 0,
+    iceDisconnectedClosed: 0,
+    closedBy: { connectivity: 0, remote: 0, local: 0, error: 0 },
   };
   private events: TransportEvents | null = null;
   private readonly sessions = new Set<PeerSession>();
   private stopped = false;
-  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc' | 'peerConnectionLimit' | 'peerConnections'>>;
+  readonly failureDetectionMs: number | undefined;
+  readonly settings: Required<Omit<WebRtcTransportOptions, 'wrtc' | 'peerConnectionLimit' | 'peerConnections' | 'iceServers' | 'failureDetectionMs'>> & {
+    iceServers: () => RTCIceServer[];
+  };
   readonly peerConnections: PeerConnectionBudget;
   /** What simple-peer constructs from: the injected or built-in implementation, counted by the budget. */
   readonly wrtc: WrtcImplementation | undefined;
@@ -107,12 +160,14 @@ export class WebRtcTransport implements Transport {
     this.localId = options.identity.id;
     this.settings = {
       identity: options.identity,
-      iceServers: options.iceServers ?? [],
+      iceServers: iceServerFunction(options.iceServers),
+      iceDisconnectedGraceMs: options.iceDisconnectedGraceMs ?? DEFAULT_ICE_DISCONNECTED_GRACE_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       clock: options.clock ?? realClock,
       randomBytes: options.randomBytes ?? randomBytes,
       maxFrameBytes: options.maxFrameBytes ?? MAX_FRAME_BYTES,
     };
+    this.failureDetectionMs = options.failureDetectionMs;
     this.peerConnections = options.peerConnections ?? new PeerConnectionBudget({ limit: options.peerConnectionLimit });
     this.wrtc = this.peerConnections.instrument(options.wrtc);
   }
@@ -185,9 +240,23 @@ export class WebRtcTransport implements Transport {
     }
   }
 
+  /** The selected candidate pair of every open link (which are relayed, which direct). */
+  async linkPaths(): Promise<Map<NodeId, LinkPath>> {
+    const paths = new Map<NodeId, LinkPath>();
+    await Promise.all(
+      [...this.sessions].map(async (session) => {
+        const peer = session.peerId;
+        if (!session.isOpen || !peer) return;
+        const path = await session.path();
+        if (path) paths.set(peer, path);
+      }),
+    );
+    return paths;
+  }
+
   stop(): void {
     this.stopped = true;
-    for (const session of [...this.sessions]) session.close('transport stopped');
+    for (const session of [...this.sessions]) session.close('transport stopped', 'local');
   }
 
   private openSession(initiator: boolean, expectedPeer: NodeId | null, options: ConnectOptions): PeerSession {
@@ -217,7 +286,8 @@ class PeerSession {
   private localSdp: string | null = null;
   private remoteSdp: string | null = null;
   private handshake: LinkHandshake | null = null;
-  private link: Link | null = null;
+  private link: WebRtcLink | null = null;
+  private readonly grace: DisconnectGrace;
   /** False when simple-peer got no RTCPeerConnection at all: nothing to count as closed. */
   private readonly constructed: boolean;
 
@@ -248,7 +318,8 @@ class PeerSession {
           initiator,
           trickle: false,
           objectMode: true, // text messages stay strings: no Buffer round trip
-          config: { iceServers: settings.iceServers },
+          // Read now, not at transport construction: a TURN credential may have been refreshed since.
+          config: { iceServers: settings.iceServers() },
           wrtc: transport.wrtc,
         }),
     );
@@ -268,12 +339,37 @@ class PeerSession {
     this.peer.on('signal', (data: SimplePeer.SignalData) => this.onLocalSignal(data));
     this.peer.on('connect', () => this.onChannelOpen());
     this.peer.on('data', (data: unknown) => this.onData(data));
-    this.peer.on('error', (error: Error) => this.close(`channel error: ${error.message}`));
-    this.peer.on('close', () => this.close('channel closed'));
+    // `failed` needs nothing here: simple-peer destroys itself and the 'error' handler closes the link.
+    this.grace = new DisconnectGrace(settings.clock, settings.iceDisconnectedGraceMs, transport.stats, () =>
+      this.close(`ICE disconnected for ${settings.iceDisconnectedGraceMs} ms`, 'connectivity'),
+    );
+    this.peer.on('iceStateChange', (state: RTCIceConnectionState) => {
+      if (this.state === 'open') this.grace.onState(state);
+    });
+    this.peer.on('error', (error: Error & { code?: string }) => {
+      const lost = error.code === 'ERR_ICE_CONNECTION_FAILURE' || error.code === 'ERR_CONNECTION_FAILURE';
+      if (lost && this.state === 'open') transport.stats.iceFailedClosed++;
+      this.close(`channel error: ${error.message}`, lost ? 'connectivity' : 'error');
+    });
+    this.peer.on('close', () => this.close('channel closed', 'remote'));
   }
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  get peerId(): NodeId | null {
+    return this.link?.peer ?? null;
+  }
+
+  /** The selected candidate pair, from the standard stats (null where they say nothing usable). */
+  path(): Promise<LinkPath | null> {
+    return new Promise((resolve) => {
+      if (this.state === 'closed') return resolve(null);
+      // simple-peer's getStats (flattens old-style reports) is missing from its type definitions.
+      const peer = this.peer as unknown as { getStats(cb: (error: Error | null, reports: StatsReport[]) => void): void };
+      peer.getStats((error, reports) => resolve(error ? null : selectedPath(reports)));
+    });
   }
 
   acceptRemote(blob: SignalBlob): void {
@@ -292,11 +388,12 @@ class PeerSession {
     this.close(reason);
   }
 
-  close(reason: string): void {
+  close(reason: string, kind: LinkCloseReason = 'error'): void {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.transport.settings.clock.clearTimer(this.timer);
+    this.grace.stop();
     const error = new Error(reason);
     this.rejectSignal(error);
     this.rejectLink(error);
@@ -308,6 +405,8 @@ class PeerSession {
     if (this.constructed) this.transport.peerConnections.closed();
     if (wasOpen && this.link) {
       this.transport.stats.linksClosed++;
+      this.link.closeReason = kind;
+      this.transport.stats.closedBy[kind]++;
       this.events.onClose(this.link);
     }
   }
@@ -401,13 +500,22 @@ class PeerSession {
       return true;
     } catch (error) {
       // The channel died under us (send on a closing channel throws); its close event follows.
-      this.close(`send failed: ${describe(error)}`);
+      this.close(`send failed: ${describe(error)}`, 'error');
       return false;
     }
   }
 }
 
-class WebRtcLink implements Link {
+/**
+ * Why a link closed, set just before onClose: `connectivity` (ICE failed, or disconnected past the
+ * grace: the peer crashed or the path broke, which look alike from here), `remote` (the peer closed
+ * the channel), `local` (we closed it or stopped), `error` (a send or channel error).
+ */
+export type LinkCloseReason = 'connectivity' | 'remote' | 'local' | 'error';
+
+export class WebRtcLink implements Link {
+  closeReason: LinkCloseReason | undefined;
+
   constructor(
     readonly peer: NodeId,
     readonly outbound: boolean,
@@ -419,7 +527,7 @@ class WebRtcLink implements Link {
   }
 
   close(): void {
-    this.session.close('closed locally');
+    this.session.close('closed locally', 'local');
   }
 }
 
@@ -428,6 +536,7 @@ function isSignalBlob(value: unknown, kind: SignalBlob['kind']): value is Signal
   const blob = value as Record<string, unknown>;
   return blob.kind === kind && typeof blob.data === 'string' && blob.data.length > 0 && blob.data.length <= MAX_SIGNAL_CHARS;
 }
+
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
