@@ -197,7 +197,7 @@ export class LinkKeeper {
     this.node.links.remove(entry.link);
     entry.link.close();
     this.node.emit('links', this.node.links.size);
-    this.node.peerGone(peer);
+    this.node.peerGone(peer, true);
   }
 
   // ---- link cap and back-off --------------------------------------------------------------------

@@ -3,13 +3,14 @@
 //
 // This file holds the node's state and its message plumbing (frame dispatch, routing, applications).
 // The join protocol lives in join.ts, keep-alive and repair in maintenance.ts, the life of each link
-// (dialling, placing, closing) in link-keeper.ts, requests and their replies in requests.ts.
+// (dialling, placing, closing) in link-keeper.ts, requests and their replies in requests.ts, the
+// merging of two rings that meet in ring-merge.ts.
 
 import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions, RoutedMessage } from './api.js';
 import { applicationEndpoint } from './endpoint.js';
 import { resolveConfig, type OverlayConfig } from './config.js';
-import type { Clock, Link, Random, Signaller, Transport } from './environment.js';
-import { ringDistance, type NodeId } from './id.js';
+import type { Clock, Link, Random, SignalBlob, Signaller, Transport } from './environment.js';
+import type { NodeId } from './id.js';
 import { LeafSet } from './leaf-set.js';
 import { decodeFrame, JOIN_APP, type DirectFrame, type OverlayFrame, type RouteFrame } from './messages.js';
 import { PeerLinks } from './peer-links.js';
@@ -22,9 +23,8 @@ import { LinkKeeper } from './link-keeper.js';
 import { Requests } from './requests.js';
 import { Forwarder } from './forwarder.js';
 import type { ConnectionPurpose } from './connection-budget.js';
-
-
-
+import { RingMerge, type MeetOutcome } from './ring-merge.js';
+export type { MeetOutcome } from './ring-merge.js';
 export type NodeState = 'idle' | 'joining' | 'joined' | 'left';
 
 export interface PastryNodeOptions {
@@ -68,6 +68,7 @@ export class PastryNode {
   private readonly linkKeeper: LinkKeeper;
   private readonly requests: Requests;
   private readonly forwarder: Forwarder;
+  private readonly merge: RingMerge;
 
   constructor(options: PastryNodeOptions) {
     this.transport = options.transport;
@@ -96,6 +97,7 @@ export class PastryNode {
     this.join = new JoinProtocol(this);
     this.maintenance = new Maintenance(this);
     this.linkKeeper = new LinkKeeper(this, this.join, this.maintenance);
+    this.merge = new RingMerge(this);
     this.transport.start({
       onLink: (link) => this.linkKeeper.onLink(link),
       onFrame: (link, frame) => this.onFrame(link, frame),
@@ -142,6 +144,20 @@ export class PastryNode {
     });
   }
 
+  /**
+   * Meets the node an introduction reaches (bootstrap, seed, invite: maybe of another ring), dialled
+   * as a join's first link, and looks our id up through it; nodes our leaf set lacks start a merge
+   * (ring-merge.ts). In our own ring: one lookup, and the link closes unless one side needs it.
+   */
+  meet(signal: Signaller): Promise<MeetOutcome> {
+    return this.merge.meet(signal);
+  }
+
+  /** The same check through a peer we already hold a link to. */
+  meetLinked(peer: NodeId): Promise<MeetOutcome> {
+    return this.merge.meetLinked(peer);
+  }
+
   /** Graceful leave: tell every linked node we are going, then close everything. */
   leave(): void {
     if (this.currentState === 'left') return;
@@ -154,6 +170,7 @@ export class PastryNode {
     if (this.currentState === 'left') return;
     this.setState('left');
     this.maintenance.stop();
+    this.merge.stop();
     this.forwarder.stop();
     this.requests.rejectAll();
     this.transport.stop();
@@ -192,13 +209,7 @@ export class PastryNode {
   }
 
   replicaSet(key: NodeId, count: number): NodeId[] {
-    const all = [this.id, ...this.leafSet.members()];
-    all.sort((a, b) => {
-      const da = ringDistance(key, a);
-      const db = ringDistance(key, b);
-      return da < db ? -1 : da > db ? 1 : a < b ? -1 : 1;
-    });
-    return all.slice(0, count);
+    return this.leafSet.closestMembers(key, count);
   }
 
   // ---- links -----------------------------------------------------------------------------------
@@ -276,13 +287,14 @@ export class PastryNode {
   }
 
   /** A peer is gone (link closed, silent, or it said goodbye): forget it and start repair. */
-  peerGone(peer: NodeId): void {
+  peerGone(peer: NodeId, graceful = false): void {
     const wasLeaf = this.leafSet.remove(peer);
     const slot = this.routingTable.remove(peer);
     if (wasLeaf) this.emit('leafset', peer, false);
     if (wasLeaf || slot) {
       this.stats.peersFailed++;
       this.linkKeeper.rememberGone(peer);
+      if (wasLeaf && !graceful) this.merge.rememberLost(peer); // maybe behind a partition: retried
     }
     if (this.currentState === 'left') return;
     this.maintenance.repair(peer, wasLeaf, slot);
@@ -348,8 +360,13 @@ export class PastryNode {
   }
 
   /** @internal The nodes around `key`: see JoinProtocol.nodesAround. */
-  nodesAround(key: NodeId): Promise<NodeId[] | undefined> {
-    return this.join.nodesAround(key);
+  nodesAround(key: NodeId, firstHop?: NodeId): Promise<NodeId[] | undefined> {
+    return this.join.nodesAround(key, firstHop);
+  }
+
+  /** @internal Routes our offer to `peer`, starting at `firstHop` (see JoinProtocol.signal). */
+  signalVia(peer: NodeId, offer: SignalBlob, firstHop: NodeId): Promise<SignalBlob> {
+    return this.join.signal(peer, offer, firstHop);
   }
 
   /** @internal */
