@@ -5,21 +5,24 @@
 // constructed (a browser page's scarce resource) and the merge checks run; then lookups from random
 // nodes to random keys, correct when delivered at the numerically closest node of the union. Also
 // a partition: one ring of P nodes cut into random halves for 5 virtual minutes, timed from the end
-// of the cut (nobody calls meet(); lost leaves are retried, simulator direct mode).
+// of the cut (nobody calls meet(); lost leaves are retried, simulator direct mode). Each run is the
+// simulator CLI's scenario (src/sim/merge-cli.ts) in its own child process, one after another.
 //
 //   npm run bench -- --only merge [--merge-sizes 100,1000,5000] [--partition-nodes 1000|none] [--seed 1]
 
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_MERGE, DEFAULT_PARTITION, runMerge, runPartition, type HealFigures } from '../src/sim/merge.js';
-import { Simulation } from '../src/sim/simulation.js';
-import { stampLabel, type BenchModule } from './bench-module.js';
+import type { HealFigures } from '../src/sim/merge.js';
+import { bundleSimCli, SIM_NODE_FLAGS } from '../scripts/sim.mjs';
+import { stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
 
 interface MergeRow extends HealFigures {
   size: number;
   meet: { merged: boolean; learned: number } | string;
   wallMs: number;
+  error?: string;
 }
 
 interface PartitionRow extends HealFigures {
@@ -27,6 +30,7 @@ interface PartitionRow extends HealFigures {
   sideA: number;
   cutMs: number;
   wallMs: number;
+  error?: string;
 }
 
 interface MergeResults {
@@ -48,28 +52,35 @@ export const bench: BenchModule = {
     const sizes = (context.args.get('merge-sizes') ?? '100,1000,5000').split(',').filter((s) => s !== 'none').map(Number);
     const partitionFlag = context.args.get('partition-nodes') ?? '1000';
     const results: MergeResults = { commit: context.stamp.commit, dirty: context.stamp.dirty, date: context.date, cores: cpus().length, seed, merges: [] };
-    for (const size of sizes) {
-      console.log(`--- merge ${size.toLocaleString('en-US')} + ${size.toLocaleString('en-US')}`);
-      const started = performance.now();
-      const sim = new Simulation({ seed });
-      const { rings: _rings, ...figures } = await runMerge(sim, { ...DEFAULT_MERGE, sizes: [size, size], lookups: LOOKUPS });
-      const row: MergeRow = { size, ...figures, wallMs: Math.round(performance.now() - started) };
-      console.log(JSON.stringify(row));
-      results.merges.push(row);
-    }
-    if (partitionFlag !== 'none') {
-      const nodes = Number(partitionFlag);
-      console.log(`--- partition of ${nodes.toLocaleString('en-US')}`);
-      const started = performance.now();
-      const sim = new Simulation({ seed, signalling: 'direct' });
-      const figures = await runPartition(sim, { ...DEFAULT_PARTITION, nodes, lookups: LOOKUPS });
-      results.partition = { nodes, cutMs: DEFAULT_PARTITION.cutMs, ...figures, wallMs: Math.round(performance.now() - started) };
-      console.log(JSON.stringify(results.partition));
+    const scratch = mkdtempSync(join(tmpdir(), 'dima-bench-merge-'));
+    try {
+      const cli = await bundleSimCli();
+      const common = ['--seed', String(seed), '--lookups', String(LOOKUPS)];
+      for (const size of sizes) {
+        console.log(`--- merge ${size.toLocaleString('en-US')} + ${size.toLocaleString('en-US')}`);
+        results.merges.push(await runCli<MergeRow>(context, cli, scratch, ['--merge', String(size), ...common]));
+      }
+      if (partitionFlag !== 'none') {
+        console.log(`--- partition of ${Number(partitionFlag).toLocaleString('en-US')}`);
+        results.partition = await runCli<PartitionRow>(context, cli, scratch, ['--partition', partitionFlag, ...common]);
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
     writeFileSync(join(context.resultsDir, 'merge.json'), JSON.stringify(results, null, 2) + '\n');
     return markdown(results);
   },
 };
+
+async function runCli<T extends { wallMs: number; error?: string }>(context: BenchContext, cli: string, scratch: string, args: string[]): Promise<T> {
+  const out = join(scratch, `run-${Date.now()}.json`);
+  const started = performance.now();
+  const child = spawn(process.execPath, [...SIM_NODE_FLAGS, cli, ...args, '--out', out], { cwd: context.root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  const wallMs = Math.round(performance.now() - started);
+  if (code === 0 && existsSync(out)) return { ...(JSON.parse(readFileSync(out, 'utf8')) as T), wallMs };
+  return { wallMs, error: `exit code ${code}` } as T;
+}
 
 const seconds = (ms: number | undefined) => (ms === undefined ? 'not within the limit' : `${(ms / 1000).toFixed(0)}`);
 
@@ -88,13 +99,18 @@ function markdown(r: MergeResults): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const m of r.merges) {
+    if (m.error) {
+      lines.push(`| ${m.size ?? '?'} | failed: ${m.error} | | | | | | | |`);
+      continue;
+    }
     const n = m.size.toLocaleString('en-US');
     lines.push(
       `| ${n} + ${n} | ${seconds(m.healMs)} | ${m.framesPerNode} | ${m.constructedPerNode} | ${m.checksPerNode} | ${m.hintsPerNode} | ${m.inexact} | ${m.correctPct}% | ${(m.wallMs / 1000).toFixed(0)} |`,
     );
   }
   const p = r.partition;
-  if (p) {
+  if (p?.error) lines.push('', `Partition: failed, ${p.error}.`);
+  else if (p) {
     lines.push(
       '',
       `Partition (direct signalling): ${p.nodes.toLocaleString('en-US')} nodes cut into random halves (${p.sideA} / ${p.nodes - p.sideA}) for ` +
