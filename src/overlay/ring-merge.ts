@@ -267,7 +267,8 @@ export class RingMerge {
         continue;
       }
       if (entry.next > now || node.state !== 'joined') {
-        next = Math.min(next, Math.max(entry.next, now + node.config.lostRetryMs));
+        // Not joined (still joining, or rejoining): look again a retry period later.
+        next = Math.min(next, entry.next > now ? entry.next : now + node.config.lostRetryMs);
         continue;
       }
       entry.wait = Math.min(2 * entry.wait, node.config.lostRetryMaxMs);
