@@ -118,7 +118,11 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
   log(`joined: ${node.links.size} links, leaf set ${node.leafSet.members().length}`);
 
   const volunteering = options.bootstrap
-    ? keepVolunteering(options.bootstrap, transport, WebSocket, { clock: realClock, onState: (state) => log(`bootstrap: ${state}`) })
+    ? keepVolunteering(options.bootstrap, transport, WebSocket, {
+        clock: realClock,
+        onState: (state) => log(`bootstrap: ${state}`),
+        onMeet: (signal) => void node.meet(signal).then((m) => m.merged && log(`merged with the ring of ${m.peer}`), () => {}),
+      })
     : null;
 
   let seed: RunningServer | null = null;

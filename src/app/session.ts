@@ -174,7 +174,12 @@ export class Session {
       if (this.ended || (this.node.state as string) !== 'joined') return 'stopped';
       this.messenger.start();
       if (this.directoryFields) this.directory.publish(this.directoryFields);
-      this.volunteering = keepVolunteering(this.options.bootstrapUrl, this.transport, WebSocket, { maxRetryMs: APP_CONFIG.retryMaxMs });
+      // The introducer may ask us to meet another volunteer (after its restart): if that one is of
+      // another ring, the two rings merge (PastryNode.meet).
+      this.volunteering = keepVolunteering(this.options.bootstrapUrl, this.transport, WebSocket, {
+        maxRetryMs: APP_CONFIG.retryMaxMs,
+        onMeet: (signal) => void this.node.meet(signal).catch(() => {}),
+      });
       this.introduceSameBrowserTabs();
       this.lookUpSeeds(0);
       this.setPhase('joined');

@@ -79,6 +79,27 @@ export interface OverlayConfig {
   recentlyGoneMax: number;
   /** Routed frames awaiting their next hop's ack at once (beyond it, frames go unacked). */
   hopAcksMax: number;
+  /**
+   * Ring merging (ring-merge.ts): a node starts at most mergeChecksMax merge checks (each one
+   * JOIN-style lookup through a node of the other ring) per mergePeriodMs, whatever asks for them
+   * (meet(), hints from neighbours, retried lost peers); hints beyond it are dropped and counted.
+   */
+  mergeChecksMax: number;
+  mergePeriodMs: number;
+  /** After a check, neighbours' hints are ignored this long: a merge wave checks each node once. */
+  mergeCooldownMs: number;
+  /** A node that merged hands the merge to this many far routing-table entries, down to this depth. */
+  mergeFarHints: number;
+  mergeFarDepth: number;
+  /**
+   * Former leaves whose link failed (not a graceful leave) that a node remembers, and retries with a
+   * backoff from lostRetryMs doubling to lostRetryMaxMs, for lostRetryForMs: a partition that lifts
+   * heals this way. Only where the transport reaches a peer by id alone (Transport.reachesById).
+   */
+  lostPeersMax: number;
+  lostRetryMs: number;
+  lostRetryMaxMs: number;
+  lostRetryForMs: number;
   /** A next hop has at least this long (2 x RTT + 100 ms when measured) to ack a routed frame... */
   hopAckMinMs: number;
   /** ... and this long when its round trip is unknown. */
@@ -114,6 +135,15 @@ export const DEFAULT_CONFIG: OverlayConfig = {
   recentlyGoneMs: 5 * 60_000,
   recentlyGoneMax: 1_024,
   hopAcksMax: 2_000,
+  mergeChecksMax: 6,
+  mergePeriodMs: 60_000,
+  mergeCooldownMs: 20_000,
+  mergeFarHints: 2,
+  mergeFarDepth: 4,
+  lostPeersMax: 8,
+  lostRetryMs: 30_000,
+  lostRetryMaxMs: 120_000,
+  lostRetryForMs: 30 * 60_000,
   hopAckMinMs: 300,
   hopAckUnknownRttMs: 1_500,
 };

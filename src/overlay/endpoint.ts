@@ -4,6 +4,7 @@
 import type { OverlayEndpoint } from './api.js';
 import type { NodeId } from './id.js';
 import type { PastryNode } from './pastry-node.js';
+import { nextHop } from './router.js';
 
 export function applicationEndpoint(node: PastryNode, name: string): OverlayEndpoint {
   // Pins are reference counted across the node (the join pins too); this set keeps ours to one per peer.
@@ -28,7 +29,8 @@ export function applicationEndpoint(node: PastryNode, name: string): OverlayEndp
     },
     closeDirect,
     leafSet: () => [...node.leafSet.members()],
-    replicaSet: (key, count) => node.replicaSet(key, count),
-    isRoot: (key) => node.isRoot(key),
+    replicaSet: (key, count) => node.leafSet.closestMembers(key, count),
+    // As far as this node knows, it is the numerically closest live node to `key`.
+    isRoot: (key) => nextHop(key, node.leafSet, node.routingTable, (id) => node.links.has(id)).kind === 'deliver',
   };
 }

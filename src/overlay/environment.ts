@@ -121,6 +121,13 @@ export interface Transport {
    * simulator's direct mode asks at its handshake); elsewhere the node asks first over the overlay.
    */
   readonly admitsBeforeConstructing?: boolean;
+  /**
+   * True where `dial(peer, signal)` reaches a known peer by its id alone, without the signaller
+   * (the simulator's direct mode). A node then retries former leaves it lost, which heals a
+   * partition once it lifts. WebRTC cannot: a tab needs someone to carry its offer, so real tabs
+   * rely on introductions (bootstrap, seeds, invites) that call PastryNode.meet().
+   */
+  readonly reachesById?: boolean;
   start(events: TransportEvents): void;
   /**
    * Opens a link. `peer` is the id we expect (null when we do not know it yet, as for the first link

@@ -20,6 +20,13 @@ const MAX_REROUTES = 3;
 /** Next hops tried when sending fails under our feet (the link closed as we sent). */
 const SEND_TRIES = 4;
 
+/** One request on its way: sent once, maybe again around its first hops, and told when answered. */
+export interface RequestSending {
+  first(): void;
+  again(): void;
+  answered(): void;
+}
+
 /** What forwarding needs from its node. */
 export interface ForwarderComponents {
   readonly config: OverlayConfig;
@@ -139,6 +146,34 @@ export class Forwarder {
     }
     node.stats.drop('no usable next hop');
     return undefined;
+  }
+
+  /**
+   * Our request `frame`, sent so that it can go again around every first hop it took so far when
+   * it stays unanswered (a black hole acks and drops). A first hop that is the key's root by our leaf
+   * set is not routed around: any other node would be the wrong root, and a slow root's answer is
+   * still the right one. When only a copy was answered, the first hop is blamed as a swallower.
+   */
+  sendWithRetries(frame: RouteFrame): RequestSending {
+    const tried = new Set<NodeId>();
+    let firstHop: NodeId | undefined;
+    let lastHop: NodeId | undefined;
+    let sentAround = false;
+    const { leafSet } = this.node;
+    return {
+      first: () => void (firstHop = lastHop = this.forwardOrDeliver(frame)),
+      again: () => {
+        if (!lastHop || (leafSet.covers(frame.key) && leafSet.closest(frame.key) === lastHop)) return;
+        tried.add(lastHop);
+        const next = this.forwardOrDeliver(frame, undefined, 0, tried, true);
+        if (next === undefined) return;
+        lastHop = next;
+        sentAround = true;
+      },
+      answered: () => {
+        if (sentAround && firstHop) this.swallowers.blame(firstHop);
+      },
+    };
   }
 
   deliverLocally(frame: RouteFrame | DirectFrame): void {

@@ -122,9 +122,13 @@ export class JoinProtocol {
     return state ? { via: start, candidates: [state.root, ...state.leafSet, ...state.candidates] } : undefined;
   }
 
-  /** The nodes around `key` (the node closest to it and its leaf set), found by a JOIN-style lookup. */
-  async nodesAround(key: NodeId): Promise<NodeId[] | undefined> {
-    const reply = await this.node.request(key, JOIN_APP, { joiner: this.node.id, candidates: [], refresh: true } satisfies JoinBody);
+  /**
+   * The nodes around `key` (the node closest to it and its leaf set), found by a JOIN-style lookup;
+   * `firstHop` starts it elsewhere (ring merging starts it in the other ring).
+   */
+  async nodesAround(key: NodeId, firstHop?: NodeId): Promise<NodeId[] | undefined> {
+    const body: JoinBody = { joiner: this.node.id, candidates: [], refresh: true };
+    const reply = await this.node.request(key, JOIN_APP, body, { firstHop });
     const state = decodeJoinReply(reply.body);
     return state ? [state.root, ...state.leafSet] : undefined;
   }

@@ -4,7 +4,7 @@
 // In a ring with fewer than L+1 nodes one node can sit on both sides; the leaf set then holds every
 // node there is, and covers() is true for every key.
 
-import { clockwiseDistance, closestTo, ID_BITS, compareClockwise, compareCounterClockwise, oppositeOf, sortClockwiseFrom, type NodeId } from './id.js';
+import { clockwiseDistance, closestTo, ringDistance, ID_BITS, compareClockwise, compareCounterClockwise, oppositeOf, sortClockwiseFrom, type NodeId } from './id.js';
 
 export class LeafSet {
   /** Counter-clockwise neighbours (smaller ids, wrapping), nearest first. */
@@ -83,6 +83,17 @@ export class LeafSet {
     const leftmost = this.left[this.left.length - 1];
     const rightmost = this.right[this.right.length - 1];
     return compareClockwise(leftmost, key, rightmost) <= 0;
+  }
+
+  /** Self and the members, the `count` numerically closest to `key` first (ties: the smaller id). */
+  closestMembers(key: NodeId, count: number): NodeId[] {
+    const all = [this.self, ...this.members()];
+    all.sort((a, b) => {
+      const da = ringDistance(key, a);
+      const db = ringDistance(key, b);
+      return da < db ? -1 : da > db ? 1 : a < b ? -1 : 1;
+    });
+    return all.slice(0, count);
   }
 
   /** The member (or self) numerically closest to `key`. */

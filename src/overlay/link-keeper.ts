@@ -130,7 +130,7 @@ export class LinkKeeper {
     if (this.retired.delete(link)) return;
     if (!this.node.links.remove(link)) return;
     this.node.emit('links', this.node.links.size);
-    this.node.peerGone(link.peer, link.closeReason === 'connectivity');
+    this.node.peerGone(link.peer, link.closeReason === 'connectivity' ? 'path' : 'failed');
   }
 
   /** `peer` was in our state when its link closed: do not take it from gossip for a while. */
@@ -197,7 +197,7 @@ export class LinkKeeper {
     this.node.links.remove(entry.link);
     entry.link.close();
     this.node.emit('links', this.node.links.size);
-    this.node.peerGone(peer);
+    this.node.peerGone(peer, 'left');
   }
 
   // ---- link cap and back-off --------------------------------------------------------------------

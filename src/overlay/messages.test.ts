@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, decodeJoinReply, decodeSignalBody, MAX_IDS_PER_FRAME } from './messages.js';
+import { decodeFrame, decodeJoinReply, decodeMergeHint, decodeSignalBody, MAX_IDS_PER_FRAME, MAX_MERGE_FAR_HOPS } from './messages.js';
 import { hexId } from './testing/ids.js';
 
 describe('overlay wire messages', () => {
@@ -54,5 +54,13 @@ describe('overlay wire messages', () => {
     expect(decodeJoinReply({ root: 'x', leafSet: [], candidates: [] })).toBeUndefined();
     expect(decodeSignalBody({ target: key, kind: 'offer', data: 'sdp' })).toBeDefined();
     expect(decodeSignalBody({ target: key, kind: 'offer', data: 'x'.repeat(40_000) })).toBeUndefined();
+  });
+
+  it('validates ring-merge hints: a node id and a far budget within bounds', () => {
+    expect(decodeMergeHint({ contact: key, far: 0 })).toEqual({ contact: key, far: 0 });
+    expect(decodeMergeHint({ contact: key, far: MAX_MERGE_FAR_HOPS, extra: 'x'.repeat(10) })).toEqual({ contact: key, far: MAX_MERGE_FAR_HOPS });
+    for (const bad of [null, 'hint', { contact: 'nope', far: 1 }, { contact: key }, { contact: key, far: -1 }, { contact: key, far: 1.5 }, { contact: key, far: MAX_MERGE_FAR_HOPS + 1 }]) {
+      expect(decodeMergeHint(bad)).toBeUndefined();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { isNodeId, type NodeId } from './id.js';
 /** Internal applications carried by routed messages (user applications pick other names). */
 export const JOIN_APP = '_join';
 export const SIGNAL_APP = '_signal';
+export const MERGE_APP = '_merge';
 
 export const MAX_IDS_PER_FRAME = 1024;
 const MAX_APP_NAME = 32;
@@ -208,4 +209,25 @@ export function decodeSignalBody(body: unknown): SignalBody | undefined {
   if (!isNodeId(b.target) || (b.kind !== 'offer' && b.kind !== 'answer' && b.kind !== 'ask')) return undefined;
   if (typeof b.data !== 'string' || b.data.length > 32_000) return undefined;
   return { target: b.target, kind: b.kind, data: b.data };
+}
+
+/**
+ * A ring-merge hint, sent straight to a linked peer by a node whose neighbourhood just merged with
+ * another ring (see ring-merge.ts): "check your neighbourhood through `contact`", a node of the
+ * other ring the sender is linked to. `far`: how many more far hops the hint may take.
+ */
+export interface MergeHintBody {
+  contact: NodeId;
+  far: number;
+}
+
+/** The most far hops a merge hint may ask for (a peer asking for more is dropped). */
+export const MAX_MERGE_FAR_HOPS = 8;
+
+export function decodeMergeHint(body: unknown): MergeHintBody | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as Record<string, unknown>;
+  if (!isNodeId(b.contact) || !Number.isInteger(b.far)) return undefined;
+  const far = b.far as number;
+  return far >= 0 && far <= MAX_MERGE_FAR_HOPS ? { contact: b.contact, far } : undefined;
 }

@@ -3,17 +3,17 @@
 //
 // This file holds the node's state and its message plumbing (frame dispatch, routing, applications).
 // The join protocol lives in join.ts, keep-alive and repair in maintenance.ts, the life of each link
-// (dialling, placing, closing) in link-keeper.ts, requests and their replies in requests.ts.
+// (dialling, placing, closing) in link-keeper.ts, requests and their replies in requests.ts, the
+// merging of two rings that meet in ring-merge.ts.
 
 import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions, RoutedMessage } from './api.js';
 import { applicationEndpoint } from './endpoint.js';
 import { resolveConfig, type OverlayConfig } from './config.js';
-import type { Clock, Introduction, Link, Random, Transport } from './environment.js';
-import { ringDistance, type NodeId } from './id.js';
+import type { Clock, Introduction, Link, Random, SignalBlob, Signaller, Transport } from './environment.js';
+import type { NodeId } from './id.js';
 import { LeafSet } from './leaf-set.js';
 import { decodeFrame, JOIN_APP, type DirectFrame, type OverlayFrame, type RouteFrame } from './messages.js';
 import { PeerLinks } from './peer-links.js';
-import { nextHop } from './router.js';
 import { RoutingTable } from './routing-table.js';
 import { OverlayStats, randomHex } from './stats.js';
 import { JoinProtocol } from './join.js';
@@ -22,9 +22,8 @@ import { LinkKeeper } from './link-keeper.js';
 import { Requests } from './requests.js';
 import { Forwarder } from './forwarder.js';
 import type { ConnectionPurpose } from './connection-budget.js';
-
-
-
+import { RingMerge, type MeetOutcome } from './ring-merge.js';
+export type { MeetOutcome } from './ring-merge.js';
 export type NodeState = 'idle' | 'joining' | 'joined' | 'left';
 
 export interface PastryNodeOptions {
@@ -68,6 +67,7 @@ export class PastryNode {
   private readonly linkKeeper: LinkKeeper;
   private readonly requests: Requests;
   private readonly forwarder: Forwarder;
+  private readonly merge: RingMerge;
 
   constructor(options: PastryNodeOptions) {
     this.transport = options.transport;
@@ -96,6 +96,7 @@ export class PastryNode {
     this.join = new JoinProtocol(this);
     this.maintenance = new Maintenance(this);
     this.linkKeeper = new LinkKeeper(this, this.join, this.maintenance);
+    this.merge = new RingMerge(this);
     this.transport.start({
       onLink: (link) => this.linkKeeper.onLink(link),
       onFrame: (link, frame) => this.onFrame(link, frame),
@@ -143,6 +144,20 @@ export class PastryNode {
     });
   }
 
+  /**
+   * Meets the node an introduction reaches (bootstrap, seed, invite: maybe of another ring), dialled
+   * as a join's first link, and looks our id up through it; nodes our leaf set lacks start a merge
+   * (ring-merge.ts). In our own ring: one lookup, and the link closes unless one side needs it.
+   */
+  meet(signal: Signaller): Promise<MeetOutcome> {
+    return this.merge.meet(signal);
+  }
+
+  /** The same check through a peer we already hold a link to. */
+  meetLinked(peer: NodeId): Promise<MeetOutcome> {
+    return this.merge.meetLinked(peer);
+  }
+
   /** Graceful leave: tell every linked node we are going, then close everything. */
   leave(): void {
     if (this.currentState === 'left') return;
@@ -155,6 +170,7 @@ export class PastryNode {
     if (this.currentState === 'left') return;
     this.setState('left');
     this.maintenance.stop();
+    this.merge.stop();
     this.forwarder.stop();
     this.requests.rejectAll();
     this.transport.stop();
@@ -177,44 +193,17 @@ export class PastryNode {
   request(key: NodeId, app: string, body: unknown, options: RequestOptions & SendOptions = {}): Promise<Reply> {
     const id = this.newMessageId();
     const frame: RouteFrame = { t: 'route', id, key, origin: this.id, hops: 0, app, body, want: true };
-    let firstHop: NodeId | undefined;
-    let lastHop: NodeId | undefined;
-    const tried = new Set<NodeId>();
-    // Unanswered for a while: the same request again around every first hop it took so far (a black
-    // hole acks and drops). A pinned first hop or a streamed answer is not sent twice. A first hop
-    // that is the key's root (by our leaf set) is not routed around: any other node would be the
-    // wrong root, and a slow root's answer is still the right one.
-    const sendAround = options.firstHop || options.onReply ? undefined : () => {
-      if (!lastHop || (this.leafSet.covers(key) && this.leafSet.closest(key) === lastHop)) return undefined;
-      tried.add(lastHop);
-      const next = this.forwarder.forwardOrDeliver(frame, undefined, 0, tried, true);
-      if (next === undefined) return undefined;
-      lastHop = next;
-      return firstHop;
-    };
-    const promise = this.requests.awaitReplies(id, key, options, sendAround);
-    firstHop = lastHop = this.forwarder.forwardOrDeliver(frame, options.firstHop);
+    // A pinned first hop or a streamed answer is never sent twice (see Forwarder.sendWithRetries).
+    const sending = options.firstHop || options.onReply ? undefined : this.forwarder.sendWithRetries(frame);
+    const promise = this.requests.awaitReplies(id, key, options, sending);
+    if (sending) sending.first();
+    else this.forwarder.forwardOrDeliver(frame, options.firstHop);
     return promise;
   }
 
   sendDirect(to: NodeId, app: string, body: unknown): boolean {
     const frame: DirectFrame = { t: 'direct', id: this.newMessageId(), key: to, origin: this.id, hops: 0, app, body, want: false };
     return this.send(to, { ...frame, hops: 1 });
-  }
-
-  /** True when, as far as this node knows, it is the numerically closest live node to `key`. */
-  isRoot(key: NodeId): boolean {
-    return nextHop(key, this.leafSet, this.routingTable, (id) => this.links.has(id)).kind === 'deliver';
-  }
-
-  replicaSet(key: NodeId, count: number): NodeId[] {
-    const all = [this.id, ...this.leafSet.members()];
-    all.sort((a, b) => {
-      const da = ringDistance(key, a);
-      const db = ringDistance(key, b);
-      return da < db ? -1 : da > db ? 1 : a < b ? -1 : 1;
-    });
-    return all.slice(0, count);
   }
 
   // ---- links -----------------------------------------------------------------------------------
@@ -292,14 +281,16 @@ export class PastryNode {
   }
 
   /** A peer is gone (link closed, silent, or it said goodbye): forget it and start repair. */
-  /** `mayBeAlive`: only the path to it failed (see Link.closeReason): it may be dialled again at once. */
-  peerGone(peer: NodeId, mayBeAlive = false): void {
+  // 'left': it said goodbye; 'path': only the network path failed (Link.closeReason), it may be
+  // alive and is dialled again at once; 'failed': it crashed or went silent.
+  peerGone(peer: NodeId, cause: 'failed' | 'left' | 'path' = 'failed'): void {
     const wasLeaf = this.leafSet.remove(peer);
     const slot = this.routingTable.remove(peer);
     if (wasLeaf) this.emit('leafset', peer, false);
     if (wasLeaf || slot) {
       this.stats.peersFailed++;
-      if (!mayBeAlive) this.linkKeeper.rememberGone(peer);
+      if (cause !== 'path') this.linkKeeper.rememberGone(peer);
+      if (wasLeaf && cause !== 'left') this.merge.rememberLost(peer); // maybe behind a partition: retried
     }
     if (this.currentState === 'left') return;
     this.maintenance.repair(peer, wasLeaf, slot);
@@ -365,16 +356,16 @@ export class PastryNode {
   }
 
   /** @internal The nodes around `key`: see JoinProtocol.nodesAround. */
-  nodesAround(key: NodeId): Promise<NodeId[] | undefined> {
-    return this.join.nodesAround(key);
+  nodesAround(key: NodeId, firstHop?: NodeId): Promise<NodeId[] | undefined> {
+    return this.join.nodesAround(key, firstHop);
+  }
+
+  /** @internal Routes our offer to `peer`, starting at `firstHop` (see JoinProtocol.signal). */
+  signalVia(peer: NodeId, offer: SignalBlob, firstHop: NodeId): Promise<SignalBlob> {
+    return this.join.signal(peer, offer, firstHop);
   }
 
   /** @internal */
-  /** @internal A first hop that took a request whose copy sent around it was the one answered. */
-  blameSwallower(hop: NodeId): void {
-    this.forwarder.swallowers.blame(hop);
-  }
-
   sweepReversePaths(): void {
     this.requests.sweepReversePaths();
   }

@@ -4,6 +4,7 @@
 
 import type { Reply, RequestOptions } from './api.js';
 import type { NodeId } from './id.js';
+import type { RequestSending } from './forwarder.js';
 import type { ReplyFrame } from './messages.js';
 import { ReversePaths } from './peer-links.js';
 import type { PastryNode } from './pastry-node.js';
@@ -15,15 +16,11 @@ interface PendingRequest {
   answered: boolean;
   timer: unknown;
   retryTimer?: unknown;
-  /** The first hop the request took before it was sent again around it (blamed if only the retry is answered). */
-  bypassed?: NodeId;
+  sending?: RequestSending;
 }
 
-/** Copies of an unanswered request sent around the first hops taken before (see PastryNode.request). */
+/** Copies of an unanswered request sent around the first hops taken before (Forwarder.sendWithRetries). */
 const RETRIES_AROUND = 2;
-
-/** Sends a request again along another first hop; returns the first hop it went around, if any. */
-export type SendAround = () => NodeId | undefined;
 
 export class Requests {
   /** Our own requests awaiting a reply, by message id. */
@@ -39,7 +36,7 @@ export class Requests {
    * Starts waiting for replies to our request `id`. The promise settles on the first reply; with
    * `onReply` (a streamed answer) every reply is passed on until the timeout ends the request.
    */
-  awaitReplies(id: string, key: NodeId, options: RequestOptions, sendAround?: SendAround): Promise<Reply> {
+  awaitReplies(id: string, key: NodeId, options: RequestOptions, sending?: RequestSending): Promise<Reply> {
     const { clock, config } = this.node;
     return new Promise<Reply>((resolve, reject) => {
       const timeout = options.timeoutMs ?? config.requestTimeoutMs;
@@ -49,15 +46,15 @@ export class Requests {
         if (request?.retryTimer) clock.clearTimer(request.retryTimer as never);
         if (request && !request.answered) request.reject(new Error(`request to ${key} timed out`));
       });
-      const request: PendingRequest = { resolve, reject, onReply: options.onReply, answered: false, timer };
-      if (sendAround) {
+      const request: PendingRequest = { resolve, reject, onReply: options.onReply, answered: false, timer, sending };
+      if (sending) {
         // At a third and two thirds of the timeout: each copy avoids every first hop taken before.
         let retries = 0;
         const retry = () => {
           request.retryTimer = undefined;
           if (request.answered || !this.pending.has(id)) return;
           this.node.stats.retriedAround++;
-          request.bypassed ??= sendAround();
+          sending.again();
           if (++retries < RETRIES_AROUND) request.retryTimer = clock.setTimer(timeout / (RETRIES_AROUND + 1), retry);
         };
         request.retryTimer = clock.setTimer(timeout / (RETRIES_AROUND + 1), retry);
@@ -101,8 +98,7 @@ export class Requests {
       if (request.onReply) this.node.callApplication(() => request.onReply!(reply));
       if (!request.answered) {
         request.answered = true;
-        // Only the copy sent around the first hop got an answer: that hop may be swallowing traffic.
-        if (request.bypassed) this.node.blameSwallower(request.bypassed);
+        request.sending?.answered();
         request.resolve(reply);
       }
       if (request.retryTimer) this.node.clock.clearTimer(request.retryTimer as never);

@@ -23,6 +23,11 @@ export class OverlayStats {
   shed = 0;
   /** Connections this node dialled, by what it wanted them for (answers are the transport's rest). */
   readonly dialsFor = { leaf: 0, direct: 0, table: 0, proximity: 0 };
+  /**
+   * Ring merging: checks run (lookups through a node of another ring), those that found nodes our
+   * leaf set lacked, hints sent to neighbours, dials to remembered lost peers.
+   */
+  readonly merge = { checks: 0, merged: 0, hintsSent: 0, retries: 0 };
   readonly dropped = new Map<string, number>();
 
   drop(reason: string): void {

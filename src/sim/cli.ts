@@ -5,6 +5,7 @@
 //                  [--signalling overlay|direct] [--maintenance on|off] [--concurrency C] [--settle MS]
 //                  [--churn-median-min M --minutes T [--graceful F]] [--gc-interval-min G]
 //                  [--consent-timeout-ms C|none] [--pc-limit P]
+//   npm run sim -- --merge N | --partition N [--seed S] [--lookups K]   (src/sim/merge-cli.ts)
 //
 // --churn-median-min runs a churn scenario after the build (src/sim/churn.ts): sessions with that
 // median, half ending in graceful leaves and half in silent crashes, arrivals keeping the population,
@@ -25,6 +26,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { DEFAULT_CONFIG, type OverlayConfig } from '../overlay/config.js';
 import { DEFAULT_CHURN, runChurn, type ChurnFigures } from './churn.js';
+import { mergeCli } from './merge-cli.js';
 import { hopHistogram, lookupFigures, overlayShape, round, type LookupFigures, type Summary } from './report.js';
 import { Simulation } from './simulation.js';
 import { barChartSvg } from './svg.js';
@@ -352,7 +354,10 @@ function collectGarbage(): void {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
+  // --merge / --partition are scenarios of their own (src/sim/merge-cli.ts).
+  const argv = process.argv.slice(2);
+  const scenario = argv.includes('--merge') || argv.includes('--partition') ? mergeCli(argv) : main(argv);
+  scenario.catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
   });

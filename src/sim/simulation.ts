@@ -88,23 +88,56 @@ export class Simulation {
   }
 
   /**
-   * Builds an overlay of `count` nodes. With `concurrency` > 1, that many joins are in flight at
-   * once (the leaf-set protocols must then reconcile concurrent arrivals, as in a real network);
-   * joinFrames is then the network's frames per join averaged over each batch.
+   * Builds an overlay of `count` nodes and returns them. With `concurrency` > 1, that many joins are
+   * in flight at once (the leaf-set protocols must then reconcile concurrent arrivals, as in a real
+   * network); joinFrames is then the network's frames per join averaged over each batch.
+   * `apart`: a ring of its own, unknown to the nodes already there (its first node starts alone,
+   * the others are introduced to its nodes only), as two networks that grew apart.
    */
-  async build(count: number, options: { concurrency?: number; onProgress?: (joined: number) => void } = {}): Promise<void> {
+  async build(count: number, options: { concurrency?: number; apart?: boolean; onProgress?: (joined: number) => void } = {}): Promise<PastryNode[]> {
     const concurrency = Math.max(1, options.concurrency ?? 1);
+    const built: PastryNode[] = [];
+    const ring = options.apart ? built : undefined;
     let joined = 0;
     while (joined < count) {
       const batch: PastryNode[] = [];
       // The very first node founds the ring alone.
-      const size = this.nodes.size === 0 ? 1 : Math.min(concurrency, count - joined);
+      const alone = ring ? built.length === 0 : this.live.size === 0;
+      const size = alone ? 1 : Math.min(concurrency, count - joined);
       for (let i = 0; i < size; i++) batch.push(this.createNode());
-      await this.joinAll(batch);
+      await this.joinAll(batch, alone, ring && this.introducerAmong(ring));
+      built.push(...batch);
       const before = Math.floor(joined / 1000);
       joined += size;
       if (options.onProgress && Math.floor(joined / 1000) > before) options.onProgress(joined);
     }
+    return built;
+  }
+
+  /** An introduction to `node` alone (a seed, an invite, a bootstrap that knows only it). */
+  introducerTo(node: PastryNode): Signaller {
+    return async (offer) => node.transport.answer(null, offer);
+  }
+
+  /** The bootstrap of a ring built apart: a random one of `ring` that has joined. */
+  private introducerAmong(ring: readonly PastryNode[]): Signaller {
+    return async (offer) => {
+      const joined = ring.filter((n) => n.state === 'joined' && this.network.isAlive(n.id));
+      if (joined.length === 0) throw new Error('no joined node to introduce to');
+      return joined[this.random.int(joined.length)].transport.answer(null, offer);
+    };
+  }
+
+  /**
+   * Cuts the network in two (`sideA`: the ids of one side, or a predicate): see SimPartition. Links
+   * across go silent and close after the consent timeout; heal() lets traffic through again.
+   */
+  partition(sideA: ReadonlySet<NodeId> | ((id: NodeId) => boolean)): void {
+    this.network.partition.cut(sideA);
+  }
+
+  heal(): void {
+    this.network.partition.heal();
   }
 
   /**
@@ -140,13 +173,12 @@ export class Simulation {
     }
   }
 
-  private async joinAll(batch: PastryNode[]): Promise<void> {
+  private async joinAll(batch: PastryNode[], first = this.live.size === 0, introducer = this.introducer()): Promise<void> {
     const before = this.network.framesSent;
-    const first = this.live.size === 0;
     let pending = batch.length;
     const failures: unknown[] = [];
     for (const node of batch) {
-      node.start(first ? null : this.introducer()).then(
+      node.start(first ? null : introducer).then(
         () => {
           this.live.add(node);
           this.liveList.push(node);

@@ -14,6 +14,7 @@
 import { LinkRefusedBusy, type Clock, type Link, type PeerConnectionCounts, type Random, type SignalBlob, type Signaller, type Transport, type TransportEvents } from '../environment.js';
 import { BROWSER_PEER_CONNECTION_LIMIT } from './peer-connection-budget.js';
 import { PeerConnectionLedger } from './peer-connection-ledger.js';
+import { SimPartition } from './sim-partition.js';
 import type { NodeId } from '../id.js';
 
 export interface SimNetworkOptions {
@@ -39,7 +40,6 @@ export interface SimNetworkOptions {
   consentTimeoutMs?: number;
 }
 
-
 interface SimEndpoint {
   readonly id: NodeId;
   readonly x: number;
@@ -62,6 +62,8 @@ export class SimNetwork {
   /** Frames put on the wire, network-wide (the simulator's message counter). */
   framesSent = 0;
   framesLost = 0;
+  /** The network cut in two (partition.cut), or whole. */
+  readonly partition = new SimPartition(this);
 
   constructor(options: SimNetworkOptions) {
     this.clock = options.clock;
@@ -113,10 +115,15 @@ export class SimNetwork {
     endpoint.transport.die(silent, this.consentTimeoutMs);
   }
 
-  /** @internal Puts a frame on the wire from `from` to `to`. */
+  /** @internal Every open link end (the partition closes those across once consent runs out). */
+  *linkEnds(): Iterable<SimLink> {
+    for (const endpoint of this.endpoints.values()) yield* endpoint.transport.links;
+  }
+
+  /** @internal Puts a frame on the wire to `to`. */
   deliver(to: SimLink, frame: unknown, delay: number): void {
     this.framesSent++;
-    if (this.lossRate > 0 && this.random.next() < this.lossRate) {
+    if ((this.lossRate > 0 && this.random.next() < this.lossRate) || this.partition.separates(to.peer, to.owner.localId)) {
       this.framesLost++;
       return;
     }
@@ -136,7 +143,7 @@ export class SimLink implements Link {
   constructor(
     readonly peer: NodeId,
     readonly outbound: boolean,
-    private readonly owner: SimTransport,
+    readonly owner: SimTransport,
     private readonly delay: number,
   ) {}
 
@@ -183,8 +190,8 @@ export class SimTransport implements Transport {
   events: TransportEvents | undefined;
   alive = true;
   started = false;
-  /** Open links, unordered (an array: a Set's hash table cost ~2 KB per node at 100,000 nodes). */
-  private readonly links: SimLink[] = [];
+  /** @internal Open links, unordered (an array: a Set's hash table cost ~2 KB per node at 100,000 nodes). */
+  readonly links: SimLink[] = [];
   private readonly awaitingAnswer = new Map<number, (answerer: NodeId, answerToken: number) => void>();
   /** Connections constructed for offers we answered, waiting for the dialler's handshake (by token). */
   private readonly answered = new Map<number, unknown>();
@@ -218,6 +225,11 @@ export class SimTransport implements Transport {
 
   get linkCount(): number {
     return this.links.length;
+  }
+
+  /** Direct mode dials a known peer by id alone (see Transport.reachesById). */
+  get reachesById(): boolean {
+    return this.network.signalling === 'direct';
   }
 
   dial(peer: NodeId | null, signal: Signaller): Promise<Link> {
@@ -345,7 +357,7 @@ export class SimTransport implements Transport {
       if (!remote || peer === this.localId) return reject(new Error('no such node'));
       network.clock.setTimer(Number.isFinite(delay) ? 2 * delay : 0, () => {
         if (!this.alive) return reject(new Error('we died while dialling'));
-        if (!remote.alive) {
+        if (!remote.alive || network.partition.separates(this.localId, peer)) {
           network.clock.setTimer(network.dialTimeoutMs, () => reject(new Error('peer unreachable')));
           return;
         }
