@@ -68,3 +68,58 @@ test('a newcomer right after a bootstrap restart joins the ring that lived on, f
   }
   expect(pageErrors, 'uncaught errors in the pages').toEqual([]);
 });
+
+test('rings born apart while the server was down merge through its meets: one ring, search and chat across', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const pageErrors: string[] = [];
+  let server = await serverOn(0, pageErrors);
+  const port = Number(new URL(server.url).port);
+  const tabs: Tab[] = [];
+  try {
+    for (let i = 0; i < 4; i++) {
+      const context = await newContext(browser, server);
+      const page = await context.newPage();
+      await page.goto('/');
+      await onboard(page, { name: i === 0 ? 'Åsa Nordström' : `Old User ${i}` });
+      tabs.push({ context, page, id: await waitJoined(page) });
+    }
+    const asa = tabs[0];
+
+    // Down for 3 s, back with no return window: the old volunteers' first retry (2 s) hits nothing,
+    // the next comes ~4 s later; a newcomer arriving meanwhile is told "first": a second ring.
+    await server.close();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    server = await serverOn(port, pageErrors, { returnWindowMs: 0, servedRecentlyMs: 0 });
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto('/');
+    await onboard(page, { name: 'New Comer' });
+    const newcomer: Tab = { context, page, id: await waitJoined(page) };
+    expect(server.stats.firstNodeGrants, 'the newcomer founded a ring of its own').toBe(1);
+
+    // The old volunteers come back; the introducer has each meet one already there (the newcomer's
+    // ring or the old one), and the nodes merge the two rings.
+    const all = [...tabs, newcomer];
+    const ids = all.map((t) => t.id);
+    for (const tab of all) {
+      await expect
+        .poll(async () => sorted(await tab.page.evaluate(() => window.__dima!.leafSet())), { timeout: 60_000, intervals: [500] })
+        .toEqual(sorted(ids.filter((id) => id !== tab.id)));
+    }
+    expect(server.stats.meetsIntroduced).toBeGreaterThan(0);
+
+    const hit = await searchFor(newcomer.page, 'nords', 'Åsa Nordström', 30_000);
+    await hit.getByRole('button', { name: 'Add Åsa Nordström as buddy' }).click();
+    const request = asa.page.getByRole('region', { name: 'Buddy requests' }).getByRole('listitem').filter({ hasText: 'New Comer' });
+    await expect(request).toContainText('wants to be your buddy', { timeout: 30_000 });
+    await request.getByRole('button', { name: 'Accept' }).click();
+    await sendTo(newcomer.page, 'Åsa Nordström', 'one ring now');
+    await expect(conversation(newcomer.page, 'Åsa Nordström').filter({ hasText: 'one ring now' }).getByLabel('delivered')).toHaveText('✓✓', {
+      timeout: 30_000,
+    });
+    for (const tab of all) await tab.context.close();
+  } finally {
+    await server.close();
+  }
+  expect(pageErrors, 'uncaught errors in the pages').toEqual([]);
+});
