@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 CHROMIUM=${CHROMIUM_PATH:-/usr/bin/chromium}
 RESULTS=test-results
 mkdir -p "$RESULTS"
-rm -f "$RESULTS/vitest.json" "$RESULTS/playwright.json"
+rm -f "$RESULTS/vitest.json" "$RESULTS/vitest-integration.json" "$RESULTS/playwright.json"
 failed_steps=()
 started=$SECONDS
 
@@ -37,8 +37,13 @@ fi
 step "typecheck: tsc --noEmit"
 npx tsc --noEmit || failed_steps+=("tsc")
 
-step "unit and simulator tests: vitest"
-npx vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest.json" || failed_steps+=("vitest")
+step "unit and simulator tests: vitest, on both cores"
+npx vitest run --exclude 'tests/integration/**' --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest.json" || failed_steps+=("vitest")
+
+# Rings of real WebRTC peers in one process: timing matters (hop acks, ICE), so they get the machine
+# to themselves, one file at a time.
+step "integration tests over real WebRTC: vitest, one at a time"
+npx vitest run tests/integration --maxWorkers=1 --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest-integration.json" || failed_steps+=("vitest integration")
 
 step "build: vite build (with the test handle, window.__dima)"
 if VITE_DIMA_TEST_HANDLE=1 npx vite build; then
@@ -53,19 +58,23 @@ else
 fi
 
 # Sum both JSON reports. A report that is missing (the runner crashed) counts as a failed step.
-counts=$(node - "$RESULTS/vitest.json" "$RESULTS/playwright.json" <<'NODE'
+counts=$(node - "$RESULTS/playwright.json" "$RESULTS/vitest.json" "$RESULTS/vitest-integration.json" <<'NODE'
 const { existsSync, readFileSync } = require('node:fs');
-const [vitestFile, playwrightFile] = process.argv.slice(2);
+const [playwrightFile, ...vitestFiles] = process.argv.slice(2);
 let passed = 0, failed = 0, skipped = 0;
 const missing = [];
-if (existsSync(vitestFile)) {
+for (const vitestFile of vitestFiles) {
+  if (!existsSync(vitestFile)) {
+    missing.push(vitestFile.split('/').pop());
+    continue;
+  }
   const v = JSON.parse(readFileSync(vitestFile, 'utf8'));
   passed += v.numPassedTests ?? 0;
   failed += v.numFailedTests ?? 0;
   skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
   // A test file that fails to load has no failed tests but is a failure.
   failed += (v.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
-} else missing.push('vitest report');
+}
 if (existsSync(playwrightFile)) {
   const s = JSON.parse(readFileSync(playwrightFile, 'utf8')).stats ?? {};
   passed += (s.expected ?? 0) + (s.flaky ?? 0);

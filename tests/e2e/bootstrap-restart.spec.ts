@@ -1,5 +1,6 @@
 import { startServer, type RunningServer } from '../../signaling-bootstrap/server.js';
 import type { IntroducerOptions } from '../../signaling-bootstrap/introducer.js';
+import type { Browser } from '@playwright/test';
 import { buddyButton, conversation, expect, newContext, onboard, searchFor, sendTo, sorted, test, waitJoined, type Ring, type Tab } from './real-tabs.js';
 
 // The bootstrap server restarts under a living ring (a deploy, a crash): the tabs keep their links,
@@ -14,6 +15,15 @@ async function serverOn(port: number, pageErrors: string[], introducer?: Omit<In
   return Object.assign(server, { pageErrors });
 }
 
+/** A new user: its own browser context, onboarded under `name` and joined. */
+async function onboardedTab(browser: Browser, server: Ring, name: string): Promise<Tab> {
+  const context = await newContext(browser, server);
+  const page = await context.newPage();
+  await page.goto('/');
+  await onboard(page, { name });
+  return { context, page, id: await waitJoined(page) };
+}
+
 test('a newcomer right after a bootstrap restart joins the ring that lived on, finds an old user and chats', async ({ browser }) => {
   test.setTimeout(240_000);
   const pageErrors: string[] = [];
@@ -21,23 +31,13 @@ test('a newcomer right after a bootstrap restart joins the ring that lived on, f
   const port = Number(new URL(server.url).port);
   const tabs: Tab[] = [];
   try {
-    for (let i = 0; i < OLD_TABS; i++) {
-      const context = await newContext(browser, server);
-      const page = await context.newPage();
-      await page.goto('/');
-      await onboard(page, { name: i === 0 ? 'Åsa Nordström' : `Old User ${i}` });
-      tabs.push({ context, page, id: await waitJoined(page) });
-    }
+    for (let i = 0; i < OLD_TABS; i++) tabs.push(await onboardedTab(browser, server, i === 0 ? 'Åsa Nordström' : `Old User ${i}`));
     const asa = tabs[0];
 
     // The restart: every socket to the introducer dies; a new process with an empty list comes up.
     await server.close();
     server = await serverOn(port, pageErrors);
-    const context = await newContext(browser, server);
-    const page = await context.newPage();
-    await page.goto('/');
-    await onboard(page, { name: 'New Comer' });
-    const newcomer: Tab = { context, page, id: await waitJoined(page) };
+    const newcomer = await onboardedTab(browser, server, 'New Comer');
     const all = [...tabs, newcomer];
     expect(server.stats.firstNodeGrants, 'nobody was told to start a second ring').toBe(0);
 
@@ -76,13 +76,7 @@ test('rings born apart while the server was down merge through its meets: one ri
   const port = Number(new URL(server.url).port);
   const tabs: Tab[] = [];
   try {
-    for (let i = 0; i < 4; i++) {
-      const context = await newContext(browser, server);
-      const page = await context.newPage();
-      await page.goto('/');
-      await onboard(page, { name: i === 0 ? 'Åsa Nordström' : `Old User ${i}` });
-      tabs.push({ context, page, id: await waitJoined(page) });
-    }
+    for (let i = 0; i < 4; i++) tabs.push(await onboardedTab(browser, server, i === 0 ? 'Åsa Nordström' : `Old User ${i}`));
     const asa = tabs[0];
 
     // Down for 3 s, back with no return window: the old volunteers' first retry (2 s) hits nothing,
@@ -90,11 +84,7 @@ test('rings born apart while the server was down merge through its meets: one ri
     await server.close();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     server = await serverOn(port, pageErrors, { returnWindowMs: 0, servedRecentlyMs: 0 });
-    const context = await newContext(browser, server);
-    const page = await context.newPage();
-    await page.goto('/');
-    await onboard(page, { name: 'New Comer' });
-    const newcomer: Tab = { context, page, id: await waitJoined(page) };
+    const newcomer = await onboardedTab(browser, server, 'New Comer');
     expect(server.stats.firstNodeGrants, 'the newcomer founded a ring of its own').toBe(1);
 
     // The old volunteers come back; the introducer has each meet one already there (the newcomer's

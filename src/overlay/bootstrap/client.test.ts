@@ -20,6 +20,22 @@ function silentSocket(opened: { count: number }) {
   };
 }
 
+/** Sockets to an introducer that never answers, each kept (to be lost at will) and counted. */
+function volunteerWithSilentIntroducer() {
+  const clock = new VirtualClock();
+  const opened = { count: 0 };
+  const sockets: WebSocketLike[] = [];
+  const Socket = silentSocket(opened);
+  const Tracked = class extends Socket {
+    constructor() {
+      super();
+      sockets.push(this);
+    }
+  };
+  const transport = { localId: '0'.repeat(32) as never, answer: async () => ({ kind: 'answer' as const, data: '' }) };
+  return { clock, opened, sockets, Tracked, transport };
+}
+
 /** A volunteer whose introducer is the test: `hear` plays its frames, `sent` records ours. */
 async function volunteeringAtScriptedIntroducer(onMeet: MeetHandler | undefined) {
   const sent: unknown[] = [];
@@ -63,17 +79,7 @@ describe('bootstrap client', () => {
   });
 
   it('retries volunteering after the socket is lost on the injected clock, with backoff', async () => {
-    const clock = new VirtualClock();
-    const opened = { count: 0 };
-    const sockets: WebSocketLike[] = [];
-    const Socket = silentSocket(opened);
-    const Tracked = class extends Socket {
-      constructor() {
-        super();
-        sockets.push(this);
-      }
-    };
-    const transport = { localId: '0'.repeat(32) as never, answer: async () => ({ kind: 'answer' as const, data: '' }) };
+    const { clock, opened, sockets, Tracked, transport } = volunteerWithSilentIntroducer();
     const volunteering = keepVolunteering('ws://introducer/bootstrap', transport, Tracked, { clock, retryMs: 1_000, maxRetryMs: 4_000 });
     const lose = async () => {
       sockets.at(-1)!.onclose?.({ code: 1006, reason: '' });
@@ -131,17 +137,7 @@ describe('bootstrap client', () => {
   });
 
   it('backs off volunteering to at most 10 s by default, so volunteers return soon after a restart', async () => {
-    const clock = new VirtualClock();
-    const opened = { count: 0 };
-    const sockets: WebSocketLike[] = [];
-    const Socket = silentSocket(opened);
-    const Tracked = class extends Socket {
-      constructor() {
-        super();
-        sockets.push(this);
-      }
-    };
-    const transport = { localId: '0'.repeat(32) as never, answer: async () => ({ kind: 'answer' as const, data: '' }) };
+    const { clock, opened, sockets, Tracked, transport } = volunteerWithSilentIntroducer();
     const volunteering = keepVolunteering('ws://introducer/bootstrap', transport, Tracked, { clock });
     for (let i = 0; i < 8; i++) {
       sockets.at(-1)!.onclose?.({ code: 1006, reason: '' });
