@@ -24,6 +24,32 @@ async function onboardedTab(browser: Browser, server: Ring, name: string): Promi
   return { context, page, id: await waitJoined(page) };
 }
 
+/** Every tab's leaf set holds all the others (|L| = 16 > the tabs): one ring, within 60 s. */
+async function oneRing(all: Tab[]): Promise<void> {
+  const ids = all.map((t) => t.id);
+  for (const tab of all) {
+    await expect
+      .poll(async () => sorted(await tab.page.evaluate(() => window.__dima!.leafSet())), { timeout: 60_000, intervals: [500] })
+      .toEqual(sorted(ids.filter((id) => id !== tab.id)));
+  }
+}
+
+/** The newcomer finds Åsa by 'nords', she accepts, and its message reaches her (✓✓, shown to her). */
+async function findAsaAndChat(newcomer: Tab, asa: Tab, text: string): Promise<void> {
+  const hit = await searchFor(newcomer.page, 'nords', 'Åsa Nordström', 30_000);
+  await hit.getByRole('button', { name: 'Add Åsa Nordström as buddy' }).click();
+  const request = asa.page.getByRole('region', { name: 'Buddy requests' }).getByRole('listitem').filter({ hasText: 'New Comer' });
+  await expect(request).toContainText('wants to be your buddy', { timeout: 30_000 });
+  await request.getByRole('button', { name: 'Accept' }).click();
+  await expect(buddyButton(newcomer.page, 'Åsa Nordström')).toContainText('online', { timeout: 30_000 });
+  await sendTo(newcomer.page, 'Åsa Nordström', text);
+  await expect(
+    conversation(newcomer.page, 'Åsa Nordström').filter({ hasText: text }).getByLabel('delivered'),
+  ).toHaveText('✓✓', { timeout: 30_000 });
+  await buddyButton(asa.page, 'New Comer').click();
+  await expect(conversation(asa.page, 'New Comer').filter({ hasText: text })).toBeVisible();
+}
+
 test('a newcomer right after a bootstrap restart joins the ring that lived on, finds an old user and chats', async ({ browser }) => {
   test.setTimeout(240_000);
   const pageErrors: string[] = [];
@@ -42,26 +68,10 @@ test('a newcomer right after a bootstrap restart joins the ring that lived on, f
     expect(server.stats.firstNodeGrants, 'nobody was told to start a second ring').toBe(0);
 
     // One ring: with |L| = 16 and 7 tabs every leaf set holds all the others.
-    const ids = all.map((t) => t.id);
-    for (const tab of all) {
-      await expect
-        .poll(async () => sorted(await tab.page.evaluate(() => window.__dima!.leafSet())), { timeout: 60_000, intervals: [500] })
-        .toEqual(sorted(ids.filter((id) => id !== tab.id)));
-    }
+    await oneRing(all);
 
     // The newcomer finds an old user by a prefix of her name and they chat.
-    const hit = await searchFor(newcomer.page, 'nords', 'Åsa Nordström', 30_000);
-    await hit.getByRole('button', { name: 'Add Åsa Nordström as buddy' }).click();
-    const request = asa.page.getByRole('region', { name: 'Buddy requests' }).getByRole('listitem').filter({ hasText: 'New Comer' });
-    await expect(request).toContainText('wants to be your buddy', { timeout: 30_000 });
-    await request.getByRole('button', { name: 'Accept' }).click();
-    await expect(buddyButton(newcomer.page, 'Åsa Nordström')).toContainText('online', { timeout: 30_000 });
-    await sendTo(newcomer.page, 'Åsa Nordström', 'hello from after the restart');
-    await expect(
-      conversation(newcomer.page, 'Åsa Nordström').filter({ hasText: 'hello from after the restart' }).getByLabel('delivered'),
-    ).toHaveText('✓✓', { timeout: 30_000 });
-    await buddyButton(asa.page, 'New Comer').click();
-    await expect(conversation(asa.page, 'New Comer').filter({ hasText: 'hello from after the restart' })).toBeVisible();
+    await findAsaAndChat(newcomer, asa, 'hello from after the restart');
     for (const tab of all) await tab.context.close();
   } finally {
     await server.close();
@@ -90,23 +100,10 @@ test('rings born apart while the server was down merge through its meets: one ri
     // The old volunteers come back; the introducer has each meet one already there (the newcomer's
     // ring or the old one), and the nodes merge the two rings.
     const all = [...tabs, newcomer];
-    const ids = all.map((t) => t.id);
-    for (const tab of all) {
-      await expect
-        .poll(async () => sorted(await tab.page.evaluate(() => window.__dima!.leafSet())), { timeout: 60_000, intervals: [500] })
-        .toEqual(sorted(ids.filter((id) => id !== tab.id)));
-    }
+    await oneRing(all);
     expect(server.stats.meetsIntroduced).toBeGreaterThan(0);
 
-    const hit = await searchFor(newcomer.page, 'nords', 'Åsa Nordström', 30_000);
-    await hit.getByRole('button', { name: 'Add Åsa Nordström as buddy' }).click();
-    const request = asa.page.getByRole('region', { name: 'Buddy requests' }).getByRole('listitem').filter({ hasText: 'New Comer' });
-    await expect(request).toContainText('wants to be your buddy', { timeout: 30_000 });
-    await request.getByRole('button', { name: 'Accept' }).click();
-    await sendTo(newcomer.page, 'Åsa Nordström', 'one ring now');
-    await expect(conversation(newcomer.page, 'Åsa Nordström').filter({ hasText: 'one ring now' }).getByLabel('delivered')).toHaveText('✓✓', {
-      timeout: 30_000,
-    });
+    await findAsaAndChat(newcomer, asa, 'one ring now');
     for (const tab of all) await tab.context.close();
   } finally {
     await server.close();
