@@ -64,7 +64,13 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
   const adapter = await MessengerAdapter.create(await Session.open(options), {
     profile: await profileStore.load(),
     profileStore,
+    preferences: await profileStore.loadPreferences(),
     onLeave: () => (running = false),
+    // "Rejoin" after "Leave the network": the adapter follows a fresh session, kept joined as at boot.
+    onRejoin: () => {
+      running = true;
+      void keepJoined(adapter, options, () => running);
+    },
     openSession: () => Session.open(options),
   });
   app.port = adapter;

@@ -2,18 +2,15 @@
 // Pastry node and the SCAN directory of the current Session. The port is synchronous and plain-data;
 // the layers below are asynchronous and stateful, so the adapter keeps what the UI reads (the
 // conversations, unread counts, recent paths) and turns layer events into port events.
-//
-// Message status (ChatMessage.status) from the outbox and receipts: an outgoing message is
-// 'delivered' once the buddy's cumulative receipt covers its seq; until then 'sent' while the buddy
-// is online (the outbox hands it to the overlay and resends it), 'queued' while it is not.
+// Message status: conversation-log.ts.
 
 import type { NodeId } from '../overlay/id.js';
 import { Emitter } from '../im/events.js';
 import type { Buddy as ImBuddy } from '../im/messenger.js';
-import { RECORD_LIMITS, type ProfileFields } from '../scan/records.js';
-import type { SearchHit } from '../scan/ranking.js';
+import { RECORD_LIMITS } from '../scan/records.js';
 import type {
   Buddy,
+  BlockedPerson,
   BuddyRequest,
   ChatMessage,
   ConnectionState,
@@ -24,33 +21,29 @@ import type {
   MessengerEvents,
   MessengerPort,
   OverlaySnapshot,
+  Preferences,
   Profile,
   RoutedPath,
-  RoutingEntry,
   SearchHandle,
   SearchResult,
   Uid,
 } from '../ui/messenger-port.js';
+import { DEFAULT_PREFERENCES, LIMITS } from '../ui/messenger-port.js';
 import { APP_CONFIG } from './config.js';
 import type { ProbeResult } from './probe.js';
 import type { ProfileStore } from './profile-store.js';
 import type { Session } from './session.js';
 import { InviteFlow } from './invite/invite-flow.js';
-
-interface Entry {
-  readonly id: string;
-  readonly peer: Uid;
-  readonly direction: 'in' | 'out';
-  readonly text: string;
-  readonly at: number;
-  /** Outgoing: known once the messenger has stored it in the outbox. */
-  seq?: number;
-  failed?: boolean;
-}
+import { directoryFields, searchDirectory } from './directory-fields.js';
+import { overlaySnapshot } from './overlay-snapshot.js';
+import { ConversationLog, type Entry } from './conversation-log.js';
 
 export interface AdapterOptions {
   profile: Profile | undefined;
   profileStore: ProfileStore;
+  preferences?: Preferences;
+  /** After leave(): the fresh session is in place; boot keeps it joined again. */
+  onRejoin?: () => void;
   /** The user left the network (settings): boot stops trying to join again. */
   onLeave?: () => void;
   /** A fresh session with the same identity and storage (an invite needs one when this one has joined). */
@@ -61,10 +54,9 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
   private session!: Session;
   private detach: (() => void)[] = [];
   private currentProfile: Profile | undefined;
-  private readonly conversations = new Map<Uid, Entry[]>();
-  /** Highest outgoing seq each buddy acknowledged. */
-  private readonly acked = new Map<Uid, number>();
+  private prefs: Preferences;
   private readonly online = new Set<Uid>();
+  private readonly log = new ConversationLog((peer) => this.online.has(peer));
   private readonly unread = new Map<Uid, number>();
   private readonly requestSeenAt = new Map<Uid, number>();
   /** Public keys of people found in the directory: a buddy request needs the key behind the uid. */
@@ -87,6 +79,7 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
   private constructor(private readonly options: AdapterOptions) {
     super();
     this.currentProfile = options.profile;
+    this.prefs = options.preferences ?? DEFAULT_PREFERENCES;
   }
 
   get current(): Session {
@@ -100,34 +93,30 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
     this.online.clear();
     if (this.currentProfile) session.setDirectoryFields(directoryFields(this.currentProfile));
     const { messenger, node } = session;
-    for (const buddy of messenger.buddies()) if (buddy.status === 'accepted') await this.loadHistory(buddy.uid);
+    messenger.useDirectLinks(this.prefs.directLinks);
+    for (const buddy of messenger.buddies()) if (buddy.status === 'accepted') this.log.load(buddy.uid, await messenger.history(buddy.uid));
     this.detach.push(
       messenger.on('message', ({ from, seq, text, sentAt }) => {
-        const entries = this.entries(from);
+        const entries = this.log.entries(from);
         if (entries.some((e) => e.direction === 'in' && e.seq === seq)) return;
         const entry: Entry = { id: `${from}/in/${seq}`, peer: from, direction: 'in', text, at: sentAt, seq };
         entries.push(entry);
         this.unread.set(from, (this.unread.get(from) ?? 0) + 1);
-        this.emit('message', this.toMessage(entry));
+        this.emit('message', this.log.toMessage(entry));
         this.emitBuddies();
       }),
       messenger.on('receipt', ({ to, seq }) => {
-        const before = this.acked.get(to) ?? 0;
-        if (seq <= before) return;
-        this.acked.set(to, seq);
-        for (const entry of this.entries(to)) {
-          if (entry.direction === 'out' && entry.seq !== undefined && entry.seq > before && entry.seq <= seq) this.emit('message', this.toMessage(entry));
-        }
+        for (const entry of this.log.acknowledge(to, seq)) this.emit('message', this.log.toMessage(entry));
       }),
       messenger.on('presence', ({ uid, online }) => {
         if (online) this.online.add(uid);
         else this.online.delete(uid);
         this.emitBuddies();
         // queued <-> sent follows presence
-        for (const entry of this.entries(uid)) if (entry.direction === 'out' && this.status(entry) !== 'delivered') this.emit('message', this.toMessage(entry));
+        for (const entry of this.log.entries(uid)) if (entry.direction === 'out' && this.log.status(entry) !== 'delivered') this.emit('message', this.log.toMessage(entry));
       }),
       messenger.on('buddies', (list) => {
-        for (const buddy of list) if (buddy.status === 'accepted' && !this.conversations.has(buddy.uid)) void this.loadHistory(buddy.uid);
+        for (const buddy of list) if (buddy.status === 'accepted' && !this.log.has(buddy.uid)) void this.loadHistory(buddy.uid);
         this.emitBuddies();
         this.emit('requests', this.requests());
       }),
@@ -159,7 +148,15 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
     return this.session.messenger
       .buddies()
       .filter((b) => b.status === 'accepted')
-      .map((b) => ({ uid: b.uid, name: b.name, presence: this.online.has(b.uid) || b.online ? 'online' : 'offline', unread: this.unread.get(b.uid) ?? 0 }));
+      .map((b) => {
+        const newest = this.log.entries(b.uid).at(-1);
+        const last = newest && { text: newest.text, at: newest.at, direction: newest.direction };
+        return { uid: b.uid, name: b.name, presence: this.online.has(b.uid) || b.online ? 'online' : 'offline', unread: this.unread.get(b.uid) ?? 0, last };
+      });
+  }
+
+  blocked(): readonly BlockedPerson[] {
+    return this.session.messenger.buddies().filter((b) => b.status === 'blocked').map((b) => ({ uid: b.uid, name: b.name }));
   }
 
   requests(): readonly BuddyRequest[] {
@@ -171,20 +168,11 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
   }
 
   conversation(peer: Uid): readonly ChatMessage[] {
-    return this.entries(peer).map((e) => this.toMessage(e));
+    return this.log.entries(peer).map((e) => this.log.toMessage(e));
   }
 
   overlay(): OverlaySnapshot | undefined {
-    const { node } = this.session;
-    const routingTable: RoutingEntry[] = [];
-    for (let row = 0; row < node.routingTable.rowCount; row++) {
-      for (let column = 0; column < node.routingTable.columns; column++) {
-        const id = node.routingTable.get(row, column);
-        if (id !== undefined) routingTable.push({ row, column, id });
-      }
-    }
-    const { constructed, held, limit } = this.session.transport.connections;
-    return { selfId: node.id, leafSet: node.leafSet.members(), routingTable, recentPaths: this.paths, peerConnections: { constructed, held, limit } };
+    return overlaySnapshot(this.session, this.paths);
   }
 
   // ---- actions ---------------------------------------------------------------------------------
@@ -198,26 +186,7 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
   }
 
   search(query: string, onResult: (result: SearchResult) => void): SearchHandle {
-    let cancelled = false;
-    const self = this.session.node.id;
-    // Never calls back before search() has returned: when this node is itself the root of a word's
-    // key the directory answers synchronously, and the caller may not hold its handle yet (the
-    // search box compares it). Deferring also keeps a throwing listener out of the overlay's
-    // delivery path.
-    const deliver = (hits: SearchHit[]) =>
-      queueMicrotask(() => {
-        if (cancelled) return;
-        for (const hit of hits) {
-          if (hit.uid === self) continue;
-          this.found.set(hit.uid, hit.record.publicKey);
-          onResult({ uid: hit.uid, fields: portFields(hit.record.fields), matched: hit.matchedWords });
-        }
-      });
-    const done = this.session.directory.search(query, { onUpdate: deliver }).then(
-      (result) => deliver(result.hits),
-      () => {},
-    );
-    return { done, cancel: () => (cancelled = true) };
+    return searchDirectory(this.session, query, (uid, publicKey) => this.found.set(uid, publicKey), onResult);
   }
 
   async requestBuddy(uid: Uid, name: string): Promise<void> {
@@ -236,27 +205,52 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
 
   async removeBuddy(uid: Uid): Promise<void> {
     await this.session.messenger.removeBuddy(uid);
-    this.conversations.delete(uid);
-    this.acked.delete(uid);
-    this.unread.delete(uid);
+    this.forget(uid);
+  }
+
+  /** The IM layer blocks buddies and requests alike (src/im/buddies.ts); `name` is for the port's shape. */
+  async block(uid: Uid, _name: string): Promise<void> {
+    await this.session.messenger.blockBuddy(uid);
+    this.forget(uid);
+    this.emit('requests', this.requests());
+  }
+
+  async unblock(uid: Uid): Promise<void> {
+    await this.session.messenger.unblockBuddy(uid);
   }
 
   send(peer: Uid, text: string): ChatMessage {
     const entry: Entry = { id: `${peer}/out/local-${this.nextLocalId++}`, peer, direction: 'out', text, at: Date.now() };
-    this.entries(peer).push(entry);
+    this.log.entries(peer).push(entry);
+    if (text.length > LIMITS.messageChars) {
+      // The composer refuses these already; a caller that does not still gets a reason, not a bare "failed".
+      entry.failed = `Too long: ${text.length} of at most ${LIMITS.messageChars} characters.`;
+      return this.log.toMessage(entry);
+    }
     this.session.messenger.send(peer, text).then(
       ({ seq }) => {
         entry.seq = seq;
-        this.emit('message', this.toMessage(entry));
+        this.emit('message', this.log.toMessage(entry));
       },
-      () => {
-        entry.failed = true;
-        this.emit('message', this.toMessage(entry));
+      (error: unknown) => {
+        entry.failed = sendFailure(error);
+        this.emit('message', this.log.toMessage(entry));
       },
     );
+    this.emitBuddies(); // the list's preview line
     // The overlay picture shows the way a message to this buddy takes (a probe along the same key).
     if (this.session.phase === 'joined') this.probe(peer, 'message').catch(() => {});
-    return this.toMessage(entry);
+    return this.log.toMessage(entry);
+  }
+
+  retry(peer: Uid, id: string): ChatMessage | undefined {
+    const entries = this.log.entries(peer);
+    const index = entries.findIndex((e) => e.id === id && e.failed !== undefined);
+    if (index < 0) return undefined;
+    const [failed] = entries.splice(index, 1);
+    const message = this.send(peer, failed.text);
+    this.emit('message', message);
+    return message;
   }
 
   markRead(peer: Uid): void {
@@ -283,6 +277,22 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
     this.options.onLeave?.();
     this.session.leave();
     this.emitState();
+  }
+
+  async rejoin(): Promise<void> {
+    if (this.session.phase !== 'left' || !this.options.openSession) return;
+    await this.attach(await this.options.openSession());
+    this.options.onRejoin?.();
+  }
+
+  preferences(): Preferences {
+    return this.prefs;
+  }
+
+  async setPreferences(change: Partial<Preferences>): Promise<void> {
+    this.prefs = { ...this.prefs, ...change };
+    this.session.messenger.useDirectLinks(this.prefs.directLinks);
+    await this.options.profileStore.savePreferences(this.prefs);
   }
 
   // ---- serverless invites (src/app/invite) ------------------------------------------------------
@@ -322,35 +332,13 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
 
   // ---- helpers ---------------------------------------------------------------------------------
 
-  private entries(peer: Uid): Entry[] {
-    let entries = this.conversations.get(peer);
-    if (!entries) this.conversations.set(peer, (entries = []));
-    return entries;
-  }
-
-  /** Stored history, merged with what this tab already shows (ids stay stable across sessions). */
   private async loadHistory(peer: Uid): Promise<void> {
-    const history = await this.session.messenger.history(peer);
-    const entries = this.entries(peer);
-    let acked = this.acked.get(peer) ?? 0;
-    for (const item of history) {
-      if (item.direction === 'out' && item.delivered) acked = Math.max(acked, item.seq);
-      if (entries.some((e) => e.direction === item.direction && e.seq === item.seq)) continue;
-      entries.push({ id: `${peer}/${item.direction}/${item.seq}`, peer, direction: item.direction, text: item.text, at: item.sentAt, seq: item.seq });
-    }
-    entries.sort((a, b) => a.at - b.at);
-    this.acked.set(peer, acked);
+    this.log.load(peer, await this.session.messenger.history(peer));
   }
 
-  private status(entry: Entry): MessageStatus {
-    if (entry.direction === 'in') return 'delivered';
-    if (entry.failed) return 'failed';
-    if (entry.seq !== undefined && entry.seq <= (this.acked.get(entry.peer) ?? 0)) return 'delivered';
-    return this.online.has(entry.peer) ? 'sent' : 'queued';
-  }
-
-  private toMessage(entry: Entry): ChatMessage {
-    return { id: entry.id, peer: entry.peer, direction: entry.direction, text: entry.text, at: entry.at, status: this.status(entry) };
+  private forget(uid: Uid): void {
+    this.log.forget(uid);
+    this.unread.delete(uid);
   }
 
   private emitState(): void {
@@ -373,20 +361,9 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
   }
 }
 
-/** The published fields as the directory takes them (words split, lengths capped); none: withdraw. */
-export function directoryFields(profile: Profile): ProfileFields | undefined {
-  const fields: ProfileFields = {};
-  const cap = (text: string) => text.slice(0, RECORD_LIMITS.fieldChars);
-  for (const field of profile.published) {
-    const value = profile.fields[field]?.trim();
-    if (!value) continue;
-    if (field === 'words') fields.words = value.split(/[\s,;]+/).filter(Boolean).slice(0, RECORD_LIMITS.freeWords).map(cap);
-    else fields[field] = cap(value);
-  }
-  return Object.keys(fields).length > 0 ? fields : undefined;
-}
-
-function portFields(fields: ProfileFields): SearchResult['fields'] {
-  const { words, ...rest } = fields;
-  return words ? { ...rest, words: words.join(' ') } : rest;
+/** The messenger's refusal in words for the failed bubble. */
+function sendFailure(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/not an accepted buddy/.test(text)) return 'Not sent: you are no longer buddies.';
+  return `Not sent: ${text}`;
 }

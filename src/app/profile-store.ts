@@ -3,13 +3,16 @@
 // local profile, beside the IM database.
 
 import { createStore, get, set } from 'idb-keyval';
-import { PROFILE_FIELDS, type Profile, type ProfileField } from '../ui/messenger-port.js';
+import { DEFAULT_PREFERENCES, PROFILE_FIELDS, type Preferences, type Profile, type ProfileField } from '../ui/messenger-port.js';
 
 const KEY = 'profile';
+const PREFERENCES_KEY = 'preferences';
 
 export interface ProfileStore {
   load(): Promise<Profile | undefined>;
   save(profile: Profile): Promise<void>;
+  loadPreferences(): Promise<Preferences>;
+  savePreferences(preferences: Preferences): Promise<void>;
 }
 
 export function indexedDbProfileStore(profileName: string): ProfileStore {
@@ -17,7 +20,16 @@ export function indexedDbProfileStore(profileName: string): ProfileStore {
   return {
     load: async () => asProfile(await get(KEY, store)),
     save: (profile) => set(KEY, profile, store),
+    loadPreferences: async () => asPreferences(await get(PREFERENCES_KEY, store)),
+    savePreferences: (preferences) => set(PREFERENCES_KEY, preferences, store),
   };
+}
+
+/** Known boolean choices are taken, anything else falls back to the default. */
+export function asPreferences(raw: unknown): Preferences {
+  const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const pick = (key: keyof Preferences) => (typeof record[key] === 'boolean' ? (record[key] as boolean) : DEFAULT_PREFERENCES[key]);
+  return { directLinks: pick('directLinks'), notificationSound: pick('notificationSound'), notificationsAsked: pick('notificationsAsked') };
 }
 
 /** Storage is an edge: a record that is not a profile reads as "no profile yet" (onboarding again). */

@@ -4,6 +4,10 @@
 // plain data out (no live objects the UI could mutate).
 
 import type { NodeId } from '../overlay/id.js';
+import { MAX_NAME_CHARS, MAX_TEXT_CHARS } from '../im/config.js';
+
+/** What the IM layer accepts (src/im/config.ts): the composer and onboarding check against these. */
+export const LIMITS = { messageChars: MAX_TEXT_CHARS, nameChars: MAX_NAME_CHARS } as const;
 
 /** A user id: the node id of that user's identity key (docs/DESIGN.md: "UID = nodeId"). */
 export type Uid = NodeId;
@@ -64,7 +68,30 @@ export interface Buddy {
   readonly presence: Presence;
   /** Incoming messages not yet read (see markRead). */
   readonly unread: number;
+  /** The newest message of the conversation, for the list's preview line. */
+  readonly last?: { readonly text: string; readonly at: number; readonly direction: 'in' | 'out' };
 }
+
+/** Someone whose every message and request is dropped, silently (they are not told). */
+export interface BlockedPerson {
+  readonly uid: Uid;
+  readonly name: string;
+}
+
+/** Choices kept per profile in this browser. */
+export interface Preferences {
+  /**
+   * Active chats over a direct WebRTC link to the buddy (one hop) rather than routed through the
+   * overlay. Off: the buddy never learns this tab's network address, at the cost of a few hops.
+   */
+  readonly directLinks: boolean;
+  /** A short tone with each notification. */
+  readonly notificationSound: boolean;
+  /** The browser's notification permission was asked once already (never nag). */
+  readonly notificationsAsked: boolean;
+}
+
+export const DEFAULT_PREFERENCES: Preferences = { directLinks: true, notificationSound: false, notificationsAsked: false };
 
 export interface BuddyRequest {
   readonly uid: Uid;
@@ -94,6 +121,8 @@ export interface ChatMessage {
   readonly at: number;
   /** Meaningful for outgoing messages; incoming ones are 'delivered'. */
   readonly status: MessageStatus;
+  /** Why a 'failed' message was not sent, in words for the user. */
+  readonly error?: string;
 }
 
 // ---- overlay picture --------------------------------------------------------------------------
@@ -185,16 +214,31 @@ export interface MessengerPort {
   accept(uid: Uid): Promise<void>;
   decline(uid: Uid): Promise<void>;
   removeBuddy(uid: Uid): Promise<void>;
-  /** Returns at once with the message (status 'queued' or 'sent'); updates come as 'message' events. */
+  /** Removes the buddy (or request) and drops everything from them from now on; they are not told. */
+  block(uid: Uid, name: string): Promise<void>;
+  unblock(uid: Uid): Promise<void>;
+  blocked(): readonly BlockedPerson[];
+  /**
+   * Returns at once with the message (status 'queued' or 'sent', or 'failed' with its error: e.g.
+   * over LIMITS.messageChars); updates come as 'message' events.
+   */
   send(peer: Uid, text: string): ChatMessage;
+  /** Sends a failed message's text again: the failed one leaves the conversation, a new one comes. */
+  retry(peer: Uid, id: string): ChatMessage | undefined;
   markRead(peer: Uid): void;
   /** The user opened the chat with `peer`: a hint that messages will follow (the real messenger readies a direct link). */
   chatOpened(peer: Uid): void;
   /** JSON the user can keep; importBuddies takes the same and answers how many were new. */
   exportBuddies(): string;
   importBuddies(json: string): Promise<number>;
-  /** Graceful leave (docs/DESIGN.md: tell the leaf set and the buddies); state goes 'offline'. */
+  /** Graceful leave (docs/DESIGN.md: tell the leaf set and the buddies); state goes 'left'. */
   leave(): Promise<void>;
+  /** Back in after leave(): a fresh node with the same identity joins again. */
+  rejoin(): Promise<void>;
+
+  preferences(): Preferences;
+  /** Saved for this profile, and applied at once (and to every later session). */
+  setPreferences(change: Partial<Preferences>): Promise<void>;
 
   /**
    * Serverless invites (no server needed at all). Inviter: createInvite() (a tab not in a network

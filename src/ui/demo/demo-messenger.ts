@@ -3,7 +3,9 @@
 // here touches the network; ids are hashes of fixed strings, so every run looks the same.
 
 import { bigIntToId, idFromPublicKey, idToBigInt, type NodeId } from '../../overlay/id.js';
+import { DEFAULT_PREFERENCES, LIMITS } from '../messenger-port.js';
 import type {
+  BlockedPerson,
   Buddy,
   BuddyRequest,
   ChatMessage,
@@ -11,6 +13,7 @@ import type {
   MessengerEvents,
   MessengerPort,
   OverlaySnapshot,
+  Preferences,
   Profile,
   SearchHandle,
   SearchResult,
@@ -51,6 +54,8 @@ export class DemoMessenger extends Emitter<MessengerEvents> implements Messenger
   private readonly conversations = new Map<Uid, ChatMessage[]>();
   private snapshot: OverlaySnapshot | undefined;
   private nextMessage = 1;
+  private blockedList: BlockedPerson[] = [];
+  private prefs: Preferences = DEFAULT_PREFERENCES;
 
   constructor(private readonly now: () => number = () => Date.now()) {
     super();
@@ -86,7 +91,16 @@ export class DemoMessenger extends Emitter<MessengerEvents> implements Messenger
     return this.currentProfile;
   }
   buddies(): readonly Buddy[] {
-    return this.buddyList;
+    return this.buddyList.map((b) => {
+      const newest = this.conversations.get(b.uid)?.at(-1);
+      return newest ? { ...b, last: { text: newest.text, at: newest.at, direction: newest.direction } } : b;
+    });
+  }
+  blocked(): readonly BlockedPerson[] {
+    return this.blockedList;
+  }
+  preferences(): Preferences {
+    return this.prefs;
   }
   requests(): readonly BuddyRequest[] {
     return this.requestList;
@@ -142,13 +156,42 @@ export class DemoMessenger extends Emitter<MessengerEvents> implements Messenger
   }
 
   async removeBuddy(uid: Uid): Promise<void> {
+    this.conversations.delete(uid);
     this.setBuddies(this.buddyList.filter((b) => b.uid !== uid));
+  }
+
+  async block(uid: Uid, name: string): Promise<void> {
+    this.blockedList = [...this.blockedList.filter((b) => b.uid !== uid), { uid, name }];
+    this.setRequests(this.requestList.filter((r) => r.uid !== uid));
+    await this.removeBuddy(uid);
+  }
+
+  async unblock(uid: Uid): Promise<void> {
+    this.blockedList = this.blockedList.filter((b) => b.uid !== uid);
+    this.setBuddies(this.buddyList);
+  }
+
+  async setPreferences(change: Partial<Preferences>): Promise<void> {
+    this.prefs = { ...this.prefs, ...change };
+  }
+
+  retry(peer: Uid, id: string): ChatMessage | undefined {
+    const failed = this.conversations.get(peer)?.find((m) => m.id === id && m.status === 'failed');
+    if (!failed) return undefined;
+    this.conversations.set(peer, this.conversations.get(peer)!.filter((m) => m !== failed));
+    return this.send(peer, failed.text);
   }
 
   send(peer: Uid, text: string): ChatMessage {
     const online = this.buddyList.find((b) => b.uid === peer)?.presence === 'online';
+    if (text.length > LIMITS.messageChars) {
+      const failed = { ...this.message(peer, 'out', text, 'failed', 0), error: `Too long: ${text.length} of at most ${LIMITS.messageChars} characters.` };
+      this.store(failed);
+      return failed;
+    }
     const message = this.message(peer, 'out', text, online ? 'sent' : 'queued', 0);
     this.store(message);
+    this.setBuddies(this.buddyList);
     if (online) {
       setTimeout(() => this.store({ ...message, status: 'delivered' }), DELAY_MS.delivered);
       // The paper's demo: the receiving peer answers back.
@@ -189,8 +232,12 @@ export class DemoMessenger extends Emitter<MessengerEvents> implements Messenger
   }
 
   async leave(): Promise<void> {
-    this.connection = { phase: 'offline', links: 0, selfId: this.connection.selfId };
+    this.connection = { phase: 'left', links: 0, selfId: this.connection.selfId };
     this.emit('state', this.connection);
+  }
+
+  async rejoin(): Promise<void> {
+    this.start(0);
   }
 
   private receive(peer: Uid, text: string): void {
@@ -211,7 +258,7 @@ export class DemoMessenger extends Emitter<MessengerEvents> implements Messenger
 
   private setBuddies(buddies: Buddy[]): void {
     this.buddyList = buddies;
-    this.emit('buddies', buddies);
+    this.emit('buddies', this.buddies());
   }
 
   private setRequests(requests: BuddyRequest[]): void {
