@@ -11,10 +11,16 @@ import type {
   Profile,
   Uid,
 } from './messenger-port.js';
+import { Notifier } from './notifier.js';
+import { browserNotifierEnvironment } from './notifier-browser.js';
 import { theme } from './theme.js';
+import type { BuddyList } from './components/buddy-list.js';
 import './components/buddy-list.js';
-import './components/buddy-requests.js';
+import { BUDDY_ADDED_EVENT } from './components/buddy-requests.js';
 import './components/chat-view.js';
+import type { ConfirmDialog } from './components/confirm-dialog.js';
+import './components/confirm-dialog.js';
+import { REJOIN_EVENT } from './components/connection-status.js';
 import './components/connection-status.js';
 import type { InviteMode } from './components/invite-dialog.js';
 import './components/invite-dialog.js';
@@ -71,17 +77,41 @@ export class DimaApp extends LitElement {
   private readonly media = window.matchMedia(NARROW);
   private readonly onMedia = () => (this.narrow = this.media.matches);
   private subscribed: MessengerPort | undefined;
+  /** Incoming requests already seen (a new one notifies). */
+  private knownRequests = new Set<string>();
+  /** Notifications, title count and badge (notifier.ts); a click opens the chat. */
+  readonly notifier = new Notifier(browserNotifierEnvironment(), {
+    appName: 'DIMA',
+    open: (target) => ('chat' in target ? this.openChat(target.chat) : this.show({ name: 'home' })),
+    soundEnabled: () => this.port?.preferences().notificationSound ?? false,
+  });
+  /** The user came back to the page: the open chat's messages are read now. */
+  private readonly onAttention = () => {
+    if (this.view.name !== 'chat' || !this.notifier.attentive()) return;
+    this.notifier.setOpenChat(this.view.uid);
+    this.port?.markRead(this.view.uid);
+  };
 
   private readonly handlers: { [E in keyof MessengerEvents]: (payload: MessengerEvents[E]) => void } = {
     state: (s) => (this.connection = s),
     profile: (p) => (this.profile = p),
-    buddies: (b) => (this.buddies = b),
-    requests: (r) => (this.requests = r),
+    buddies: (b) => {
+      this.buddies = b;
+      this.countUnread();
+    },
+    requests: (r) => {
+      this.requests = r;
+      for (const request of r) if (request.direction === 'incoming' && !this.knownRequests.has(request.uid)) this.notifier.request(request);
+      this.knownRequests = new Set(r.map((request) => request.uid));
+      this.countUnread();
+    },
     overlay: (o) => (this.snapshot = o),
     message: (m) => {
+      this.notifier.message(m, this.buddies.find((b) => b.uid === m.peer)?.name ?? 'A buddy');
       if (this.view.name !== 'chat' || m.peer !== this.view.uid || !this.port) return;
       this.messages = this.port.conversation(m.peer);
-      if (m.direction === 'in') this.port.markRead(m.peer);
+      // Read only if the user can see it: a hidden tab's open chat still counts as unread.
+      if (m.direction === 'in' && this.notifier.seeing(m.peer)) this.port.markRead(m.peer);
     },
   };
 
@@ -90,13 +120,20 @@ export class DimaApp extends LitElement {
     this.media.addEventListener('change', this.onMedia);
     this.onMedia();
     this.addEventListener('dima-select', (e) => this.openChat((e as CustomEvent<{ uid: Uid }>).detail.uid));
-    this.addEventListener('dima-back', () => this.show({ name: 'home' }));
-    this.addEventListener('dima-profile', (e) => void this.port?.setProfile((e as CustomEvent<{ profile: Profile }>).detail.profile));
+    this.addEventListener('dima-back', () => this.back());
+    this.addEventListener('dima-profile', (e) => void this.saveProfile((e as CustomEvent<{ profile: Profile }>).detail.profile));
+    this.addEventListener(BUDDY_ADDED_EVENT, () => void this.askForNotifications());
+    this.addEventListener(REJOIN_EVENT, () => void this.port?.rejoin());
+    this.addEventListener('keydown', this.onKeydown);
+    document.addEventListener('visibilitychange', this.onAttention);
+    window.addEventListener('focus', this.onAttention);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.media.removeEventListener('change', this.onMedia);
+    document.removeEventListener('visibilitychange', this.onAttention);
+    window.removeEventListener('focus', this.onAttention);
     this.subscribe(undefined);
   }
 
@@ -115,7 +152,9 @@ export class DimaApp extends LitElement {
     this.profile = port.profile();
     this.buddies = port.buddies();
     this.requests = port.requests();
+    this.knownRequests = new Set(this.requests.map((r) => r.uid));
     this.snapshot = port.overlay();
+    this.countUnread();
   }
 
   override render() {
@@ -130,16 +169,17 @@ export class DimaApp extends LitElement {
       ${this.profile ? html`<nav aria-label="Views">
         <button class="quiet" aria-haspopup="dialog" @click=${() => this.openInvite('invite')}>Invite someone</button>
         <button class="quiet" aria-haspopup="dialog" @click=${() => this.openInvite('join')}>Join with an invite</button>
-        <button class="quiet" aria-pressed=${this.view.name === 'overlay'} @click=${() => this.toggle('overlay')}>Network</button>
-        <button class="quiet" aria-pressed=${this.view.name === 'settings'} @click=${() => this.toggle('settings')}>Settings</button>
+        <button class="quiet" data-view="overlay" aria-pressed=${this.view.name === 'overlay'} @click=${() => this.toggle('overlay')}>Network</button>
+        <button class="quiet" data-view="settings" aria-pressed=${this.view.name === 'settings'} @click=${() => this.toggle('settings')}>Settings</button>
       </nav>` : ''}
     </header>`;
     if (!this.profile) return html`${header}<dima-onboarding></dima-onboarding>`;
     return html`${header}
       <dima-invite-dialog .port=${this.port}></dima-invite-dialog>
+      <dima-confirm-dialog></dima-confirm-dialog>
       <div class="body" data-pane=${this.view.name === 'home' ? 'sidebar' : 'main'}>
         <aside aria-label="Buddies and search">
-          <dima-search-box .port=${this.port} .buddies=${this.buddies} .requests=${this.requests}></dima-search-box>
+          <dima-search-box .port=${this.port} .buddies=${this.buddies} .requests=${this.requests} .connection=${this.connection}></dima-search-box>
           <dima-buddy-requests .port=${this.port} .requests=${this.requests}></dima-buddy-requests>
           <section aria-label="Buddy list">
             <h2 style="font-size: 1.05rem; margin: 0 0 0.4em">Buddies</h2>
@@ -156,12 +196,13 @@ export class DimaApp extends LitElement {
       case 'chat': {
         const buddy = this.buddies.find((b) => b.uid === view.uid);
         if (!buddy) return html`<div class="placeholder muted">That buddy is gone.</div>`;
-        return html`<dima-chat-view .port=${port} .buddy=${buddy} .messages=${this.messages} ?narrow=${this.narrow}></dima-chat-view>`;
+        return html`<dima-chat-view .port=${port} .buddy=${buddy} .messages=${this.messages} .confirm=${this.confirmDialog()} ?narrow=${this.narrow}></dima-chat-view>`;
       }
       case 'overlay':
         return html`<dima-overlay-view .snapshot=${this.snapshot}></dima-overlay-view>`;
       case 'settings':
-        return html`<dima-settings-panel .port=${port} .profile=${this.profile}></dima-settings-panel>`;
+        return html`<dima-settings-panel .port=${port} .profile=${this.profile} .connection=${this.connection} .notifier=${this.notifier}
+          .confirm=${this.confirmDialog()} .blocked=${port.blocked()}></dima-settings-panel>`;
       case 'home':
         return html`<div class="placeholder muted">Pick a buddy, or search for someone to add.</div>`;
     }
@@ -176,6 +217,56 @@ export class DimaApp extends LitElement {
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('dima-chat-view')?.focus());
   }
 
+  /** Back (the chat's ← or Escape): to the buddy the chat was opened from, or the view's own button. */
+  private back(): void {
+    const from = this.view;
+    this.show({ name: 'home' });
+    void this.updateComplete.then(async () => {
+      if (from.name === 'chat') {
+        const list = this.renderRoot.querySelector<BuddyList>('dima-buddy-list');
+        if (!list?.focusBuddy(from.uid)) this.renderRoot.querySelector<HTMLElement>('dima-search-box')?.focus();
+      } else if (from.name !== 'home') {
+        this.renderRoot.querySelector<HTMLElement>(`nav button[data-view='${from.name}']`)?.focus();
+      }
+    });
+  }
+
+  /** Escape leaves the Network and Settings views (dialogs close themselves first). */
+  private readonly onKeydown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || (this.view.name !== 'overlay' && this.view.name !== 'settings')) return;
+    if (event.composedPath().some((target) => target instanceof HTMLDialogElement && target.open)) return;
+    this.back();
+  };
+
+  /** Onboarding done: the next thing to do is find someone, so focus goes to the search box. */
+  private async saveProfile(profile: Profile): Promise<void> {
+    const first = !this.profile;
+    await this.port?.setProfile(profile);
+    if (!first) return;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('dima-search-box')?.focus();
+  }
+
+  /**
+   * The moment to ask for notifications: the user just added or accepted a buddy (a click, as
+   * browsers want), and has never been asked. Later they can turn them on in Settings.
+   */
+  private async askForNotifications(): Promise<void> {
+    const port = this.port;
+    if (!port || port.preferences().notificationsAsked || this.notifier.permission() !== 'default') return;
+    await port.setPreferences({ notificationsAsked: true });
+    await this.notifier.ask();
+  }
+
+  private countUnread(): void {
+    const unread = this.buddies.reduce((sum, b) => sum + b.unread, 0);
+    this.notifier.setUnread(unread + this.requests.filter((r) => r.direction === 'incoming').length);
+  }
+
+  private confirmDialog(): ConfirmDialog | undefined {
+    return this.renderRoot.querySelector('dima-confirm-dialog') ?? undefined;
+  }
+
   /** The serverless invite (src/app/invite): either side of it, in a modal dialog. */
   private openInvite(mode: InviteMode): void {
     void this.renderRoot.querySelector('dima-invite-dialog')?.open(mode);
@@ -183,11 +274,13 @@ export class DimaApp extends LitElement {
 
   /** The header's view buttons: a second press goes back, which on narrow screens is the buddy list. */
   private toggle(name: 'overlay' | 'settings'): void {
-    this.show(this.view.name === name ? { name: 'home' } : { name });
+    if (this.view.name === name) this.back();
+    else this.show({ name });
   }
 
   private show(view: View): void {
     this.view = view;
+    this.notifier.setOpenChat(view.name === 'chat' ? view.uid : undefined);
   }
 }
 

@@ -3,6 +3,9 @@ import { customElement, property } from 'lit/decorators.js';
 import type { BuddyRequest, MessengerPort } from '../messenger-port.js';
 import { theme } from '../theme.js';
 
+/** Fired (bubbling) when the user adds or accepts a buddy. */
+export const BUDDY_ADDED_EVENT = 'dima-buddy-added';
+
 /** Incoming buddy requests (accept / decline) and our own still-unanswered ones. */
 @customElement('dima-buddy-requests')
 export class BuddyRequests extends LitElement {
@@ -18,6 +21,12 @@ export class BuddyRequests extends LitElement {
   @property({ attribute: false }) port!: MessengerPort;
   @property({ attribute: false }) requests: readonly BuddyRequest[] = [];
 
+  private accept(request: BuddyRequest): void {
+    void this.port.accept(request.uid);
+    // A moment the user expects to hear from someone: the app may ask for notifications now.
+    this.dispatchEvent(new CustomEvent(BUDDY_ADDED_EVENT, { bubbles: true, composed: true }));
+  }
+
   override render() {
     if (this.requests.length === 0) return '';
     const incoming = this.requests.filter((r) => r.direction === 'incoming');
@@ -27,12 +36,13 @@ export class BuddyRequests extends LitElement {
       <ul class="plain">
         ${incoming.map(
           (r) => html`<li class="incoming">
-            <span class="who">${r.name} <span class="muted">wants to be your buddy</span></span>
-            <button @click=${() => this.port.accept(r.uid)}>Accept</button>
+            <span class="who"><span dir="auto">${r.name}</span> <span class="muted">wants to be your buddy</span></span>
+            <button @click=${() => this.accept(r)}>Accept</button>
             <button class="quiet" @click=${() => this.port.decline(r.uid)}>Decline</button>
+            <button class="quiet" @click=${() => this.port.block(r.uid, r.name)} aria-label="Block ${r.name}">Block</button>
           </li>`,
         )}
-        ${outgoing.map((r) => html`<li class="outgoing muted">Waiting for ${r.name} to accept…</li>`)}
+        ${outgoing.map((r) => html`<li class="outgoing muted">Waiting for <span dir="auto">${r.name}</span> to accept…</li>`)}
       </ul>
     </section>`;
   }

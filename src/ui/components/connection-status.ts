@@ -14,6 +14,8 @@ const LABEL = {
 
 /** Asks the composition root to try every entry point now (bubbles out of the shadow roots). */
 export const RETRY_JOIN_EVENT = 'dima-retry-join';
+/** Asks to join again after "Leave the network". */
+export const REJOIN_EVENT = 'dima-rejoin';
 /** Asks for the invite flow (wired by whoever provides it; nothing happens without a listener). */
 export const JOIN_WITH_INVITE_EVENT = 'dima-join-with-invite';
 
@@ -46,7 +48,9 @@ export class ConnectionStatus extends LitElement {
       ${phase === 'offline'
         ? html`<button type="button" class="retry" @click=${() => this.ask(RETRY_JOIN_EVENT)}>Retry now</button>
             <button type="button" class="invite" @click=${() => this.ask(JOIN_WITH_INVITE_EVENT)}>Join with an invite</button>`
-        : ''}`;
+        : phase === 'left'
+          ? html`<button type="button" class="rejoin" @click=${() => this.ask(REJOIN_EVENT)}>Rejoin</button>`
+          : ''}`;
   }
 
   private ask(type: string): void {

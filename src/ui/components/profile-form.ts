@@ -1,6 +1,6 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { PROFILE_FIELDS, type Profile, type ProfileField } from '../messenger-port.js';
+import { LIMITS, PROFILE_FIELDS, type Profile, type ProfileField } from '../messenger-port.js';
 import { theme } from '../theme.js';
 
 const FIELD_LABEL: Record<ProfileField, string> = {
@@ -45,7 +45,7 @@ export class ProfileForm extends LitElement {
   override render() {
     return html`<form @submit=${this.submit} novalidate>
       ${PROFILE_FIELDS.map((field) => this.renderField(field))}
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${this.error ? html`<p class="error" id="form-error" role="alert">${this.error}</p>` : ''}
       <button type="submit">${this.submitLabel}</button>
     </form>`;
   }
@@ -55,7 +55,8 @@ export class ProfileForm extends LitElement {
     return html`<div class="field">
       <label for=${id}>${FIELD_LABEL[field]}</label>
       <input id=${id} name=${field} type=${field === 'email' ? 'email' : 'text'} autocomplete=${field === 'email' ? 'email' : 'off'}
-        ?required=${field === 'name'} .value=${this.fields[field] ?? ''}
+        ?required=${field === 'name'} .value=${this.fields[field] ?? ''} dir="auto"
+        aria-invalid=${field === 'name' && this.error ? 'true' : 'false'} aria-describedby=${field === 'name' && this.error ? 'form-error' : nothing}
         @input=${(e: InputEvent) => (this.fields = { ...this.fields, [field]: (e.target as HTMLInputElement).value })} />
       <label class="publish">
         <input type="checkbox" name="publish-${field}" .checked=${this.published.has(field)} @change=${(e: Event) => this.togglePublished(field, (e.target as HTMLInputElement).checked)} />
@@ -76,8 +77,9 @@ export class ProfileForm extends LitElement {
     const fields = Object.fromEntries(
       PROFILE_FIELDS.map((f) => [f, (this.fields[f] ?? '').trim()]).filter(([, value]) => value),
     ) as Profile['fields'];
-    if (!fields.name) {
-      this.error = 'Pick a display name: it is how buddies see you.';
+    const problem = nameProblem(fields.name);
+    if (problem) {
+      this.error = problem;
       this.renderRoot.querySelector<HTMLInputElement>('#field-name')?.focus();
       return;
     }
@@ -85,4 +87,11 @@ export class ProfileForm extends LitElement {
     const profile: Profile = { fields, published: PROFILE_FIELDS.filter((f) => this.published.has(f) && fields[f]) };
     this.dispatchEvent(new CustomEvent('dima-profile', { detail: { profile }, bubbles: true, composed: true }));
   }
+}
+
+/** Why a display name cannot be used (the IM layer carries at most LIMITS.nameChars), or undefined. */
+export function nameProblem(name: string | undefined): string | undefined {
+  if (!name) return 'Pick a display name: it is how buddies see you.';
+  if (name.length > LIMITS.nameChars) return `The display name is ${name.length} characters long; at most ${LIMITS.nameChars} fit. Shorten it.`;
+  return undefined;
 }
