@@ -125,8 +125,11 @@ describe('Notifier', () => {
     expect(shown[0].closed).toBe(true);
   });
 
-  it('notifies buddy requests, and a click opens the requests', () => {
-    const { notifier, shown, calls } = setup();
+  it('notifies buddy requests while the user looks elsewhere, and a click opens the requests', () => {
+    const { notifier, shown, calls, page } = setup();
+    notifier.request({ uid: ANNA, name: 'Anna', direction: 'incoming', at: 1 });
+    expect(shown).toHaveLength(0); // on screen already, in the requests list
+    page.visibilityState = 'hidden';
     notifier.request({ uid: BO, name: 'Bo', direction: 'incoming', at: 5 });
     notifier.request({ uid: BO, name: 'Bo', direction: 'incoming', at: 5 });
     notifier.request({ uid: ANNA, name: 'Anna', direction: 'outgoing', at: 5 });

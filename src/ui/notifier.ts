@@ -98,9 +98,9 @@ export class Notifier {
     this.notify(`chat:${message.peer}`, buddyName, body, { chat: message.peer });
   }
 
-  /** A new incoming buddy request (the caller passes each one once). */
+  /** A new incoming buddy request (the caller passes each one once); the page in view lists it already. */
   request(request: BuddyRequest): void {
-    if (request.direction !== 'incoming' || !this.remember(`request:${request.uid}:${request.at}`)) return;
+    if (request.direction !== 'incoming' || this.attentive() || !this.remember(`request:${request.uid}:${request.at}`)) return;
     this.notify(`request:${request.uid}`, request.name, 'wants to be your buddy', { requests: true });
   }
 

@@ -1,0 +1,60 @@
+import { instrumentPage, notifications, twoBuddies } from './chat-helpers.js';
+import { buddyButton, conversation, expect, sendTo, test } from './real-tabs.js';
+
+// Notifications over the real overlay, two users in two browser contexts. Bea's context has the
+// notification permission granted; Adam's has not (it is asked once he adds a buddy). Both pages
+// record notifications through a wrapper around window.Notification, and Bea's tab is "hidden" by
+// switching document.visibilityState/hasFocus (chat-helpers.ts instrumentPage says why).
+
+test('a hidden tab notifies a new message naming the buddy and counts it in the title; the open, focused chat stays quiet', async ({ browser, ring }) => {
+  test.setTimeout(150_000);
+  const [adam, bea] = await twoBuddies(browser, ring, ['Adam Abel', 'Bea Berg'], async (context, index) => {
+    await instrumentPage(context);
+    if (index === 1) await context.grantPermissions(['notifications'], { origin: ring.url });
+  });
+
+  // Asked at a sensible moment: not on load, once Adam added his first buddy. Bea, already
+  // granted, was never prompted.
+  expect(await adam.page.evaluate(() => window.__permissionAsked)).toBe(1);
+  expect(await bea.page.evaluate(() => window.__permissionAsked)).toBe(0);
+
+  // Bea reads the chat with Adam: a message there is seen, so no notification and no count.
+  await buddyButton(bea.page, 'Adam Abel').click();
+  await sendTo(adam.page, 'Bea Berg', 'can you see this?');
+  await expect(conversation(bea.page, 'Adam Abel').filter({ hasText: 'can you see this?' })).toBeVisible({ timeout: 15_000 });
+  expect(await notifications(bea.page)).toEqual([]);
+  await expect(bea.page).toHaveTitle('DIMA');
+
+  // Bea's tab goes to the background with the same chat open: now it notifies and counts.
+  await bea.page.evaluate(() => window.__setHidden!(true));
+  await sendTo(adam.page, 'Bea Berg', 'are you there?');
+  await expect.poll(() => notifications(bea.page), { timeout: 15_000 }).toEqual([
+    { title: 'Adam Abel', body: 'are you there?', tag: expect.stringMatching(/^chat:/), closed: false },
+  ]);
+  await expect(bea.page).toHaveTitle('(1) DIMA');
+  await sendTo(adam.page, 'Bea Berg', 'hello?');
+  await expect(bea.page).toHaveTitle('(2) DIMA', { timeout: 15_000 });
+  // One notification per chat: the newer replaced the older.
+  await expect.poll(async () => (await notifications(bea.page)).map((n) => [n.body, n.closed])).toEqual([['are you there?', true], ['hello?', false]]);
+
+  // Bea comes back: the chat is read, the count goes, the notification is closed.
+  await bea.page.evaluate(() => window.__setHidden!(false));
+  await expect(bea.page).toHaveTitle('DIMA');
+  expect((await notifications(bea.page)).every((n) => n.closed)).toBe(true);
+
+  // A click on a notification opens that chat: Bea is elsewhere (Settings) and hidden.
+  await bea.page.getByRole('button', { name: 'Settings' }).click();
+  await bea.page.evaluate(() => window.__setHidden!(true));
+  await sendTo(adam.page, 'Bea Berg', 'click me');
+  await expect.poll(async () => (await notifications(bea.page)).at(-1)?.body, { timeout: 15_000 }).toBe('click me');
+  await bea.page.evaluate(() => {
+    window.__setHidden!(false);
+    window.__notifications!.at(-1)!.onclick!(new Event('click'));
+  });
+  await expect(conversation(bea.page, 'Adam Abel').filter({ hasText: 'click me' })).toBeVisible();
+  await expect(bea.page.getByLabel('Message to Adam Abel')).toBeVisible();
+  await expect(bea.page).toHaveTitle('DIMA');
+
+  await adam.context.close();
+  await bea.context.close();
+});
