@@ -124,7 +124,7 @@ export class DimaApp extends LitElement {
     this.addEventListener('dima-profile', (e) => void this.saveProfile((e as CustomEvent<{ profile: Profile }>).detail.profile));
     this.addEventListener(BUDDY_ADDED_EVENT, () => void this.askForNotifications());
     this.addEventListener(REJOIN_EVENT, () => void this.port?.rejoin());
-    this.addEventListener('keydown', this.onKeydown);
+    document.addEventListener('keydown', this.onKeydown);
     document.addEventListener('visibilitychange', this.onAttention);
     window.addEventListener('focus', this.onAttention);
   }
@@ -133,6 +133,7 @@ export class DimaApp extends LitElement {
     super.disconnectedCallback();
     this.media.removeEventListener('change', this.onMedia);
     document.removeEventListener('visibilitychange', this.onAttention);
+    document.removeEventListener('keydown', this.onKeydown);
     window.removeEventListener('focus', this.onAttention);
     this.subscribe(undefined);
   }
