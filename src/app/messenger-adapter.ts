@@ -225,7 +225,9 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
     if (text.length > LIMITS.messageChars) {
       // The composer refuses these already; a caller that does not still gets a reason, not a bare "failed".
       entry.failed = `Too long: ${text.length} of at most ${LIMITS.messageChars} characters.`;
-      return this.log.toMessage(entry);
+      const message = this.log.toMessage(entry);
+      queueMicrotask(() => this.emit('message', message)); // after the caller holds it, as for a sent one
+      return message;
     }
     this.session.messenger.send(peer, text).then(
       ({ seq }) => {

@@ -84,9 +84,35 @@ test('the message log scrolls by keyboard', async ({ page }) => {
   const log = page.getByRole('log', { name: 'Messages with Richard Gold' });
   const top = () => log.evaluate((el) => el.scrollTop);
   expect(await top()).toBeGreaterThan(0); // followed the newest
-  await log.focus();
+  // In the tab order right before the composer. (This Chromium makes any scroller focusable; the
+  // tabindex is for browsers that do not.)
+  await expect(log).toHaveAttribute('tabindex', '0');
+  await page.keyboard.press('Shift+Tab');
+  await expect(log).toBeFocused();
   await page.keyboard.press('Home');
   await expect.poll(top).toBe(0);
   await page.keyboard.press('PageDown');
   await expect.poll(top).toBeGreaterThan(0);
+});
+
+test('a failed message says why and offers Retry, which sends it again in its place', async ({ page }) => {
+  await joinDemo(page);
+  await page.getByRole('list', { name: 'Buddies' }).getByRole('button', { name: /Henrik Lundgren/ }).click();
+  // Past the composer (which refuses it): the port itself answers with a failed message and its reason.
+  await page.evaluate(() => {
+    const app = document.querySelector('dima-app')!;
+    const henrik = app.port!.buddies().find((b) => b.name === 'Henrik Lundgren')!;
+    app.port!.send(henrik.uid, 'y'.repeat(2_001));
+  });
+  const conversation = page.getByRole('list', { name: 'Conversation with Henrik Lundgren' }).getByRole('listitem');
+  const failed = conversation.filter({ hasText: 'yyyy' });
+  await expect(failed).toHaveClass(/failed/);
+  await expect(failed).toContainText('Too long: 2001 of at most 2000 characters.');
+  await expect(failed.getByLabel('not delivered')).toBeVisible();
+  const before = await conversation.count();
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  // Still too long, so it fails again: one failed bubble in place of the old one, not two.
+  await expect(conversation.filter({ hasText: 'yyyy' })).toHaveCount(1);
+  await expect(conversation).toHaveCount(before);
+  await expect(page.getByLabel('Message to Henrik Lundgren')).toBeFocused();
 });

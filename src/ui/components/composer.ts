@@ -1,6 +1,7 @@
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { LIMITS, type Uid } from '../messenger-port.js';
+import { checkDraft } from '../limits.js';
 import { theme } from '../theme.js';
 
 /** The counter shows from this share of the limit on (below it, it is only noise). */
@@ -10,18 +11,6 @@ const MAX_ROWS = 8;
 
 /** Drafts per buddy, for this page's life: switching chats does not lose what was typed. */
 const drafts = new Map<Uid, string>();
-
-export type DraftCheck = { ok: true; text: string } | { ok: false; reason: string };
-
-/** What Send would send: the draft without surrounding blank space, within the IM layer's limit. */
-export function checkDraft(draft: string, limit = LIMITS.messageChars): DraftCheck {
-  const text = draft.trim();
-  if (!text) return { ok: false, reason: '' };
-  if (text.length > limit) {
-    return { ok: false, reason: `Too long: ${text.length.toLocaleString('en')} characters, at most ${limit.toLocaleString('en')}. Shorten it to send.` };
-  }
-  return { ok: true, text };
-}
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line (pasted newlines stay), a live count

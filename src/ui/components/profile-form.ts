@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { LIMITS, PROFILE_FIELDS, type Profile, type ProfileField } from '../messenger-port.js';
+import { PROFILE_FIELDS, type Profile, type ProfileField } from '../messenger-port.js';
+import { nameProblem } from '../limits.js';
 import { theme } from '../theme.js';
 
 const FIELD_LABEL: Record<ProfileField, string> = {
@@ -87,11 +88,4 @@ export class ProfileForm extends LitElement {
     const profile: Profile = { fields, published: PROFILE_FIELDS.filter((f) => this.published.has(f) && fields[f]) };
     this.dispatchEvent(new CustomEvent('dima-profile', { detail: { profile }, bubbles: true, composed: true }));
   }
-}
-
-/** Why a display name cannot be used (the IM layer carries at most LIMITS.nameChars), or undefined. */
-export function nameProblem(name: string | undefined): string | undefined {
-  if (!name) return 'Pick a display name: it is how buddies see you.';
-  if (name.length > LIMITS.nameChars) return `The display name is ${name.length} characters long; at most ${LIMITS.nameChars} fit. Shorten it.`;
-  return undefined;
 }
