@@ -83,6 +83,16 @@ test('"Leave the network" asks first, and Rejoin brings the tab back', async ({ 
   await eva.page.getByRole('button', { name: 'Settings' }).click();
   const leave = eva.page.getByRole('button', { name: 'Leave the network' });
 
+  // The privacy switch: with direct links off, an active chat is routed (no direct link opens).
+  const direct = eva.page.getByRole('checkbox', { name: /Direct links for active chats/ });
+  await expect(direct).toBeChecked();
+  await direct.uncheck();
+  await sendTo(eva.page, 'Finn Fors', 'routed, not direct');
+  await expect(conversation(eva.page, 'Finn Fors').filter({ hasText: 'routed, not direct' }).getByLabel('delivered')).toHaveText('✓✓', { timeout: 20_000 });
+  await eva.page.waitForTimeout(2_000);
+  expect(await eva.page.evaluate(() => window.__dima!.directLinks())).toEqual([]);
+  await eva.page.getByRole('button', { name: 'Settings' }).click();
+
   // Cancel (and Escape) keep the tab in the network, focus back on the button.
   await leave.click();
   const dialog = eva.page.getByRole('dialog', { name: 'Leave the network?' });
@@ -107,6 +117,15 @@ test('"Leave the network" asks first, and Rejoin brings the tab back', async ({ 
   await expect(buddyButton(finn.page, 'Eva Ek')).toContainText('online', { timeout: 20_000 });
   await sendTo(eva.page, 'Finn Fors', 'back again');
   await expect(conversation(eva.page, 'Finn Fors').filter({ hasText: 'back again' }).getByLabel('delivered')).toHaveText('✓✓', { timeout: 20_000 });
+  // The switch holds for the new session too.
+  expect(await eva.page.evaluate(() => window.__dima!.directLinks())).toEqual([]);
+
+  // Finn removes Eva (asked first): she leaves his list, and he leaves hers when told.
+  await buddyButton(finn.page, 'Eva Ek').click();
+  await finn.page.getByRole('button', { name: 'Remove buddy' }).click();
+  await finn.page.getByRole('dialog', { name: 'Remove Eva Ek?' }).getByRole('button', { name: 'Remove', exact: true }).click();
+  await expect(buddyButton(finn.page, 'Eva Ek')).toHaveCount(0);
+  await expect(buddyButton(eva.page, 'Finn Fors')).toHaveCount(0, { timeout: 20_000 });
 
   await eva.context.close();
   await finn.context.close();

@@ -10,6 +10,8 @@ export async function twoBuddies(
   ring: Ring,
   names: [string, string],
   prepare?: (context: BrowserContext, index: number) => Promise<void>,
+  /** Runs once both are onboarded, before the first one asks. */
+  beforeRequest?: (tabs: [Tab, Tab]) => Promise<void>,
 ): Promise<[Tab, Tab]> {
   const tabs: Tab[] = [];
   for (const [index, name] of names.entries()) {
@@ -22,6 +24,7 @@ export async function twoBuddies(
     tabs.push({ context, page, id });
   }
   const [a, b] = tabs;
+  await beforeRequest?.([a, b]);
   const hit = await searchFor(a.page, names[1].split(' ')[0].slice(0, 4).toLowerCase(), names[1]);
   await hit.getByRole('button', { name: `Add ${names[1]} as buddy` }).click();
   const request = b.page.getByRole('region', { name: 'Buddy requests' }).getByRole('listitem').filter({ hasText: names[0] });

@@ -8,15 +8,29 @@ import { buddyButton, conversation, expect, sendTo, test } from './real-tabs.js'
 
 test('a hidden tab notifies a new message naming the buddy and counts it in the title; the open, focused chat stays quiet', async ({ browser, ring }) => {
   test.setTimeout(150_000);
-  const [adam, bea] = await twoBuddies(browser, ring, ['Adam Abel', 'Bea Berg'], async (context, index) => {
-    await instrumentPage(context);
-    if (index === 1) await context.grantPermissions(['notifications'], { origin: ring.url });
-  });
+  const [adam, bea] = await twoBuddies(
+    browser,
+    ring,
+    ['Adam Abel', 'Bea Berg'],
+    async (context, index) => {
+      await instrumentPage(context);
+      if (index === 1) await context.grantPermissions(['notifications'], { origin: ring.url });
+    },
+    // Bea is elsewhere when Adam's request comes: it notifies, and counts in the title.
+    async ([, b]) => b.page.evaluate(() => window.__setHidden!(true)),
+  );
 
   // Asked at a sensible moment: not on load, once Adam added his first buddy. Bea, already
   // granted, was never prompted.
   expect(await adam.page.evaluate(() => window.__permissionAsked)).toBe(1);
   expect(await bea.page.evaluate(() => window.__permissionAsked)).toBe(0);
+  // (twoBuddies waited for the request on Bea's page and accepted it there: hidden, not unseen.)
+  expect(await notifications(bea.page)).toEqual([{ title: 'Adam Abel', body: 'wants to be your buddy', tag: expect.stringMatching(/^request:/), closed: false }]);
+  await bea.page.evaluate(() => {
+    window.__setHidden!(false);
+    window.__notifications!.length = 0;
+  });
+  await expect(bea.page).toHaveTitle('DIMA');
 
   // Bea reads the chat with Adam: a message there is seen, so no notification and no count.
   await buddyButton(bea.page, 'Adam Abel').click();
