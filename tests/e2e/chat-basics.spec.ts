@@ -66,6 +66,7 @@ test('multi-line messages, the length limit, safe links, empty state, preview an
   expect(await arabic.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
 
   // Dan blocks Cleo: asked first; she leaves his list and appears under Blocked in Settings.
+  await dan.page.getByRole('button', { name: 'Chat options' }).click();
   await dan.page.getByRole('button', { name: 'Block', exact: true }).click();
   const dialog = dan.page.getByRole('dialog', { name: 'Block Cleo Carlsson?' });
   await dialog.getByRole('button', { name: 'Block', exact: true }).click();
@@ -122,6 +123,7 @@ test('"Leave the network" asks first, and Rejoin brings the tab back', async ({ 
 
   // Finn removes Eva (asked first): she leaves his list, and he leaves hers when told.
   await buddyButton(finn.page, 'Eva Ek').click();
+  await finn.page.getByRole('button', { name: 'Chat options' }).click();
   await finn.page.getByRole('button', { name: 'Remove buddy' }).click();
   await finn.page.getByRole('dialog', { name: 'Remove Eva Ek?' }).getByRole('button', { name: 'Remove', exact: true }).click();
   await expect(buddyButton(finn.page, 'Eva Ek')).toHaveCount(0);

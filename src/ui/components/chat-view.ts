@@ -1,5 +1,5 @@
 import { LitElement, css, html } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import type { Buddy, ChatMessage, MessengerPort } from '../messenger-port.js';
 import { theme } from '../theme.js';
 import type { ConfirmDialog } from './confirm-dialog.js';
@@ -17,7 +17,11 @@ export class ChatView extends LitElement {
       header { display: flex; align-items: center; gap: 0.6em; padding: 0.7em 1em; border-bottom: 1px solid var(--border); }
       header h2 { margin: 0; flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       .presence { font-size: 0.85rem; }
-      .actions button { font-size: 0.85rem; padding: 0.25em 0.7em; }
+      .actions { position: relative; }
+      .menu { position: absolute; right: 0; top: calc(100% + 0.3em); z-index: 2; display: flex; flex-direction: column; gap: 0.3em; min-width: 11em;
+        padding: 0.4em; background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); }
+      .menu[hidden] { display: none; }
+      .menu button { text-align: left; }
       .back { display: none; }
       :host([narrow]) .back { display: inline-block; }
     `,
@@ -30,6 +34,7 @@ export class ChatView extends LitElement {
   @property({ attribute: false }) confirm: ConfirmDialog | undefined;
   @property({ type: Boolean, reflect: true }) narrow = false;
   @query('dima-composer') private composer!: Composer;
+  @state() private menuOpen = false;
 
   override focus(): void {
     void this.updateComplete.then(() => this.composer?.focus());
@@ -41,13 +46,30 @@ export class ChatView extends LitElement {
         <button class="quiet back" @click=${this.back} aria-label="Back to buddies">←</button>
         <h2 dir="auto">${buddy.name}</h2>
         <span class="presence muted">${buddy.presence}</span>
-        <span class="actions">
-          <button class="quiet" @click=${this.removeBuddy}>Remove buddy</button>
-          <button class="quiet" @click=${this.blockBuddy}>Block</button>
+        <span class="actions" @focusout=${this.onFocusOut} @keydown=${this.onMenuKey}>
+          <button class="quiet more" aria-label="Chat options" aria-haspopup="true" aria-expanded=${this.menuOpen ? 'true' : 'false'}
+            aria-controls="chat-actions" @click=${() => (this.menuOpen = !this.menuOpen)}>⋯</button>
+          <span class="menu" id="chat-actions" role="group" aria-label="Chat options" ?hidden=${!this.menuOpen}>
+            <button class="quiet" @click=${this.removeBuddy}>Remove buddy</button>
+            <button class="quiet" @click=${this.blockBuddy}>Block</button>
+          </span>
         </span>
       </header>
       <dima-message-list .messages=${this.messages} buddyName=${buddy.name} @dima-retry=${this.retry}></dima-message-list>
       <dima-composer .peer=${buddy.uid} buddyName=${buddy.name} @dima-send=${this.send}></dima-composer>`;
+  }
+
+  /** The menu closes when focus leaves it, and on Escape (back on its button, not out of the chat). */
+  private onFocusOut(event: FocusEvent): void {
+    const actions = event.currentTarget as HTMLElement;
+    if (!actions.contains(event.relatedTarget as Node | null)) this.menuOpen = false;
+  }
+
+  private onMenuKey(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !this.menuOpen) return;
+    event.stopPropagation();
+    this.menuOpen = false;
+    this.renderRoot.querySelector<HTMLButtonElement>('.more')?.focus();
   }
 
   private send(event: CustomEvent<{ text: string }>): void {
@@ -60,6 +82,7 @@ export class ChatView extends LitElement {
   }
 
   private async removeBuddy(): Promise<void> {
+    this.menuOpen = false;
     const { uid, name } = this.buddy;
     const yes = await this.confirm?.ask({
       title: `Remove ${name}?`,
@@ -73,6 +96,7 @@ export class ChatView extends LitElement {
   }
 
   private async blockBuddy(): Promise<void> {
+    this.menuOpen = false;
     const { uid, name } = this.buddy;
     const yes = await this.confirm?.ask({
       title: `Block ${name}?`,

@@ -23,7 +23,7 @@ export class Composer extends LitElement {
     css`
       :host { display: block; border-top: 1px solid var(--border); padding: 0.7em 1em; }
       form { display: flex; gap: 0.5em; align-items: flex-end; }
-      textarea { resize: none; max-height: 12em; overflow-y: auto; line-height: 1.4; }
+      textarea { resize: none; overflow-y: auto; line-height: 1.4; }
       .info { display: flex; justify-content: space-between; gap: 1em; font-size: 0.8rem; min-height: 1.2em; margin-top: 0.25em; }
       .over { color: var(--danger); font-weight: 600; }
     `,
@@ -49,15 +49,23 @@ export class Composer extends LitElement {
     }
   }
 
+  protected override updated(): void {
+    // As tall as its text (wrapped lines too), up to MAX_ROWS lines; then it scrolls.
+    const box = this.box;
+    box.style.height = 'auto';
+    const line = parseFloat(getComputedStyle(box).lineHeight) || 20;
+    const padding = box.offsetHeight - box.clientHeight + parseFloat(getComputedStyle(box).paddingTop) + parseFloat(getComputedStyle(box).paddingBottom);
+    box.style.height = `${Math.min(box.scrollHeight + (box.offsetHeight - box.clientHeight), line * MAX_ROWS + padding)}px`;
+  }
+
   override render() {
     const limit = LIMITS.messageChars;
     const length = this.draft.trim().length;
     const over = length > limit;
     const showCount = length >= limit * COUNTER_FROM;
-    const rows = Math.min(MAX_ROWS, Math.max(1, this.draft.split('\n').length));
     return html`<form @submit=${this.submit}>
         <label class="visually-hidden" for="draft">Message to ${this.buddyName}</label>
-        <textarea id="draft" rows=${rows} autocomplete="off" dir="auto" placeholder="Message ${this.buddyName}" .value=${this.draft}
+        <textarea id="draft" rows="1" autocomplete="off" dir="auto" placeholder="Message ${this.buddyName}" .value=${this.draft}
           aria-describedby="draft-info" aria-invalid=${over ? 'true' : 'false'}
           @input=${this.onInput} @keydown=${this.onKeydown}></textarea>
         <button type="submit" ?disabled=${length === 0 || over}>Send</button>
