@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, Uid } from './messenger-port.js';
-import { NOTIFY_PREVIEW_CHARS, Notifier, SOUND_GAP_MS, type NotificationLike } from './notifier.js';
+import { NOTIFY_BURST, NOTIFY_PREVIEW_CHARS, NOTIFY_WINDOW_MS, Notifier, SOUND_GAP_MS, type NotificationLike } from './notifier.js';
 
 const ANNA = 'a'.repeat(32) as Uid;
 const BO = 'b'.repeat(32) as Uid;
@@ -180,5 +180,14 @@ describe('Notifier', () => {
     loud.advance(SOUND_GAP_MS);
     loud.notifier.message(incoming(ANNA, 'three'), 'Anna');
     expect(loud.calls.tones).toBe(2);
+  });
+
+  it('shows at most NOTIFY_BURST notifications per window, however fast messages come', () => {
+    const { notifier, shown, advance } = setup();
+    for (let i = 0; i < NOTIFY_BURST + 5; i++) notifier.message(incoming(i % 2 ? ANNA : BO, `flood ${i}`), 'Flood');
+    expect(shown).toHaveLength(NOTIFY_BURST);
+    advance(NOTIFY_WINDOW_MS);
+    notifier.message(incoming(ANNA, 'later'), 'Anna');
+    expect(shown.at(-1)?.options?.body).toBe('later');
   });
 });

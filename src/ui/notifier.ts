@@ -14,6 +14,12 @@ export const NOTIFY_PREVIEW_CHARS = 140;
 export const SOUND_GAP_MS = 2_000;
 /** Message ids remembered so a repeated event (a status change of the same id) never notifies twice. */
 export const NOTIFIED_MEMORY = 500;
+/**
+ * At most this many system notifications per NOTIFY_WINDOW_MS: a buddy (or a flood of requests)
+ * cannot make the desktop flicker; beyond it only the title count and badge move.
+ */
+export const NOTIFY_BURST = 10;
+export const NOTIFY_WINDOW_MS = 10_000;
 
 export interface NotificationLike {
   onclick: ((event: Event) => void) | null;
@@ -52,6 +58,8 @@ export class Notifier {
   private readonly notified = new Set<string>();
   private readonly shown = new Map<string, NotificationLike>();
   private lastToneAt = -Infinity;
+  /** When the last NOTIFY_BURST notifications were shown, oldest first. */
+  private readonly shownAt: number[] = [];
   private count = 0;
 
   constructor(
@@ -124,7 +132,7 @@ export class Notifier {
   private notify(tag: string, title: string, body: string, target: { chat: Uid } | { requests: true }): void {
     this.tone();
     const api = this.env.Notification;
-    if (!api || api.permission !== 'granted') return;
+    if (!api || api.permission !== 'granted' || !this.withinBurst()) return;
     let notification: NotificationLike;
     try {
       // One per conversation: a newer message replaces the older notification (same tag).
@@ -140,6 +148,14 @@ export class Notifier {
       notification.close();
       this.shown.delete(tag);
     };
+  }
+
+  private withinBurst(): boolean {
+    const now = this.env.clock.now();
+    while (this.shownAt.length > 0 && now - this.shownAt[0] >= NOTIFY_WINDOW_MS) this.shownAt.shift();
+    if (this.shownAt.length >= NOTIFY_BURST) return false;
+    this.shownAt.push(now);
+    return true;
   }
 
   private tone(): void {
