@@ -61,6 +61,8 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
   };
 
   let running = true;
+  /** Each keepJoined loop runs only while it is the newest: one left asleep in its backoff must not wake beside a rejoin's. */
+  let loop = 0;
   const adapter = await MessengerAdapter.create(await Session.open(options), {
     profile: await profileStore.load(),
     profileStore,
@@ -69,7 +71,8 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     // "Rejoin" after "Leave the network": the adapter follows a fresh session, kept joined as at boot.
     onRejoin: () => {
       running = true;
-      void keepJoined(adapter, options, () => running);
+      const mine = ++loop;
+      void keepJoined(adapter, options, () => running && loop === mine);
     },
     openSession: () => Session.open(options),
   });
@@ -95,7 +98,7 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     if (event.persisted) location.reload();
   });
 
-  void keepJoined(adapter, options, () => running);
+  void keepJoined(adapter, options, () => running && loop === 0);
   return adapter;
 }
 
