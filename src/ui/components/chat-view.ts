@@ -16,7 +16,7 @@ export class ChatView extends LitElement {
       .presence { font-size: 0.85rem; }
       ol { flex: 1; overflow-y: auto; list-style: none; margin: 0; padding: 1em; display: flex; flex-direction: column; gap: 0.5em; }
       li { max-width: min(75%, 34em); padding: 0.5em 0.8em; border-radius: 14px; background: var(--surface-raised); align-self: flex-start; }
-      li.out { align-self: flex-end; background: #2f4f8f; }
+      li.out { align-self: flex-end; background: var(--bubble-out); }
       li.queued { border: 1px dashed var(--self); }
       .text { white-space: pre-wrap; overflow-wrap: anywhere; }
       .meta { display: flex; justify-content: flex-end; gap: 0.5em; font-size: 0.75rem; color: var(--muted); margin-top: 0.2em; }

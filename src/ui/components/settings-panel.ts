@@ -33,6 +33,7 @@ export class SettingsPanel extends LitElement {
           <label>Import buddies <input type="file" accept="application/json,.json" @change=${this.importBuddies} /></label>
         </div>
       </section>
+      <slot></slot>
       <section aria-labelledby="leave-h">
         <h2 id="leave-h">Network</h2>
         <button class="danger" @click=${() => this.port.leave()}>Leave the network</button>
