@@ -42,19 +42,27 @@ export class DimaApp extends LitElement {
       :host { display: grid; grid-template-rows: auto 1fr; height: 100%; background: var(--bg); }
       header { display: flex; align-items: center; gap: 1em; padding: 0.6em 1em; background: var(--surface); border-bottom: 1px solid var(--border); flex-wrap: nowrap; min-width: 0; }
       header h1 { font-size: 1.15rem; margin: 0; letter-spacing: 0.08em; }
-      header dima-connection-status { min-width: 0; overflow: hidden; }
+      header dima-connection-status { min-width: 4em; overflow: hidden; }
+      .demo { white-space: nowrap; }
       nav { margin-left: auto; display: flex; gap: 0.5em; flex-shrink: 0; }
       nav button[aria-pressed='true'] { background: var(--self); color: var(--on-self); border-color: var(--self); }
       nav .short { display: none; }
       /* A phone (390 px) keeps the header on one row: short labels (the long one stays the accessible name). */
       @media (max-width: 560px) {
-        header { gap: 0.5em; padding: 0.5em 0.6em; }
+        header { gap: 0.4em; padding: 0.5em 0.5em; }
         header h1 { font-size: 1rem; letter-spacing: 0.04em; }
-        nav { gap: 0.3em; }
-        nav button { padding: 0.35em 0.5em; font-size: 0.85rem; }
+        nav { gap: 0.25em; }
+        nav button { padding: 0.35em 0.4em; font-size: 0.85rem; }
         nav .long { display: none; }
         nav .short { display: inline; }
+        .demo .long { display: none; }
       }
+      /* Narrower still, the status matters more than the brand: the title stays for screen readers. */
+      @media (max-width: 420px) {
+        header h1 { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+      }
+      /* The dialog lives in the top layer when open; closed, it must not take a row of the grid. */
+      dima-invite-dialog { display: contents; }
       .demo { background: var(--self); color: var(--on-self); padding: 0.15em 0.6em; border-radius: 6px; font-size: 0.8rem; font-weight: 600; }
       .body { display: grid; grid-template-columns: minmax(16em, 22em) 1fr; min-height: 0; }
       aside { background: var(--surface); border-right: 1px solid var(--border); padding: 1em; overflow-y: auto; display: flex; flex-direction: column; gap: 1.2em; }
@@ -156,7 +164,7 @@ export class DimaApp extends LitElement {
     }
     const header = html`<header>
       <h1>DIMA</h1>
-      ${this.demo ? html`<span class="demo" title="In-memory DemoMessenger: not connected to any network">DEMO DATA</span>` : ''}
+      ${this.demo ? html`<span class="demo" title="In-memory DemoMessenger: not connected to any network">DEMO<span class="long"> DATA</span></span>` : ''}
       <dima-connection-status .state=${this.connection} @dima-join-with-invite=${() => this.openInvite('join')}></dima-connection-status>
       ${this.profile ? html`<nav aria-label="Views">
         <button class="quiet" aria-haspopup="dialog" aria-label="Invite someone" @click=${() => this.openInvite('invite')}><span class="long">Invite someone</span><span class="short">Invite</span></button>
@@ -201,7 +209,8 @@ export class DimaApp extends LitElement {
         return html`<dima-chat-view .port=${port} .buddy=${buddy} .messages=${this.messages} ?narrow=${this.narrow}></dima-chat-view>`;
       }
       case 'overlay':
-        return html`<dima-overlay-view .snapshot=${this.snapshot}></dima-overlay-view>`;
+        // It scrolls: focusable, so the keyboard can scroll it too.
+        return html`<dima-overlay-view tabindex="0" role="region" aria-label="Network view" .snapshot=${this.snapshot}></dima-overlay-view>`;
       case 'settings':
         return html`<dima-settings-panel .port=${port} .profile=${this.profile}><dima-backup-dialog .backup=${this.backup}></dima-backup-dialog></dima-settings-panel>`;
       case 'home':
