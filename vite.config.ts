@@ -1,5 +1,6 @@
 import { defineConfig, type Alias } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { precompress } from './scripts/precompress.js';
 
 /**
  * simple-peer's package entry is CommonJS that expects Node globals (process, Buffer, stream); its
@@ -54,5 +55,7 @@ export default defineConfig({
         cleanupOutdatedCaches: true,
       },
     }),
+    // Last: brotli and gzip copies of what the plugins above wrote (the server picks one per request).
+    precompress(),
   ],
 });

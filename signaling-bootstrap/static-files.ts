@@ -1,10 +1,12 @@
 // Serves the built app (./dist) for `npm start`: correct MIME types, index.html for client-side
-// routes, and caching that cannot pin an old service worker.
+// routes, caching that cannot pin an old service worker, and the brotli / gzip copies the build
+// made (scripts/precompress.ts) to browsers that accept them.
 
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { COMPRESSIBLE } from '../scripts/precompress.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -69,16 +71,67 @@ export function staticFiles(distDir: string): StaticHandler {
       return;
     }
     const target = (await inside(await fileAt(file))) ?? (await inside(await fileAt(join(file, 'index.html'))));
-    if (target) return send(request, response, target, relative);
+    if (target) return send(request, response, await encoded(request, target, inside), relative);
     // Client-side routes (no extension) get the app; a missing asset is a real 404.
     if (extname(relative) === '') {
       const index = await inside(await fileAt(join(root, 'index.html')));
-      if (index) return send(request, response, index, 'index.html');
+      if (index) return send(request, response, await encoded(request, index, inside), 'index.html');
       response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('The app is not built: run `npm run build`.\n');
       return;
     }
     response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
   };
+}
+
+/** A file as sent: its own bytes, or a precompressed copy (`encoding`) of them. */
+interface Sendable {
+  path: string;
+  size: number;
+  /** The file whose type and name count (the copy's own path ends in .br or .gz). */
+  original?: string;
+  encoding?: 'br' | 'gzip';
+}
+
+const ENCODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+
+/**
+ * The precompressed copy the request accepts (brotli first), if the build made one and it too is
+ * inside dist/; else the file itself. Only for types worth compressing (never a copy of a copy).
+ */
+async function encoded(
+  request: IncomingMessage,
+  file: { path: string; size: number },
+  inside: (file: { path: string; size: number } | null) => Promise<{ path: string; size: number } | null>,
+): Promise<Sendable> {
+  if (!COMPRESSIBLE.test(file.path)) return file;
+  const accepted = acceptedEncodings(request.headers['accept-encoding']);
+  for (const { name, suffix } of ENCODINGS) {
+    if (!accepted.has(name)) continue;
+    const copy = await inside(await fileAt(file.path + suffix));
+    if (copy) return { ...copy, original: file.path, encoding: name };
+  }
+  return file;
+}
+
+/** Encodings an Accept-Encoding header allows (q > 0; `*` stands for any not named). */
+export function acceptedEncodings(header: string | string[] | undefined): Set<string> {
+  const named = new Map<string, number>();
+  for (const part of (Array.isArray(header) ? header.join(',') : header ?? '').split(',').slice(0, 32)) {
+    const [token, ...params] = part.trim().toLowerCase().split(';');
+    if (!token) continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    named.set(token, Number.isFinite(weight) ? weight : 0);
+  }
+  const out = new Set<string>();
+  for (const { name } of ENCODINGS) {
+    const weight = named.get(name) ?? named.get('*') ?? 0;
+    if (weight > 0) out.add(name);
+  }
+  return out;
 }
 
 async function fileAt(path: string): Promise<{ path: string; size: number } | null> {
@@ -90,7 +143,7 @@ async function fileAt(path: string): Promise<{ path: string; size: number } | nu
   }
 }
 
-function send(request: IncomingMessage, response: ServerResponse, file: { path: string; size: number }, relative: string): void {
+function send(request: IncomingMessage, response: ServerResponse, file: Sendable, relative: string): void {
   const name = relative.split(/[/\\]/).pop() || 'index.html';
   const cacheControl = NEVER_CACHE.test(name) || file.path.endsWith('index.html')
     ? 'no-cache'
@@ -98,11 +151,14 @@ function send(request: IncomingMessage, response: ServerResponse, file: { path: 
       ? 'public, max-age=31536000, immutable'
       : 'public, max-age=0, must-revalidate';
   const headers: Record<string, string | number> = {
-    'Content-Type': MIME[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Type': MIME[extname(file.original ?? file.path).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': file.size,
     'Cache-Control': cacheControl,
     'X-Content-Type-Options': 'nosniff',
   };
+  if (file.encoding) headers['Content-Encoding'] = file.encoding;
+  // Whether or not this answer is compressed, another Accept-Encoding may get other bytes.
+  if (COMPRESSIBLE.test(file.original ?? file.path)) headers['Vary'] = 'Accept-Encoding';
   if (name === 'sw.js' || name === 'service-worker.js') headers['Service-Worker-Allowed'] = '/';
   response.writeHead(200, headers);
   if (request.method === 'HEAD') {

@@ -22,12 +22,8 @@ export const APP_CONFIG = {
   recentPaths: 6,
 } as const;
 
-/** The local profile (`?profile=NAME`): its own identity, storage and tab lock. Default "default". */
-export function profileName(search: string): string {
-  const raw = new URLSearchParams(search).get('profile') ?? '';
-  const clean = raw.trim().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40);
-  return clean || 'default';
-}
+// The entry chunk reads it before anything else is loaded: it lives in a module of its own.
+export { profileName } from './profile-name.js';
 
 /**
  * `?leafSetSize=L&bitsPerDigit=b`: the overlay's shape, for experiments on a handful of tabs (with

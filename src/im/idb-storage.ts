@@ -1,7 +1,7 @@
 // The browser's ImStorage: the same RecordStorage over IndexedDB through idb-keyval. One database
 // per local profile, so a URL parameter can select another identity for demos (docs/DESIGN.md).
 
-import { createStore, del, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { clear, createStore, del, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { RecordStorage, type ImStorage, type KeyValueBackend } from './storage.js';
 
 class IndexedDbBackend implements KeyValueBackend {
@@ -28,4 +28,9 @@ class IndexedDbBackend implements KeyValueBackend {
 
 export function indexedDbStorage(profileName = 'default'): ImStorage {
   return new RecordStorage(new IndexedDbBackend(createStore(`dima-im-${profileName}`, 'records')));
+}
+
+/** Empties a profile's IM database: only a restore from backup does this (src/app/backup). */
+export function clearIndexedDbStorage(profileName = 'default'): Promise<void> {
+  return clear(createStore(`dima-im-${profileName}`, 'records'));
 }

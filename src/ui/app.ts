@@ -13,8 +13,10 @@ import type {
 } from './messenger-port.js';
 import { Notifier } from './notifier.js';
 import { browserNotifierEnvironment } from './notifier-browser.js';
+import type { BackupPort } from './backup-port.js';
 import { theme } from './theme.js';
 import type { BuddyList } from './components/buddy-list.js';
+import './components/backup-dialog.js';
 import './components/buddy-list.js';
 import { BUDDY_ADDED_EVENT } from './components/buddy-requests.js';
 import './components/chat-view.js';
@@ -44,14 +46,34 @@ export class DimaApp extends LitElement {
     theme,
     css`
       :host { display: grid; grid-template-rows: auto 1fr; height: 100%; background: var(--bg); }
-      header { display: flex; align-items: center; gap: 1em; padding: 0.6em 1em; background: var(--surface); border-bottom: 1px solid var(--border); flex-wrap: wrap; }
+      header { display: flex; align-items: center; gap: 1em; padding: 0.6em 1em; background: var(--surface); border-bottom: 1px solid var(--border); flex-wrap: nowrap; min-width: 0; }
       header h1 { font-size: 1.15rem; margin: 0; letter-spacing: 0.08em; }
-      nav { margin-left: auto; display: flex; gap: 0.5em; }
-      nav button[aria-pressed='true'] { background: var(--self); }
-      .demo { background: var(--self); color: var(--accent-text); padding: 0.15em 0.6em; border-radius: 6px; font-size: 0.8rem; font-weight: 600; }
+      header dima-connection-status { min-width: 4em; overflow: hidden; }
+      .demo { white-space: nowrap; }
+      nav { margin-left: auto; display: flex; gap: 0.5em; flex-shrink: 0; }
+      nav button[aria-pressed='true'] { background: var(--self); color: var(--on-self); border-color: var(--self); }
+      nav .short { display: none; }
+      /* A phone (390 px) keeps the header on one row: short labels (the long one stays the accessible name). */
+      @media (max-width: 560px) {
+        header { gap: 0.4em; padding: 0.5em 0.5em; }
+        header h1 { font-size: 1rem; letter-spacing: 0.04em; }
+        nav { gap: 0.25em; }
+        nav button { padding: 0.35em 0.4em; font-size: 0.85rem; }
+        nav .long { display: none; }
+        nav .short { display: inline; }
+        .demo .long { display: none; }
+      }
+      /* Narrower still, the status matters more than the brand: the title stays for screen readers. */
+      @media (max-width: 420px) {
+        header h1 { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+      }
+      /* The dialog lives in the top layer when open; closed, it must not take a row of the grid. */
+      dima-invite-dialog { display: contents; }
+      .demo { background: var(--self); color: var(--on-self); padding: 0.15em 0.6em; border-radius: 6px; font-size: 0.8rem; font-weight: 600; }
       .body { display: grid; grid-template-columns: minmax(16em, 22em) 1fr; min-height: 0; }
       aside { background: var(--surface); border-right: 1px solid var(--border); padding: 1em; overflow-y: auto; display: flex; flex-direction: column; gap: 1.2em; }
       main { min-width: 0; min-height: 0; overflow: hidden; display: flex; flex-direction: column; }
+      main.onboarding { display: block; overflow-y: auto; }
       main > * { flex: 1; min-height: 0; }
       .placeholder { display: grid; place-items: center; text-align: center; padding: 2em; }
       :host([narrow]) .body { grid-template-columns: 1fr; }
@@ -65,6 +87,12 @@ export class DimaApp extends LitElement {
   /** Shows a "demo data" badge: set by src/app/main.ts when it wires the in-memory DemoMessenger. */
   @property({ type: Boolean }) demo = false;
   @property({ type: Boolean, reflect: true }) narrow = false;
+  /** The identity backup (src/app/backup); absent in the demo. */
+  @property({ attribute: false }) backup: BackupPort | undefined;
+  /** No profile yet and no messenger: onboarding is shown before the network starts (src/app/main.ts). */
+  @property({ type: Boolean }) onboarding = false;
+  /** Submitted while the messenger was still starting: saved as soon as the port is here. */
+  @state() private pendingProfile: Profile | undefined;
 
   @state() private connection: ConnectionState = { phase: 'offline', links: 0 };
   @state() private profile: Profile | undefined;
@@ -121,7 +149,12 @@ export class DimaApp extends LitElement {
     this.onMedia();
     this.addEventListener('dima-select', (e) => this.openChat((e as CustomEvent<{ uid: Uid }>).detail.uid));
     this.addEventListener('dima-back', () => this.back());
-    this.addEventListener('dima-profile', (e) => void this.saveProfile((e as CustomEvent<{ profile: Profile }>).detail.profile));
+    this.addEventListener('dima-profile', (e) => {
+      const { profile } = (e as CustomEvent<{ profile: Profile }>).detail;
+      // Onboarding runs before the boot chunk has loaded: the profile waits for the port.
+      if (this.port) void this.saveProfile(profile);
+      else this.pendingProfile = profile;
+    });
     this.addEventListener(BUDDY_ADDED_EVENT, () => void this.askForNotifications());
     this.addEventListener(REJOIN_EVENT, () => void this.port?.rejoin());
     document.addEventListener('keydown', this.onKeydown);
@@ -140,6 +173,10 @@ export class DimaApp extends LitElement {
 
   protected override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('port')) this.subscribe(this.port);
+    if (this.port && this.pendingProfile) {
+      void this.saveProfile(this.pendingProfile);
+      this.pendingProfile = undefined;
+    }
   }
 
   private subscribe(port: MessengerPort | undefined): void {
@@ -160,21 +197,27 @@ export class DimaApp extends LitElement {
 
   override render() {
     if (!this.port) {
-      return html`<div class="placeholder"><p>Starting DIMA…<br />
-        <span class="muted">Loading this tab's identity and history.</span></p></div>`;
+      if (this.onboarding && !this.pendingProfile) {
+        return this.renderOnboarding(html`<header><h1>DIMA</h1></header>`);
+      }
+      return html`<main class="placeholder"><p>Starting DIMA…<br />
+        <span class="muted">Loading this tab's identity and history.</span></p></main>`;
     }
     const header = html`<header>
       <h1>DIMA</h1>
-      ${this.demo ? html`<span class="demo" title="In-memory DemoMessenger: not connected to any network">DEMO DATA</span>` : ''}
+      ${this.demo ? html`<span class="demo" title="In-memory DemoMessenger: not connected to any network">DEMO<span class="long"> DATA</span></span>` : ''}
       <dima-connection-status .state=${this.connection} @dima-join-with-invite=${() => this.openInvite('join')}></dima-connection-status>
       ${this.profile ? html`<nav aria-label="Views">
-        <button class="quiet" aria-haspopup="dialog" @click=${() => this.openInvite('invite')}>Invite someone</button>
-        <button class="quiet" aria-haspopup="dialog" @click=${() => this.openInvite('join')}>Join with an invite</button>
+        <button class="quiet" aria-haspopup="dialog" aria-label="Invite someone" @click=${() => this.openInvite('invite')}><span class="long">Invite someone</span><span class="short">Invite</span></button>
+        <button class="quiet" aria-haspopup="dialog" aria-label="Join with an invite" @click=${() => this.openInvite('join')}><span class="long">Join with an invite</span><span class="short">Join</span></button>
         <button class="quiet" data-view="overlay" aria-pressed=${this.view.name === 'overlay'} @click=${() => this.toggle('overlay')}>Network</button>
         <button class="quiet" data-view="settings" aria-pressed=${this.view.name === 'settings'} @click=${() => this.toggle('settings')}>Settings</button>
       </nav>` : ''}
     </header>`;
-    if (!this.profile) return html`${header}<dima-onboarding></dima-onboarding>`;
+    if (!this.profile) {
+      if (this.pendingProfile) return html`${header}<main class="placeholder"><p>Joining…</p></main>`;
+      return this.renderOnboarding(header);
+    }
     return html`${header}
       <dima-invite-dialog .port=${this.port}></dima-invite-dialog>
       <dima-confirm-dialog></dima-confirm-dialog>
@@ -191,6 +234,14 @@ export class DimaApp extends LitElement {
       </div>`;
   }
 
+  /**
+   * One template whether or not the messenger is there yet: it arrives while the user may be in
+   * the middle of the form (or of a restore), and must not replace what they are typing in.
+   */
+  private renderOnboarding(header: unknown) {
+    return html`${header}<main class="onboarding"><dima-onboarding .backup=${this.backup}></dima-onboarding></main>`;
+  }
+
   private renderMain(port: MessengerPort) {
     const view = this.view;
     switch (view.name) {
@@ -200,10 +251,11 @@ export class DimaApp extends LitElement {
         return html`<dima-chat-view .port=${port} .buddy=${buddy} .messages=${this.messages} .confirm=${this.confirmDialog()} ?narrow=${this.narrow}></dima-chat-view>`;
       }
       case 'overlay':
-        return html`<dima-overlay-view .snapshot=${this.snapshot}></dima-overlay-view>`;
+        // It scrolls: focusable, so the keyboard can scroll it too.
+        return html`<dima-overlay-view tabindex="0" role="region" aria-label="Network view" .snapshot=${this.snapshot}></dima-overlay-view>`;
       case 'settings':
         return html`<dima-settings-panel .port=${port} .profile=${this.profile} .connection=${this.connection} .notifier=${this.notifier}
-          .confirm=${this.confirmDialog()} .blocked=${port.blocked()}></dima-settings-panel>`;
+          .confirm=${this.confirmDialog()} .blocked=${port.blocked()}><dima-backup-dialog .backup=${this.backup}></dima-backup-dialog></dima-settings-panel>`;
       case 'home':
         return html`<div class="placeholder muted">Pick a buddy, or search for someone to add.</div>`;
     }

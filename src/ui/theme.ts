@@ -4,7 +4,10 @@
 import { css } from 'lit';
 
 export const theme = css`
+  /* Dark (the default) and light follow the system (prefers-color-scheme). Every text colour is
+     >= 4.5:1 on --bg, --surface, --surface-raised and --bubble-out in both (tests/e2e/a11y.spec.ts). */
   :host {
+    color-scheme: dark;
     --bg: #121a2b;
     --surface: #1b2540;
     --surface-raised: #26325a;
@@ -14,13 +17,38 @@ export const theme = css`
     --accent: #7ca8ff;
     --accent-text: #0b1220;
     --self: #ffc84a;
+    /** Text on a --self background (a pressed view button, a badge). */
+    --on-self: #0b1220;
     --online: #4ade80;
     --offline: #8b95ad;
     --danger: #ff9a9a;
+    --warning-border: #ffc84a;
+    /** Our own chat bubbles. */
+    --bubble-out: #213760;
     --radius: 10px;
     color: var(--text);
     font: 15px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
     box-sizing: border-box;
+  }
+  @media (prefers-color-scheme: light) {
+    :host {
+      color-scheme: light;
+      --bg: #f4f6fb;
+      --surface: #ffffff;
+      --surface-raised: #e9eef8;
+      --border: #9aa6bf;
+      --text: #141b2d;
+      --muted: #4a5468;
+      --accent: #1d4ed8;
+      --accent-text: #ffffff;
+      --self: #8a5300;
+      --on-self: #ffffff;
+      --online: #15803d;
+      --offline: #6b7280;
+      --danger: #b3261e;
+      --warning-border: #b45309;
+      --bubble-out: #dbe6ff;
+    }
   }
   *, *::before, *::after { box-sizing: inherit; }
   :focus-visible { outline: 2px solid var(--self); outline-offset: 2px; }

@@ -3,6 +3,9 @@ import { customElement, property } from 'lit/decorators.js';
 import type { ConnectionState } from '../messenger-port.js';
 import { theme } from '../theme.js';
 
+/** On a phone's one-row header (<= 560 px) the long labels give way to these. */
+const SHORT = { joining: 'Joining…', reconnecting: 'Reconnecting…', joined: 'Joined', alone: 'Alone', offline: 'Offline', left: 'Left' } as const;
+
 const LABEL = {
   joining: 'Joining…',
   reconnecting: 'Reconnecting…',
@@ -31,6 +34,13 @@ export class ConnectionStatus extends LitElement {
       .joined .dot { background: var(--online); }
       .alone .dot { background: var(--self); }
       button { font: inherit; font-size: 0.85em; padding: 0.1em 0.5em; }
+      .short { display: none; }
+      :host { min-width: 0; white-space: nowrap; }
+      .label { overflow: hidden; text-overflow: ellipsis; }
+      @media (max-width: 560px) {
+        .long { display: none; }
+        .short { display: inline; }
+      }
       @keyframes pulse { 50% { opacity: 0.3; } }
       @media (prefers-reduced-motion: reduce) { .joining .dot, .reconnecting .dot { animation: none; } }
     `,
@@ -41,13 +51,13 @@ export class ConnectionStatus extends LitElement {
   override render() {
     const { phase, links } = this.state;
     return html`<span class=${phase} role="status" aria-live="polite" data-phase=${phase}>
-        <span class="dot" aria-hidden="true"></span>${LABEL[phase]}${phase === 'joined'
-          ? html` · <span class="links">${links} ${links === 1 ? 'link' : 'links'}</span>`
-          : ''}
+        <span class="dot" aria-hidden="true"></span><span class="label">${SHORT[phase] === LABEL[phase] ? LABEL[phase] : html`<span class="long">${LABEL[phase]}</span><span class="short">${SHORT[phase]}</span>`}${phase === 'joined'
+          ? html` · <span class="links">${links}<span class="long"> ${links === 1 ? 'link' : 'links'}</span></span>`
+          : ''}</span>
       </span>
       ${phase === 'offline'
-        ? html`<button type="button" class="retry" @click=${() => this.ask(RETRY_JOIN_EVENT)}>Retry now</button>
-            <button type="button" class="invite" @click=${() => this.ask(JOIN_WITH_INVITE_EVENT)}>Join with an invite</button>`
+        ? html`<button type="button" class="retry" aria-label="Retry now" @click=${() => this.ask(RETRY_JOIN_EVENT)}><span class="long">Retry now</span><span class="short">Retry</span></button>
+            <button type="button" class="invite" aria-label="Join with an invite" @click=${() => this.ask(JOIN_WITH_INVITE_EVENT)}><span class="long">Join with an invite</span><span class="short">Join</span></button>`
         : phase === 'left'
           ? html`<button type="button" class="rejoin" @click=${() => this.ask(REJOIN_EVENT)}>Rejoin</button>`
           : ''}`;

@@ -25,7 +25,7 @@ export class MessageList extends LitElement {
       li { display: flex; flex-direction: column; }
       .day { align-self: center; font-size: 0.8rem; color: var(--muted); margin: 0.6em 0 0.2em; padding: 0.1em 0.8em; border-radius: 1em; background: var(--surface); }
       .bubble { max-width: min(75%, 34em); padding: 0.5em 0.8em; border-radius: 14px; background: var(--surface-raised); align-self: flex-start; }
-      li.out .bubble { align-self: flex-end; background: #2f4f8f; }
+      li.out .bubble { align-self: flex-end; background: var(--bubble-out); }
       li.queued .bubble { border: 1px dashed var(--self); }
       li.failed .bubble { border: 1px solid var(--danger); }
       .text { white-space: pre-wrap; overflow-wrap: anywhere; }

@@ -74,6 +74,7 @@ export class SettingsPanel extends LitElement {
           : html`<ul aria-label="Blocked people">${this.blocked.map((b) => html`<li><span dir="auto">${b.name}</span>
               <button class="quiet" @click=${() => this.port.unblock(b.uid)} aria-label="Unblock ${b.name}">Unblock</button></li>`)}</ul>`}
       </section>
+      <slot></slot>
       <section aria-labelledby="leave-h">
         <h2 id="leave-h">Network</h2>
         ${this.connection.phase === 'left'
