@@ -100,6 +100,19 @@ export interface OverlayConfig {
   lostRetryMs: number;
   lostRetryMaxMs: number;
   lostRetryForMs: number;
+  /**
+   * What one neighbour may make us do (neighbour-budget.ts): routed frames per second and in a
+   * burst, and the share of the reverse-path table its requests may hold. Over it: dropped unacked.
+   */
+  routedPerNeighbourPerSec: number;
+  routedPerNeighbourBurst: number;
+  reversePathShare: number;
+  /**
+   * A frame whose root by our leaf set is suspected waits up to rootHoldMs for it to be heard from
+   * (root-hold.ts) instead of going to the second-closest node; at most rootHoldMax frames wait.
+   */
+  rootHoldMs: number;
+  rootHoldMax: number;
   /** A next hop has at least this long (2 x RTT + 100 ms when measured) to ack a routed frame... */
   hopAckMinMs: number;
   /** ... and this long when its round trip is unknown. */
@@ -144,6 +157,11 @@ export const DEFAULT_CONFIG: OverlayConfig = {
   lostRetryMs: 30_000,
   lostRetryMaxMs: 120_000,
   lostRetryForMs: 30 * 60_000,
+  routedPerNeighbourPerSec: 300,
+  routedPerNeighbourBurst: 1_500,
+  reversePathShare: 0.25,
+  rootHoldMs: 1_500,
+  rootHoldMax: 512,
   hopAckMinMs: 300,
   hopAckUnknownRttMs: 1_500,
 };

@@ -6,11 +6,12 @@ import type { OverlayApplication, RoutedMessage } from './api.js';
 import type { OverlayConfig } from './config.js';
 import type { Clock } from './environment.js';
 import { HopAcks } from './hop-acks.js';
-import type { NodeId } from './id.js';
+import { isCloser, type NodeId } from './id.js';
 import type { LeafSet } from './leaf-set.js';
 import { JOIN_APP, type DirectFrame, type OverlayFrame, type RouteFrame } from './messages.js';
 import type { PeerLinks } from './peer-links.js';
-import { nextHop } from './router.js';
+import { RootHold, type HoldOutcome } from './root-hold.js';
+import { nextHop, type RouteDecision } from './router.js';
 import type { RoutingTable } from './routing-table.js';
 import type { OverlayStats } from './stats.js';
 import { Swallowers } from './swallowers.js';
@@ -47,11 +48,14 @@ export class Forwarder {
   readonly applications = new Map<string, OverlayApplication>();
   /** First hops that took our requests and never let a reply come back (routed around). */
   readonly swallowers: Swallowers;
+  /** Frames waiting for a suspected root to answer (root-hold.ts). */
+  readonly rootHold: RootHold;
   private readonly hopAcks: HopAcks;
 
   constructor(private readonly node: ForwarderComponents) {
     const { config } = node;
     this.swallowers = new Swallowers(node.clock);
+    this.rootHold = new RootHold(node.clock, { maxHeld: config.rootHoldMax, holdMs: config.rootHoldMs });
     this.hopAcks = new HopAcks(
       {
         clock: node.clock,
@@ -80,17 +84,37 @@ export class Forwarder {
     this.hopAcks.onAck(id, from);
   }
 
+  /** Any frame came from `peer` (it lives), or it is gone: frames held for it go on. */
+  heardFrom(peer: NodeId): void {
+    this.rootHold.heardFrom(peer);
+  }
+
+  peerGone(peer: NodeId): void {
+    this.rootHold.gone(peer);
+  }
+
   /** The node stops: no rerouting any more. */
   stop(): void {
     this.hopAcks.clear();
+    if (this.rootHold.size > 0) this.node.stats.drop('held at stop');
+    this.rootHold.clear();
   }
 
   /**
    * `attempt`: how often this frame was rerouted around a silent next hop already. `avoid`: next hops
    * not to take (a request sent again around the first hop it took); `onlyForward`: such a copy is
-   * never delivered here (we already routed it on once: we are not its root). Returns the hop taken.
+   * never delivered here (we already routed it on once: we are not its root). `passSuspectRoot`: the
+   * frame already waited for its suspected root (root-hold.ts) and now goes around it. Returns the hop
+   * taken (for a held frame, the root it waits for).
    */
-  forwardOrDeliver(frame: RouteFrame, firstHop?: NodeId, attempt = 0, avoid?: ReadonlySet<NodeId>, onlyForward = false): NodeId | undefined {
+  forwardOrDeliver(
+    frame: RouteFrame,
+    firstHop?: NodeId,
+    attempt = 0,
+    avoid?: ReadonlySet<NodeId>,
+    onlyForward = false,
+    passSuspectRoot = false,
+  ): NodeId | undefined {
     const node = this.node;
     if (frame.hops > node.config.maxHops) {
       node.stats.drop('too many hops');
@@ -117,6 +141,17 @@ export class Forwarder {
     let decision = firstHop ?? direct
       ? ({ kind: 'forward', nextHop: (firstHop ?? direct)! } as const)
       : nextHop(frame.key, node.leafSet, node.routingTable, usable);
+    const linkedOnly = (id: NodeId) => node.links.has(id) && !dead.has(id) && id !== joiner;
+    const waitFor = firstHop || onlyForward || passSuspectRoot ? undefined : this.suspectToWaitFor(frame.key, decision, linkedOnly);
+    if (waitFor) {
+      // Heard from: it lives, so it gets the frame (even while a ping of ours is still unanswered).
+      const resume = (outcome: HoldOutcome) => {
+        if (node.hasLeft()) return;
+        if (outcome === 'heard') this.forwardOrDeliver(frame, waitFor, attempt);
+        else this.forwardOrDeliver(frame, undefined, attempt, avoid, false, true);
+      };
+      if (this.rootHold.hold(waitFor, resume)) return waitFor;
+    }
     if (decision.kind === 'deliver') {
       if (!onlyForward) this.deliverLocally(frame);
       return undefined;
@@ -146,6 +181,24 @@ export class Forwarder {
     }
     node.stats.drop('no usable next hop');
     return undefined;
+  }
+
+  /**
+   * A suspected node the frame should wait for instead of going elsewhere (root-hold.ts): the key's
+   * root by our leaf set, if suspected (skipping it would deliver to the wrong node if it lives); or,
+   * for a key beyond our leaf set (so we are not its root), the hop the rule would take if suspicion
+   * did not count, when with it nothing is left and we would take the frame ourselves.
+   */
+  private suspectToWaitFor(key: NodeId, decision: { kind: RouteDecision['kind'] }, linked: (id: NodeId) => boolean): NodeId | undefined {
+    const { leafSet, routingTable } = this.node;
+    if (leafSet.covers(key)) {
+      let best = leafSet.self;
+      for (const leaf of leafSet.members()) if (linked(leaf) && isCloser(key, leaf, best)) best = leaf;
+      return best !== leafSet.self && this.node.isSuspect(best) ? best : undefined;
+    }
+    if (decision.kind !== 'deliver') return undefined;
+    const ignoringSuspicion = nextHop(key, leafSet, routingTable, linked);
+    return ignoringSuspicion.kind === 'forward' ? ignoringSuspicion.nextHop : undefined;
   }
 
   /**

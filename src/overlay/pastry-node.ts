@@ -21,6 +21,7 @@ import { Maintenance } from './maintenance.js';
 import { LinkKeeper } from './link-keeper.js';
 import { Requests } from './requests.js';
 import { Forwarder } from './forwarder.js';
+import { NeighbourBudget } from './neighbour-budget.js';
 import type { ConnectionPurpose } from './connection-budget.js';
 import { RingMerge, type MeetOutcome } from './ring-merge.js';
 export type { MeetOutcome } from './ring-merge.js';
@@ -68,6 +69,7 @@ export class PastryNode {
   private readonly requests: Requests;
   private readonly forwarder: Forwarder;
   private readonly merge: RingMerge;
+  private readonly neighbourBudget: NeighbourBudget;
 
   constructor(options: PastryNodeOptions) {
     this.transport = options.transport;
@@ -93,6 +95,12 @@ export class PastryNode {
       hasLeft: () => this.currentState === 'left',
     });
     this.requests = new Requests(this);
+    this.neighbourBudget = new NeighbourBudget({
+      clock: this.clock,
+      stats: this.stats,
+      limits: { routedPerSec: this.config.routedPerNeighbourPerSec, routedBurst: this.config.routedPerNeighbourBurst },
+      rememberWayBack: (id, peer) => this.requests.rememberWayBack(id, peer),
+    });
     this.join = new JoinProtocol(this);
     this.maintenance = new Maintenance(this);
     this.linkKeeper = new LinkKeeper(this, this.join, this.maintenance);
@@ -286,6 +294,7 @@ export class PastryNode {
   peerGone(peer: NodeId, cause: 'failed' | 'left' | 'path' = 'failed'): void {
     const wasLeaf = this.leafSet.remove(peer);
     const slot = this.routingTable.remove(peer);
+    this.forwarder.peerGone(peer);
     if (wasLeaf) this.emit('leafset', peer, false);
     if (wasLeaf || slot) {
       this.stats.peersFailed++;
@@ -304,6 +313,7 @@ export class PastryNode {
     }
     entry.lastHeard = this.clock.now();
     entry.suspected = false;
+    this.forwarder.heardFrom(link.peer);
     this.stats.framesReceived++;
     const decoded = decodeFrame(raw);
     if (!decoded.ok) {
@@ -313,14 +323,14 @@ export class PastryNode {
     const frame = decoded.frame;
     switch (frame.t) {
       case 'route':
-        if (frame.want) this.requests.rememberWayBack(frame.id, link.peer);
+        if (!this.neighbourBudget.admit(entry, frame)) return;
         this.forwarder.onRouteFrame(frame, link.peer);
         return;
       case 'ack':
         this.forwarder.onAck(frame.id, link.peer);
         return;
       case 'direct':
-        if (frame.want) this.requests.rememberWayBack(frame.id, link.peer);
+        if (!this.neighbourBudget.admit(entry, frame)) return;
         this.forwarder.deliverLocally(frame);
         return;
       case 'reply':

@@ -102,27 +102,38 @@ export class PeerLinks {
 /** Remembers, per routed request id, the link it came in on, so replies retrace the path. Bounded and expiring. */
 export class ReversePaths {
   private readonly entries = new Map<string, { previousHop: NodeId; expires: number }>();
+  /** Entries per previous hop: one neighbour may hold at most `maxPerHop` (a flood must not evict the rest). */
+  private readonly perHop = new Map<NodeId, number>();
+  private readonly maxPerHop: number;
 
   constructor(
     private readonly ttlMs: number,
     private readonly max: number,
-  ) {}
+    share = 1,
+  ) {
+    this.maxPerHop = Math.max(1, Math.floor(max * share));
+  }
 
-  remember(id: string, previousHop: NodeId, now: number): void {
-    if (this.entries.has(id)) return;
+  /** False when `previousHop` already holds its share: the request is refused, nobody else's entry goes. */
+  remember(id: string, previousHop: NodeId, now: number): boolean {
+    if (this.entries.has(id)) return true;
     this.sweep(now); // cheap (stops at the first live entry) and keeps memory bounded without timers
+    const held = this.perHop.get(previousHop) ?? 0;
+    if (held >= this.maxPerHop) return false;
     if (this.entries.size >= this.max) {
       const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+      if (oldest !== undefined) this.forget(oldest);
     }
     this.entries.set(id, { previousHop, expires: now + this.ttlMs });
+    this.perHop.set(previousHop, held + 1);
+    return true;
   }
 
   previousHop(id: string, now: number): NodeId | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     if (entry.expires < now) {
-      this.entries.delete(id);
+      this.forget(id);
       return undefined;
     }
     return entry.previousHop;
@@ -132,8 +143,17 @@ export class ReversePaths {
   sweep(now: number): void {
     for (const [id, entry] of this.entries) {
       if (entry.expires >= now) break;
-      this.entries.delete(id);
+      this.forget(id);
     }
+  }
+
+  private forget(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    const held = (this.perHop.get(entry.previousHop) ?? 1) - 1;
+    if (held <= 0) this.perHop.delete(entry.previousHop);
+    else this.perHop.set(entry.previousHop, held);
   }
 
   get size(): number {

@@ -29,7 +29,7 @@ export class Requests {
   private readonly reversePaths: ReversePaths;
 
   constructor(private readonly node: PastryNode) {
-    this.reversePaths = new ReversePaths(node.config.reversePathMs, node.config.reversePathMax);
+    this.reversePaths = new ReversePaths(node.config.reversePathMs, node.config.reversePathMax, node.config.reversePathShare);
   }
 
   /**
@@ -63,9 +63,9 @@ export class Requests {
     });
   }
 
-  /** A request `id` reached us from `previousHop`: its replies go back that way. */
-  rememberWayBack(id: string, previousHop: NodeId): void {
-    this.reversePaths.remember(id, previousHop, this.node.clock.now());
+  /** A request `id` reached us from `previousHop`: its replies go back that way. False: over that hop's share. */
+  rememberWayBack(id: string, previousHop: NodeId): boolean {
+    return this.reversePaths.remember(id, previousHop, this.node.clock.now());
   }
 
   sweepReversePaths(): void {

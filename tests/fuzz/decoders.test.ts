@@ -80,7 +80,9 @@ describe('decoders under 100,000 hostile inputs each (seeded)', () => {
 
 describe('a live simulated node under 20,000 hostile frames from a linked peer', () => {
   it('throws nothing, and afterwards still routes every lookup to the numerically closest node', async () => {
-    const sim = new Simulation({ seed: SEED, config: { keepAliveMs: Infinity } });
+    // The neighbour budget would drop most of these unread (5,000 a second from one link): lifted here,
+    // so every frame reaches the decoders and the forwarder (the budget has its own test).
+    const sim = new Simulation({ seed: SEED, config: { keepAliveMs: Infinity, routedPerNeighbourPerSec: Infinity, routedPerNeighbourBurst: Infinity } });
     await sim.build(40);
     await sim.settle(10_000);
     const nodes = [...sim.nodes.values()];
