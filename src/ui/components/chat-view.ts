@@ -38,7 +38,7 @@ export class ChatView extends LitElement {
   @query('input') private input!: HTMLInputElement;
 
   override focus(): void {
-    this.updateComplete.then(() => this.input?.focus());
+    void this.updateComplete.then(() => this.input?.focus());
   }
 
   protected override updated(changed: PropertyValues<this>): void {
