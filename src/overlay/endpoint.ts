@@ -1,12 +1,22 @@
 // One application's view of its node (the common API, api.ts): everything it sends is tagged with
 // the application's name, and the links it asks for are pinned in its name, one pin per peer.
 
-import type { OverlayEndpoint } from './api.js';
+import type { OverlayEndpoint, Reply, RequestOptions } from './api.js';
 import type { NodeId } from './id.js';
-import type { PastryNode } from './pastry-node.js';
+import type { NodeCore } from './node-core.js';
 import { nextHop } from './router.js';
 
-export function applicationEndpoint(node: PastryNode, name: string): OverlayEndpoint {
+/** What an application's endpoint needs from its node: the node's own sending, by application name. */
+export interface EndpointComponents extends Pick<NodeCore, 'id' | 'leafSet' | 'routingTable' | 'links'> {
+  route(key: NodeId, app: string, body: unknown): void;
+  request(key: NodeId, app: string, body: unknown, options?: RequestOptions): Promise<Reply>;
+  sendDirect(to: NodeId, app: string, body: unknown): boolean;
+  connect(peer: NodeId): Promise<boolean>;
+  pin(peer: NodeId): void;
+  unpin(peer: NodeId): void;
+}
+
+export function applicationEndpoint(node: EndpointComponents, name: string): OverlayEndpoint {
   // Pins are reference counted across the node (the join pins too); this set keeps ours to one per peer.
   const pinned = new Set<NodeId>();
   const closeDirect = (to: NodeId) => {

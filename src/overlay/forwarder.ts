@@ -232,7 +232,7 @@ export class Forwarder {
   deliverLocally(frame: RouteFrame | DirectFrame): void {
     const application = this.applications.get(frame.app);
     if (!application) {
-      this.node.stats.drop(`no application ${frame.app}`);
+      this.node.stats.drop('no application');
       return;
     }
     this.node.stats.delivered++;

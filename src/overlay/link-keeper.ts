@@ -7,11 +7,28 @@
 
 import { LinkRefusedBusy, PeerConnectionLimit, type Link, type SignalBlob } from './environment.js';
 import type { NodeId } from './id.js';
-import { ConnectionBudget, type ConnectionPurpose } from './connection-budget.js';
-import type { JoinProtocol } from './join.js';
-import type { Maintenance } from './maintenance.js';
+import { ConnectionBudget } from './connection-budget.js';
+import type { OverlayFrame } from './messages.js';
+import type { ConnectOptions, GoneCause, NodeCore } from './node-core.js';
 import type { PeerLink } from './peer-links.js';
-import type { PastryNode } from './pastry-node.js';
+import type { Slot } from './routing-table.js';
+
+/** What the link keeper needs from its node: sending, the join's signalling, maintenance's pings and repair. */
+export interface LinkKeeperComponents
+  extends Pick<NodeCore, 'id' | 'config' | 'clock' | 'stats' | 'leafSet' | 'routingTable' | 'links' | 'transport' | 'state'> {
+  send(peer: NodeId, frame: OverlayFrame): boolean;
+  /** A peer is gone: forget it everywhere and start repair (the node's peerGone). */
+  peerGone(peer: NodeId, cause: GoneCause): void;
+  leafSetChanged(peer: NodeId, joined: boolean): void;
+  linksChanged(): void;
+  /** Asks `peer` whether it would take a link from us (JoinProtocol.mayLink). */
+  mayLink(peer: NodeId, firstHop: NodeId | undefined): Promise<boolean>;
+  /** Routes our offer to `peer` and waits for its answer (JoinProtocol.signal). */
+  signal(peer: NodeId, offer: SignalBlob, firstHop: NodeId | undefined): Promise<SignalBlob>;
+  ping(peer: NodeId): void;
+  /** Repair after `peer` left our table (Maintenance.repair). */
+  repair(peer: NodeId, wasLeaf: boolean, slot: Slot | undefined): void;
+}
 
 export class LinkKeeper {
   private readonly dialling = new Map<NodeId, Promise<boolean>>();
@@ -32,11 +49,7 @@ export class LinkKeeper {
    */
   private readonly recentlyGone = new Map<NodeId, number>();
 
-  constructor(
-    private readonly node: PastryNode,
-    private readonly join: JoinProtocol,
-    private readonly maintenance: Maintenance,
-  ) {
+  constructor(private readonly node: LinkKeeperComponents) {
     const { config } = node;
     this.budget = new ConnectionBudget(node.clock, () => node.transport.connections, {
       windowMs: config.budgetWindowMs,
@@ -49,25 +62,25 @@ export class LinkKeeper {
 
   // ---- links opening and closing ----------------------------------------------------------------
 
-  /** Concurrent calls for one peer share one dial. `firstHop`: see PastryNode's SendOptions. */
-  connect(peer: NodeId, firstHop: NodeId | undefined, purpose: ConnectionPurpose): Promise<boolean> {
+  /** Opens a link to `peer`, signalled through the overlay; true once it is up. Concurrent calls share one dial. */
+  connect(peer: NodeId, { firstHop, purpose = 'direct' }: ConnectOptions = {}): Promise<boolean> {
     const node = this.node;
-    if (peer === node.id || node.state === 'left') return Promise.resolve(false);
+    if (peer === node.id || node.state() === 'left') return Promise.resolve(false);
     if (node.links.has(peer)) return Promise.resolve(true);
     const inFlight = this.dialling.get(peer);
     if (inFlight) return inFlight;
     // A joining node builds its state at once; a joined one spends its budget by purpose.
-    if (node.state === 'joined' && !this.budget.allows(purpose)) return Promise.resolve(false);
+    if (node.state() === 'joined' && !this.budget.allows(purpose)) return Promise.resolve(false);
     const dial = this.mayConstruct(peer, firstHop)
       .then(async (granted) => {
         // A refusal was counted (and a busy peer marked) by the ask; the peer may also have linked
         // to us meanwhile, or we left.
-        if (!granted || node.state === 'left') return false;
+        if (!granted || node.state() === 'left') return false;
         if (node.links.has(peer)) return true;
         node.stats.dialsStarted++;
         node.stats.dialsFor[purpose]++;
         try {
-          await node.transport.dial(peer, (offer) => this.signalThroughOverlay(peer, offer, firstHop));
+          await node.transport.dial(peer, async (offer) => node.signal(peer, offer, firstHop));
           return true;
         } catch (error) {
           node.stats.dialsFailed++;
@@ -91,7 +104,7 @@ export class LinkKeeper {
     const node = this.node;
     if (node.transport.admitsBeforeConstructing) return true;
     node.stats.linkAsks++;
-    const granted = await this.join.mayLink(peer, firstHop);
+    const granted = await node.mayLink(peer, firstHop);
     if (!granted) node.stats.linkAsksRefused++;
     return granted;
   }
@@ -100,13 +113,9 @@ export class LinkKeeper {
     return this.dialling.has(peer);
   }
 
-  private async signalThroughOverlay(peer: NodeId, offer: SignalBlob, firstHop: NodeId | undefined): Promise<SignalBlob> {
-    return this.join.signal(peer, offer, firstHop);
-  }
-
   onLink(link: Link): void {
     const node = this.node;
-    if (node.state === 'left') {
+    if (node.state() === 'left') {
       link.close();
       return;
     }
@@ -120,16 +129,16 @@ export class LinkKeeper {
     if (!kept) return;
     // The dialler needs the round trip at once (it chose this peer and may compare it, PNS): from the
     // transport's handshake if it measured one, else a ping. The other side learns it from keep-alives.
-    if (link.outbound && link.handshakeRttMs === undefined) this.maintenance.ping(link.peer);
-    if (node.state === 'joined') node.send(link.peer, { t: 'announce' });
+    if (link.outbound && link.handshakeRttMs === undefined) this.node.ping(link.peer);
+    if (node.state() === 'joined') node.send(link.peer, { t: 'announce' });
     this.placePeer(link.peer);
-    node.emit('links', node.links.size);
+    node.linksChanged();
   }
 
   onClose(link: Link): void {
     if (this.retired.delete(link)) return;
     if (!this.node.links.remove(link)) return;
-    this.node.emit('links', this.node.links.size);
+    this.node.linksChanged();
     this.node.peerGone(link.peer, link.closeReason === 'connectivity' ? 'path' : 'failed');
   }
 
@@ -185,7 +194,7 @@ export class LinkKeeper {
     if (this.node.leafSet.has(peer)) return;
     const slot = this.node.routingTable.remove(peer);
     this.refreshNeed(peer);
-    if (slot) this.maintenance.repair(peer, false, slot);
+    if (slot) this.node.repair(peer, false, slot);
   }
 
   onNeed(entry: PeerLink, peer: NodeId, need: boolean): void {
@@ -196,7 +205,7 @@ export class LinkKeeper {
   onLeaving(entry: PeerLink, peer: NodeId): void {
     this.node.links.remove(entry.link);
     entry.link.close();
-    this.node.emit('links', this.node.links.size);
+    this.node.linksChanged();
     this.node.peerGone(peer, 'left');
   }
 
@@ -213,7 +222,7 @@ export class LinkKeeper {
     const others = node.links.has(peer) ? node.links.size - 1 : node.links.size;
     if (node.leafSet.has(peer) || node.leafSet.wouldAccept(peer)) return false;
     // Answering constructs a connection too: over budget, only leaves are taken.
-    if (!node.links.has(peer) && node.state === 'joined' && !this.budget.allowsAnswer()) return true;
+    if (!node.links.has(peer) && node.state() === 'joined' && !this.budget.allowsAnswer()) return true;
     if (others < node.config.maxLinks) return false;
     return node.routingTable.occupantOf(peer) !== undefined;
   }
@@ -250,7 +259,7 @@ export class LinkKeeper {
     if (!entry || entry.suspected) return;
     entry.suspected = true;
     this.node.stats.suspected++;
-    this.maintenance.ping(peer);
+    this.node.ping(peer);
   }
 
   /**
@@ -261,7 +270,7 @@ export class LinkKeeper {
     if (this.node.transport.failureDetectionMs !== undefined) return;
     const entry = this.node.links.get(peer);
     if (entry && entry.pingOutstanding === undefined && this.node.clock.now() - entry.lastHeard > this.node.config.keepAliveMs) {
-      this.maintenance.ping(peer);
+      this.node.ping(peer);
     }
   }
 
@@ -290,9 +299,9 @@ export class LinkKeeper {
     if (inLeafSet && routingTable.has(peer)) return; // nothing to gain (most keep-alive pongs)
     if (!inLeafSet && leafSet.wouldAccept(peer)) {
       const { evicted } = leafSet.add(peer);
-      this.node.emit('leafset', peer, true);
+      this.node.leafSetChanged(peer, true);
       for (const gone of evicted) {
-        this.node.emit('leafset', gone, false);
+        this.node.leafSetChanged(gone, false);
         this.refreshNeed(gone);
       }
     }

@@ -7,8 +7,25 @@
 
 import { digit, withDigit, type NodeId } from './id.js';
 import type { AskFrame, NodesFrame, OverlayFrame, PingFrame, PongFrame } from './messages.js';
+import type { ConnectOptions, GoneCause, NodeCore } from './node-core.js';
 import type { Slot } from './routing-table.js';
-import type { PastryNode } from './pastry-node.js';
+
+/** What maintenance needs from its node: sending, the link keeper's dialling and placing, lookups. */
+export interface MaintenanceComponents
+  extends Pick<NodeCore, 'id' | 'config' | 'clock' | 'random' | 'stats' | 'leafSet' | 'routingTable' | 'links' | 'transport' | 'state'> {
+  send(peer: NodeId, frame: OverlayFrame): boolean;
+  connect(peer: NodeId, options: ConnectOptions): Promise<boolean>;
+  isDialling(peer: NodeId): boolean;
+  isRecentlyGone(peer: NodeId): boolean;
+  isBusy(peer: NodeId): boolean;
+  placePeer(peer: NodeId): void;
+  peerGone(peer: NodeId, cause: GoneCause): void;
+  /** A JOIN for our own id from far away (JoinProtocol.refresh). */
+  refreshNeighbourhood(): Promise<{ via: NodeId; candidates: NodeId[] } | undefined>;
+  /** The nodes around `key` (JoinProtocol.nodesAround). */
+  nodesAround(key: NodeId): Promise<NodeId[] | undefined>;
+  sweepReversePaths(): void;
+}
 
 const RTT_SMOOTHING = 0.25;
 /** After a join, how many more row asks a node may spend on holes whose candidate failed. */
@@ -39,7 +56,7 @@ export class Maintenance {
   private lastGossiped: readonly NodeId[] | undefined;
   private unchangedGossips = 0;
 
-  constructor(private readonly node: PastryNode) {}
+  constructor(private readonly node: MaintenanceComponents) {}
 
   start(): void {
     const { keepAliveMs, leafSetGossipMs, routingMaintenanceMs } = this.node.config;
@@ -153,8 +170,7 @@ export class Maintenance {
    * A leaf candidate named by someone else is dialled after a short random wait, unless it linked to
    * us meanwhile. Gossip names a joiner as soon as its first neighbours know it, while the joiner is
    * itself dialling all its leaves: dialling back at once made both links come up and one of them
-   * retired, two constructions on each side for one link (10,000 duplicates in 30 churned minutes of
-   * 1,000 nodes).
+   * retired, two constructions on each side for one link (the churn bench counts duplicate links).
    */
   private dialLeafSoon(id: NodeId, toldBy: NodeId | undefined): void {
     const node = this.node;
@@ -162,7 +178,7 @@ export class Maintenance {
     this.leafDialsWaiting.add(id);
     node.clock.setTimer(LEAF_DIAL_WAIT_MS * (1 + node.random.next()), () => {
       this.leafDialsWaiting.delete(id);
-      if (node.state === 'left' || node.links.has(id) || node.isDialling(id) || !node.leafSet.wouldAccept(id)) return;
+      if (node.state() === 'left' || node.links.has(id) || node.isDialling(id) || !node.leafSet.wouldAccept(id)) return;
       void node.connect(id, { firstHop: toldBy, purpose: 'leaf' });
     });
   }
@@ -170,8 +186,8 @@ export class Maintenance {
   /**
    * Dials the candidates for one empty slot one at a time until one links. One dial per slot at a
    * time: answers from several peers name several candidates for the same hole, and every extra link
-   * was opened only to be closed again. Trying the next one when a candidate is busy matters at
-   * 100,000 nodes, where half the nodes sit at the link cap.
+   * was opened only to be closed again. Trying the next one when a candidate is busy matters in
+   * large rings, where many nodes sit at the link cap.
    */
   private async fillHole(key: number, slot: Slot, candidates: NodeId[], via: { firstHop: NodeId | undefined }): Promise<void> {
     const node = this.node;
@@ -200,7 +216,7 @@ export class Maintenance {
     for (let row = 0; row < table.rowCount; row++) {
       const entries = table.row(row);
       if (entries.length === 0 || entries.length >= table.columns - 1) continue;
-      // Two row mates (when there are two): with one, 100,000 nodes averaged 4.16 hops.
+      // Two row mates (when there are two): one names too few candidates where many are busy.
       const first = this.node.random.int(entries.length);
       this.ask(entries[first], 'row', row);
       if (entries.length > 1) this.ask(entries[(first + 1 + this.node.random.int(entries.length - 1)) % entries.length], 'row', row);
@@ -210,8 +226,7 @@ export class Maintenance {
   /**
    * The candidate we dialled for a hole failed (mostly: turned us away, busy). Row mates pick their
    * entries by their own proximity, so another mate's row often names a different node for the slot.
-   * At 100,000 nodes half the nodes sit at the link cap, and one or two candidates per hole left
-   * about one hole per row.
+   * In large rings many nodes sit at the link cap, and one or two candidates per hole leave holes.
    */
   private askAgainForHole(slot: Slot): void {
     if (this.holeAsksLeft <= 0 || this.node.routingTable.get(slot.row, slot.column) !== undefined) return;
@@ -222,12 +237,11 @@ export class Maintenance {
    * Holes the row asks could not fill, in rows where nearly every slot's block of the ring holds
    * nodes: look each block up directly (a JOIN-style lookup of our id with that digit changed; the
    * node closest to it and its leaf set are in the block). Row mates only know the nodes their own
-   * joins found, so a block of two or three nodes often stays unknown to all of them (20,000 nodes:
-   * 0.9 holes per node in row 2, where the mean block holds five).
+   * joins found, so a block of two or three nodes often stays unknown to all of them.
    */
   private probeHoles(): void {
     const node = this.node;
-    if (node.state !== 'joined') return;
+    if (node.state() !== 'joined') return;
     const table = node.routingTable;
     const ringSize = node.leafSet.estimatedRingSize();
     if (ringSize === undefined) return;
@@ -265,7 +279,7 @@ export class Maintenance {
 
   private tick(): void {
     const node = this.node;
-    if (!this.running || node.state === 'left') return;
+    if (!this.running || node.state() === 'left') return;
     const now = node.clock.now();
     const { keepAliveMs, leafSetGossipMs, routingMaintenanceMs } = node.config;
     const stalled = this.lastTick !== undefined && now - this.lastTick > 2 * keepAliveMs;
@@ -339,7 +353,7 @@ export class Maintenance {
       if (!entry) continue;
       entry.link.close();
       // close() reports onClose asynchronously on some transports; forget the peer now either way.
-      if (node.links.remove(entry.link)) node.peerGone(peer);
+      if (node.links.remove(entry.link)) node.peerGone(peer, 'failed');
     }
   }
 

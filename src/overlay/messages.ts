@@ -95,9 +95,25 @@ export type OverlayFrame =
   | LeavingFrame
   | AckFrame;
 
-export type Decoded = { ok: true; frame: OverlayFrame } | { ok: false; reason: string };
+/** Why decodeFrame refused a frame: a fixed set, so counters keyed by it stay bounded. */
+export type FrameRejection =
+  | 'not an object'
+  | 'unknown frame type'
+  | 'bad message id'
+  | 'bad key or origin'
+  | 'bad hops'
+  | 'bad app'
+  | 'bad want'
+  | 'bad reply'
+  | 'bad stamp'
+  | 'bad need'
+  | 'bad ask'
+  | 'bad nodes'
+  | 'bad ack';
 
-const fail = (reason: string): Decoded => ({ ok: false, reason });
+export type Decoded = { ok: true; frame: OverlayFrame } | { ok: false; reason: FrameRejection };
+
+const fail = (reason: FrameRejection): Decoded => ({ ok: false, reason });
 
 function isShortString(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= max;

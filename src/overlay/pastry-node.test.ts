@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG } from './config.js';
 import { idToBigInt, type NodeId } from './id.js';
 import type { PastryNode } from './pastry-node.js';
 import type { Link } from './environment.js';
+import type { LinkKeeper } from './link-keeper.js';
 
 /** The ids that should be `node`'s leaves: the L/2 nearest on each side among `ids`. */
 function expectedLeaves(node: PastryNode, ids: NodeId[], half = 8): NodeId[] {
@@ -15,6 +16,11 @@ function expectedLeaves(node: PastryNode, ids: NodeId[], half = 8): NodeId[] {
     out.add(sorted[(at - k + sorted.length) % sorted.length]);
   }
   return [...out].sort();
+}
+
+/** The node's link keeper, which some tests drive directly (the node keeps its parts private). */
+function linkKeeperOf(node: PastryNode): LinkKeeper {
+  return (node as unknown as { linkKeeper: LinkKeeper }).linkKeeper;
 }
 
 function leafSetsCorrect(sim: Simulation): boolean {
@@ -48,7 +54,10 @@ describe('PastryNode', () => {
     const answered = new Promise<Link>((resolve) => {
       const off = newcomer.on('links', () => {
         const entry = newcomer.links.get(inviter.id);
-        if (entry) resolve(entry.link), off();
+        if (entry) {
+          resolve(entry.link);
+          off();
+        }
       });
     });
     // The inviter's node dials as any introduction would; only the newcomer's start differs.
@@ -145,7 +154,7 @@ describe('PastryNode', () => {
     const key = sim.liveNodes()[30].id;
     const replies: NodeId[] = [];
     let done = false;
-    origin
+    void origin
       .request(key, 'echo', {}, { onReply: (r) => replies.push((r.body as { at: NodeId }).at), timeoutMs: 5_000 })
       .finally(() => (done = true));
     await sim.clock.run({ until: sim.clock.now() + 6_000 });
@@ -183,7 +192,7 @@ describe('PastryNode', () => {
     // The peer says "busy" (as a node over its cap does); then it answers a ping on the same link.
     (node as unknown as { onFrame(link: unknown, frame: unknown): void }).onFrame(node.links.get(peer)!.link, { t: 'busy' });
     expect(node.routingTable.has(peer)).toBe(false);
-    node.placePeer(peer);
+    linkKeeperOf(node).placePeer(peer);
     expect(node.routingTable.has(peer)).toBe(false);
   });
 
@@ -197,7 +206,7 @@ describe('PastryNode', () => {
     void stranger.connect(full.id).then((ok) => (opened = ok));
     await sim.settle(2_000);
     expect(opened).toBe(false);
-    expect(stranger.isBusy(full.id)).toBe(true);
+    expect(linkKeeperOf(stranger).isBusy(full.id)).toBe(true);
     expect(full.links.has(stranger.id)).toBe(false);
     expect(stranger.links.has(full.id)).toBe(false);
   });
@@ -227,7 +236,7 @@ describe('PastryNode', () => {
     // Admitted at the handshake (one below the cap), so not turned away on announce for its own link.
     expect(opened).toBe(true);
     expect(busyFrames).toEqual([]);
-    expect(stranger.isBusy(host.id)).toBe(false);
+    expect(linkKeeperOf(stranger).isBusy(host.id)).toBe(false);
   });
 
   it('after joining, fills routing-table holes the join left (all candidates busy): row mates first, then direct lookups', async () => {

@@ -1,18 +1,20 @@
 // One Pastry node. It runs unchanged in a browser tab, in a headless Node peer and in the
 // simulator: everything it knows of the world comes through the injected Transport, Clock and Random.
 //
-// This file holds the node's state and its message plumbing (frame dispatch, routing, applications).
-// The join protocol lives in join.ts, keep-alive and repair in maintenance.ts, the life of each link
-// (dialling, placing, closing) in link-keeper.ts, requests and their replies in requests.ts, the
-// merging of two rings that meet in ring-merge.ts.
+// This file holds the node's state, its lifecycle and frame dispatch, and composes its parts: the
+// join protocol (join.ts), keep-alive and repair (maintenance.ts), the life of each link (dialling,
+// placing, closing: link-keeper.ts), requests and their replies (requests.ts), forwarding and the
+// applications (forwarder.ts), the merging of two rings that meet (ring-merge.ts), an application's
+// view (endpoint.ts). Each part gets the shared state and the few functions of other parts it
+// declares it needs (node-core.ts), never the node itself.
 
-import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions, RoutedMessage } from './api.js';
+import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions } from './api.js';
 import { applicationEndpoint } from './endpoint.js';
 import { resolveConfig, type OverlayConfig } from './config.js';
-import type { Clock, Introduction, Link, Random, SignalBlob, Signaller, Transport } from './environment.js';
+import type { Clock, Introduction, Link, Random, Signaller, Transport } from './environment.js';
 import type { NodeId } from './id.js';
 import { LeafSet } from './leaf-set.js';
-import { decodeFrame, JOIN_APP, type DirectFrame, type OverlayFrame, type RouteFrame } from './messages.js';
+import { decodeFrame, type DirectFrame, type OverlayFrame, type RouteFrame } from './messages.js';
 import { PeerLinks } from './peer-links.js';
 import { RoutingTable } from './routing-table.js';
 import { OverlayStats, randomHex } from './stats.js';
@@ -22,10 +24,10 @@ import { LinkKeeper } from './link-keeper.js';
 import { Requests } from './requests.js';
 import { Forwarder } from './forwarder.js';
 import { NeighbourBudget } from './neighbour-budget.js';
-import type { ConnectionPurpose } from './connection-budget.js';
+import type { ConnectOptions, GoneCause, NodeCore, NodeState, SendOptions } from './node-core.js';
 import { RingMerge, type MeetOutcome } from './ring-merge.js';
 export type { MeetOutcome } from './ring-merge.js';
-export type NodeState = 'idle' | 'joining' | 'joined' | 'left';
+export type { NodeState } from './node-core.js';
 
 export interface PastryNodeOptions {
   transport: Transport;
@@ -40,11 +42,6 @@ export interface PastryNodeEvents {
   leafset: (node: NodeId, joined: boolean) => void;
   /** The number of open links changed. */
   links: (count: number) => void;
-}
-
-interface SendOptions {
-  /** Send the first hop over this link instead of routing (a joining node knows only its bootstrap link). */
-  firstHop?: NodeId;
 }
 
 export class PastryNode {
@@ -63,6 +60,8 @@ export class PastryNode {
     leafset: new Set(),
     links: new Set(),
   };
+  /** The state every part shares (node-core.ts). */
+  private readonly core: NodeCore;
   private readonly join: JoinProtocol;
   private readonly maintenance: Maintenance;
   private readonly linkKeeper: LinkKeeper;
@@ -80,6 +79,18 @@ export class PastryNode {
     this.leafSet = new LeafSet(this.id, this.config.leafSetSize);
     this.routingTable = new RoutingTable(this.id, this.config.bitsPerDigit);
     this.links = new PeerLinks(this.id);
+    const core: NodeCore = (this.core = {
+      id: this.id,
+      config: this.config,
+      clock: this.clock,
+      random: this.random,
+      stats: this.stats,
+      leafSet: this.leafSet,
+      routingTable: this.routingTable,
+      links: this.links,
+      transport: this.transport,
+      state: () => this.currentState,
+    });
     this.forwarder = new Forwarder({
       config: this.config,
       clock: this.clock,
@@ -94,17 +105,62 @@ export class PastryNode {
       sendReply: (id, body) => this.requests.sendReply(id, body),
       hasLeft: () => this.currentState === 'left',
     });
-    this.requests = new Requests(this);
+    this.requests = new Requests({
+      ...core,
+      send: (peer, frame) => this.send(peer, frame),
+      callApplication: (call) => this.forwarder.callApplication(call),
+    });
     this.neighbourBudget = new NeighbourBudget({
       clock: this.clock,
       stats: this.stats,
       limits: { routedPerSec: this.config.routedPerNeighbourPerSec, routedBurst: this.config.routedPerNeighbourBurst },
       rememberWayBack: (id, peer) => this.requests.rememberWayBack(id, peer),
     });
-    this.join = new JoinProtocol(this);
-    this.maintenance = new Maintenance(this);
-    this.linkKeeper = new LinkKeeper(this, this.join, this.maintenance);
-    this.merge = new RingMerge(this);
+    this.join = new JoinProtocol({
+      ...core,
+      request: (key, app, body, options) => this.request(key, app, body, options),
+      registerInternal: (name, application) => this.registerInternal(name, application),
+      connect: (peer, options) => this.connect(peer, options),
+      pin: (peer) => this.linkKeeper.pin(peer),
+      unpin: (peer) => this.linkKeeper.unpin(peer),
+      markBusy: (peer) => this.linkKeeper.markBusy(peer),
+      isBusy: (peer) => this.linkKeeper.isBusy(peer),
+      shouldTurnAway: (peer) => this.linkKeeper.shouldTurnAway(peer),
+    });
+    this.maintenance = new Maintenance({
+      ...core,
+      send: (peer, frame) => this.send(peer, frame),
+      connect: (peer, options) => this.connect(peer, options),
+      isDialling: (peer) => this.linkKeeper.isDialling(peer),
+      isRecentlyGone: (peer) => this.linkKeeper.isRecentlyGone(peer),
+      isBusy: (peer) => this.linkKeeper.isBusy(peer),
+      placePeer: (peer) => this.linkKeeper.placePeer(peer),
+      peerGone: (peer, cause) => this.peerGone(peer, cause),
+      refreshNeighbourhood: () => this.join.refresh(),
+      nodesAround: (key) => this.join.nodesAround(key),
+      sweepReversePaths: () => this.requests.sweepReversePaths(),
+    });
+    this.linkKeeper = new LinkKeeper({
+      ...core,
+      send: (peer, frame) => this.send(peer, frame),
+      peerGone: (peer, cause) => this.peerGone(peer, cause),
+      leafSetChanged: (peer, joined) => this.emit('leafset', peer, joined),
+      linksChanged: () => this.emit('links', this.links.size),
+      mayLink: (peer, firstHop) => this.join.mayLink(peer, firstHop),
+      signal: (peer, offer, firstHop) => this.join.signal(peer, offer, firstHop),
+      ping: (peer) => this.maintenance.ping(peer),
+      repair: (peer, wasLeaf, slot) => this.maintenance.repair(peer, wasLeaf, slot),
+    });
+    this.merge = new RingMerge({
+      ...core,
+      connect: (peer, options) => this.connect(peer, options),
+      placePeer: (peer) => this.linkKeeper.placePeer(peer),
+      pin: (peer) => this.linkKeeper.pin(peer),
+      unpin: (peer) => this.linkKeeper.unpin(peer),
+      nodesAround: (key, firstHop) => this.join.nodesAround(key, firstHop),
+      sendDirect: (to, app, body) => this.sendDirect(to, app, body),
+      registerInternal: (name, application) => this.registerInternal(name, application),
+    });
     this.transport.start({
       onLink: (link) => this.linkKeeper.onLink(link),
       onFrame: (link, frame) => this.onFrame(link, frame),
@@ -190,7 +246,18 @@ export class PastryNode {
   register(name: string, application: OverlayApplication): OverlayEndpoint {
     if (this.forwarder.applications.has(name)) throw new Error(`application ${name} is already registered`);
     this.forwarder.applications.set(name, application);
-    return applicationEndpoint(this, name);
+    return applicationEndpoint(
+      {
+        ...this.core,
+        route: (key, app, body) => this.route(key, app, body),
+        request: (key, app, body, options) => this.request(key, app, body, options),
+        sendDirect: (to, app, body) => this.sendDirect(to, app, body),
+        connect: (peer) => this.connect(peer),
+        pin: (peer) => this.linkKeeper.pin(peer),
+        unpin: (peer) => this.linkKeeper.unpin(peer),
+      },
+      name,
+    );
   }
 
   route(key: NodeId, app: string, body: unknown, options: SendOptions = {}): void {
@@ -210,67 +277,19 @@ export class PastryNode {
   }
 
   sendDirect(to: NodeId, app: string, body: unknown): boolean {
-    const frame: DirectFrame = { t: 'direct', id: this.newMessageId(), key: to, origin: this.id, hops: 0, app, body, want: false };
-    return this.send(to, { ...frame, hops: 1 });
+    // One hop: it goes over the link to `to` and nowhere else.
+    const frame: DirectFrame = { t: 'direct', id: this.newMessageId(), key: to, origin: this.id, hops: 1, app, body, want: false };
+    return this.send(to, frame);
   }
 
   // ---- links -----------------------------------------------------------------------------------
-  // The link lifecycle lives in LinkKeeper; these stay on the node because other layers call them.
 
   /**
    * Opens a link to `peer`, signalled through the overlay; true once it is up. Concurrent calls share
-   * one dial. `purpose` tells the peer-connection budget what it is for; an application's own link
-   * (the default) is spent like an answer, on the held share only.
+   * one dial. The link keeper (link-keeper.ts) keeps it open while someone needs it.
    */
-  connect(peer: NodeId, options: SendOptions & { purpose?: ConnectionPurpose } = {}): Promise<boolean> {
-    return this.linkKeeper.connect(peer, options.firstHop, options.purpose ?? 'direct');
-  }
-
-  isDialling(peer: NodeId): boolean {
-    return this.linkKeeper.isDialling(peer);
-  }
-
-  /** Over the link cap, turn away peers that only want us as their table entry (see LinkKeeper). */
-  shouldTurnAway(peer: NodeId): boolean {
-    return this.linkKeeper.shouldTurnAway(peer);
-  }
-
-  markBusy(peer: NodeId): void {
-    this.linkKeeper.markBusy(peer);
-  }
-
-  /** True while `peer` backs us off (it said "busy" recently): do not pick it for a table slot. */
-  isBusy(peer: NodeId): boolean {
-    return this.linkKeeper.isBusy(peer);
-  }
-
-  /** `peer` failed or left a moment ago: gossip that still names it is not acted on. */
-  isRecentlyGone(peer: NodeId): boolean {
-    return this.linkKeeper.isRecentlyGone(peer);
-  }
-
-  /** Our ping to `peer` is long unanswered: route around it until it answers. */
-  isSuspect(peer: NodeId): boolean {
-    return this.linkKeeper.isSuspect(peer);
-  }
-
-  /** Keeps the link to `peer` open while pinned (reference counted), whatever the tables say. */
-  pin(peer: NodeId): void {
-    this.linkKeeper.pin(peer);
-  }
-
-  unpin(peer: NodeId): void {
-    this.linkKeeper.unpin(peer);
-  }
-
-  /** Puts a linked peer in the leaf set or routing table where it belongs. */
-  placePeer(peer: NodeId): void {
-    this.linkKeeper.placePeer(peer);
-  }
-
-  /** Recomputes whether we need the link to `peer`; tells the peer, closes the link when nobody does. */
-  refreshNeed(peer: NodeId): void {
-    this.linkKeeper.refreshNeed(peer);
+  connect(peer: NodeId, options: ConnectOptions = {}): Promise<boolean> {
+    return this.linkKeeper.connect(peer, options);
   }
 
   /** Sends a frame over our link to `peer`; false (and nothing sent) when there is no such link. */
@@ -289,9 +308,7 @@ export class PastryNode {
   }
 
   /** A peer is gone (link closed, silent, or it said goodbye): forget it and start repair. */
-  // 'left': it said goodbye; 'path': only the network path failed (Link.closeReason), it may be
-  // alive and is dialled again at once; 'failed': it crashed or went silent.
-  peerGone(peer: NodeId, cause: 'failed' | 'left' | 'path' = 'failed'): void {
+  private peerGone(peer: NodeId, cause: GoneCause): void {
     const wasLeaf = this.leafSet.remove(peer);
     const slot = this.routingTable.remove(peer);
     this.forwarder.peerGone(peer);
@@ -353,35 +370,7 @@ export class PastryNode {
     }
   }
 
-  /** @internal An application's bug must not break routing for everyone else: contain and count it. */
-  callApplication<T>(call: () => T): T | undefined {
-    return this.forwarder.callApplication(call);
-  }
-
-  // ---- helpers for join, maintenance, link-keeper and requests ----------------------------------
-
-  /** @internal Periodic neighbourhood refresh (see JoinProtocol.refresh). */
-  refreshNeighbourhood(): Promise<{ via: NodeId; candidates: NodeId[] } | undefined> {
-    return this.join.refresh();
-  }
-
-  /** @internal The nodes around `key`: see JoinProtocol.nodesAround. */
-  nodesAround(key: NodeId, firstHop?: NodeId): Promise<NodeId[] | undefined> {
-    return this.join.nodesAround(key, firstHop);
-  }
-
-  /** @internal Routes our offer to `peer`, starting at `firstHop` (see JoinProtocol.signal). */
-  signalVia(peer: NodeId, offer: SignalBlob, firstHop: NodeId): Promise<SignalBlob> {
-    return this.join.signal(peer, offer, firstHop);
-  }
-
-  /** @internal */
-  sweepReversePaths(): void {
-    this.requests.sweepReversePaths();
-  }
-
-  /** @internal */
-  emit<K extends keyof PastryNodeEvents>(event: K, ...args: Parameters<PastryNodeEvents[K]>): void {
+  private emit<K extends keyof PastryNodeEvents>(event: K, ...args: Parameters<PastryNodeEvents[K]>): void {
     for (const listener of this.listeners[event]) (listener as (...a: unknown[]) => void)(...args);
     if (event === 'leafset') {
       const [node, joined] = args as [NodeId, boolean];
@@ -389,8 +378,8 @@ export class PastryNode {
     }
   }
 
-  /** @internal */
-  registerInternal(name: string, application: OverlayApplication): void {
+  /** The overlay's own applications (join, signalling, merge hints): not in the public register. */
+  private registerInternal(name: string, application: OverlayApplication): void {
     this.forwarder.applications.set(name, application);
   }
 

@@ -5,9 +5,16 @@
 import type { Reply, RequestOptions } from './api.js';
 import type { NodeId } from './id.js';
 import type { RequestSending } from './forwarder.js';
-import type { ReplyFrame } from './messages.js';
+import type { OverlayFrame, ReplyFrame } from './messages.js';
+import type { NodeCore } from './node-core.js';
 import { ReversePaths } from './peer-links.js';
-import type { PastryNode } from './pastry-node.js';
+
+/** What requests need from their node. */
+export interface RequestsComponents extends Pick<NodeCore, 'id' | 'config' | 'clock' | 'stats'> {
+  send(peer: NodeId, frame: OverlayFrame): boolean;
+  /** Runs an application's callback, its errors contained and counted (Forwarder.callApplication). */
+  callApplication<T>(call: () => T): T | undefined;
+}
 
 interface PendingRequest {
   resolve(reply: Reply): void;
@@ -28,7 +35,7 @@ export class Requests {
   /** Other nodes' requests we forwarded: message id -> the hop it came from. */
   private readonly reversePaths: ReversePaths;
 
-  constructor(private readonly node: PastryNode) {
+  constructor(private readonly node: RequestsComponents) {
     this.reversePaths = new ReversePaths(node.config.reversePathMs, node.config.reversePathMax, node.config.reversePathShare);
   }
 

@@ -24,15 +24,10 @@
 //   partition): there the introductions (bootstrap, seeds, invites) call meet().
 
 import type { RoutedMessage, OverlayApplication } from './api.js';
-import type { OverlayConfig } from './config.js';
-import type { ConnectionPurpose } from './connection-budget.js';
-import type { Clock, Random, SignalBlob, Signaller, TimerHandle, Transport } from './environment.js';
+import type { Signaller, TimerHandle } from './environment.js';
 import { closestTo, type NodeId } from './id.js';
-import type { LeafSet } from './leaf-set.js';
 import { decodeMergeHint, MERGE_APP, type MergeHintBody } from './messages.js';
-import type { PeerLinks } from './peer-links.js';
-import type { RoutingTable } from './routing-table.js';
-import type { OverlayStats } from './stats.js';
+import type { ConnectOptions, NodeCore } from './node-core.js';
 
 export interface MeetOutcome {
   /** The node met (the far end of the introduction, or the linked peer). */
@@ -43,24 +38,15 @@ export interface MeetOutcome {
   learned: number;
 }
 
-/** What ring merging needs from its node (PastryNode provides it). */
-export interface RingMergeComponents {
-  readonly id: NodeId;
-  readonly config: OverlayConfig;
-  readonly clock: Clock;
-  readonly random: Random;
-  readonly stats: OverlayStats;
-  readonly leafSet: LeafSet;
-  readonly routingTable: RoutingTable;
-  readonly links: PeerLinks;
-  readonly transport: Transport;
-  readonly state: string;
-  connect(peer: NodeId, options: { firstHop?: NodeId; purpose?: ConnectionPurpose }): Promise<boolean>;
+/** What ring merging needs from its node: dialling, pins and placing (the link keeper), lookups. */
+export interface RingMergeComponents
+  extends Pick<NodeCore, 'id' | 'config' | 'clock' | 'random' | 'stats' | 'leafSet' | 'routingTable' | 'links' | 'transport' | 'state'> {
+  connect(peer: NodeId, options: ConnectOptions): Promise<boolean>;
   placePeer(peer: NodeId): void;
   pin(peer: NodeId): void;
   unpin(peer: NodeId): void;
+  /** The nodes around `key`, the lookup started at `firstHop` (JoinProtocol.nodesAround). */
   nodesAround(key: NodeId, firstHop?: NodeId): Promise<NodeId[] | undefined>;
-  signalVia(peer: NodeId, offer: SignalBlob, firstHop: NodeId): Promise<SignalBlob>;
   sendDirect(to: NodeId, app: string, body: unknown): boolean;
   registerInternal(name: string, application: OverlayApplication): void;
 }
@@ -92,19 +78,19 @@ export class RingMerge {
     node.registerInternal(MERGE_APP, { deliver: (msg) => this.onHint(msg) });
   }
 
-  /** Dials the far end of an introduction and checks through it (see PastryNode.meet). */
+  /** Dials the far end of an introduction and checks through it (the node's meet). */
   async meet(signal: Signaller): Promise<MeetOutcome> {
     const node = this.node;
-    if (node.state !== 'joined') throw new Error(`cannot meet from state ${node.state}`);
+    if (node.state() !== 'joined') throw new Error(`cannot meet from state ${node.state()}`);
     if (!this.takeCheck()) throw new MergeBudgetSpent();
     const link = await node.transport.dial(null, signal);
     return this.pinnedCheck(link.peer, node.config.mergeFarDepth);
   }
 
-  /** Checks through a peer we already hold a link to (see PastryNode.meetLinked). */
+  /** Checks through a peer we already hold a link to (the node's meetLinked). */
   async meetLinked(peer: NodeId): Promise<MeetOutcome> {
     const node = this.node;
-    if (node.state !== 'joined') throw new Error(`cannot meet from state ${node.state}`);
+    if (node.state() !== 'joined') throw new Error(`cannot meet from state ${node.state()}`);
     if (!node.links.has(peer)) throw new Error(`no link to ${peer}`);
     if (!this.takeCheck()) throw new MergeBudgetSpent();
     return this.pinnedCheck(peer, node.config.mergeFarDepth);
@@ -145,7 +131,7 @@ export class RingMerge {
     node.stats.merge.checks++;
     const before = node.leafSet.members();
     const found = await node.nodesAround(node.id, via).catch(() => undefined);
-    if (!found || node.state !== 'joined') return { peer: via, merged: false, learned: 0 };
+    if (!found || node.state() !== 'joined') return { peer: via, merged: false, learned: 0 };
     const learned = [...new Set(found)].filter((id) => id !== node.id && !node.leafSet.has(id) && node.leafSet.wouldAccept(id));
     if (learned.length === 0) return { peer: via, merged: false, learned: 0 };
     node.stats.merge.merged++;
@@ -154,10 +140,10 @@ export class RingMerge {
       learned.map((id) => {
         if (!node.links.has(id)) return node.connect(id, { firstHop: via, purpose: 'leaf' });
         node.placePeer(id);
-        return true;
+        return Promise.resolve(true);
       }),
     );
-    if (node.state === 'joined') this.spread(via, learned, before, far);
+    if (node.state() === 'joined') this.spread(via, learned, before, far);
     return { peer: via, merged: true, learned: learned.length };
   }
 
@@ -208,7 +194,7 @@ export class RingMerge {
     }
     // The sender carries the offer to the contact, so it must be a peer we hold a link to.
     const from = msg.origin;
-    if (node.state !== 'joined' || !node.links.has(from) || hint.contact === node.id) return;
+    if (node.state() !== 'joined' || !node.links.has(from) || hint.contact === node.id) return;
     const now = node.clock.now();
     if (now - this.lastHintCheck < node.config.mergeCooldownMs) return;
     if (!this.takeCheck()) {
@@ -258,7 +244,7 @@ export class RingMerge {
 
   private retryDue(): void {
     const node = this.node;
-    if (node.state === 'left') return;
+    if (node.state() === 'left') return;
     const now = node.clock.now();
     let next = Infinity;
     for (const [peer, entry] of [...this.lost]) {
@@ -266,7 +252,7 @@ export class RingMerge {
         this.lost.delete(peer);
         continue;
       }
-      if (entry.next > now || node.state !== 'joined') {
+      if (entry.next > now || node.state() !== 'joined') {
         // Not joined (still joining, or rejoining): look again a retry period later.
         next = Math.min(next, entry.next > now ? entry.next : now + node.config.lostRetryMs);
         continue;
@@ -285,6 +271,6 @@ export class RingMerge {
     const node = this.node;
     if (!(await node.connect(peer, { purpose: 'leaf' }))) return;
     this.lost.delete(peer);
-    if (node.state === 'joined' && this.takeCheck()) await this.pinnedCheck(peer, node.config.mergeFarDepth).catch(() => undefined);
+    if (node.state() === 'joined' && this.takeCheck()) await this.pinnedCheck(peer, node.config.mergeFarDepth).catch(() => undefined);
   }
 }

@@ -1,5 +1,33 @@
 // Counters every node keeps: what it sent, received, forwarded, delivered, and what it dropped and why.
-// Bad input from a peer is never an exception: it is dropped here and counted.
+// Bad input from a peer is never an exception: it is dropped here and counted, under one of a fixed
+// set of labels (DropReason): nothing a peer sends becomes a label, so the map stays bounded.
+
+import type { AnswerRefusal } from './answer-budget.js';
+import type { FrameRejection } from './messages.js';
+
+export type DropReason =
+  | `malformed: ${FrameRejection}`
+  | 'frame on a stale link'
+  | 'send failed'
+  | 'unexpected frame'
+  | 'reply without a way back'
+  | 'no application'
+  | 'application error'
+  | 'no hop acked'
+  | 'held at stop'
+  | 'routed: neighbour over rate'
+  | 'routed: neighbour over reverse-path share'
+  | 'no usable next hop'
+  | 'too many hops'
+  | 'malformed join'
+  | 'malformed signal'
+  | `signal: ${AnswerRefusal}`
+  | 'peer connection limit'
+  | 'hole probe unanswered'
+  | 'neighbourhood refresh timed out'
+  | 'malformed merge hint'
+  | 'merge check failed'
+  | 'merge hint over budget';
 
 export class OverlayStats {
   framesSent = 0;
@@ -28,9 +56,9 @@ export class OverlayStats {
    * leaf set lacked, hints sent to neighbours, dials to remembered lost peers.
    */
   readonly merge = { checks: 0, merged: 0, hintsSent: 0, retries: 0 };
-  readonly dropped = new Map<string, number>();
+  readonly dropped = new Map<DropReason, number>();
 
-  drop(reason: string): void {
+  drop(reason: DropReason): void {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + 1);
   }
 

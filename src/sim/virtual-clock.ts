@@ -65,8 +65,8 @@ export class VirtualClock implements Clock {
       this.current = next.time;
       this.executed++;
       next.callback();
-      await null;
-      await null;
+      await Promise.resolve();
+      await Promise.resolve();
     }
   }
 

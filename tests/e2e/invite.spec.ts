@@ -146,7 +146,7 @@ test('a newcomer alone in a ring of its own scans the invite, leaves its ring an
   await expect(cecilia.page.locator('dima-connection-status')).toContainText('Alone in the network');
 
   await astrid.page.getByRole('button', { name: 'Invite someone' }).click();
-  const invite = await codeIn(astrid.page, 'Invite code', 'DIMAI1-');
+  await codeIn(astrid.page, 'Invite code', 'DIMAI1-');
   // Cecilia scans Astrid's QR code: her "camera" films the picture Astrid's dialog drew.
   const qr = await astrid.page.locator('dima-qr-code svg').evaluate((svg) => new XMLSerializer().serializeToString(svg));
   await cameraFilming(cecilia.page, qr);

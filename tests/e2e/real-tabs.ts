@@ -17,7 +17,6 @@ export interface Ring extends RunningServer {
 }
 
 export const test = base.extend<{ ring: Ring }>({
-  // eslint-disable-next-line no-empty-pattern
   ring: async ({}, use) => {
     const server = await startServer({ port: 0, distDir: process.env.DIST ?? 'dist' });
     const ring: Ring = Object.assign(server, { pageErrors: [] as string[] });

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   }, 50);
 
   if (process.env.NAT_LAB_TRACE) {
-    setInterval(async () => say({ e: 'trace', paths: Object.fromEntries(await peer.transport.linkPaths()) }), 1_000);
+    setInterval(() => void peer.transport.linkPaths().then((paths) => say({ e: 'trace', paths: Object.fromEntries(paths) })), 1_000);
     // Every ICE and peer-connection state change of every session, as the RTCPeerConnection reports it.
     const watched = new WeakSet<object>();
     setInterval(() => {

@@ -42,7 +42,7 @@ describe('npm run sim', () => {
     expect(json.joinMessages).toHaveProperty('mean');
     expect(json).toMatchObject({ nodes: 200, seed: 7, lookups: 500 });
     // `leafSet` must be the size the nodes' leaf sets really reached (200 nodes fill every one).
-    // `b` is not checked by value: cli.ts copies it from DEFAULT_CONFIG and nothing in the report
+    // `b` is not checked by value: cli.ts reads it from the nodes' config and nothing in the report
     // measures it.
     expect(json.leafSetPerNode).toMatchObject({ mean: json.leafSet, max: json.leafSet });
     // Figures, not pass/fail thresholds: only what any working overlay of 200 nodes must show.

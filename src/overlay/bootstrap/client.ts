@@ -296,7 +296,7 @@ export function keepVolunteering(
       },
       () => {},
     );
-    session.closed.then(({ reason }) => {
+    void session.closed.then(({ reason }) => {
       if (stopped || current !== session) return;
       if (reason === 'replaced') return options.onState?.('replaced');
       options.onState?.('retrying');
