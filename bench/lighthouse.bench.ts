@@ -91,7 +91,7 @@ async function measure(url: string, formFactor: FormFactor, visit: Visit, runs: 
       const flags: Flags = { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance'], disableStorageReset: visit === 'after onboarding' };
       result = await lighthouse(url, flags, formFactor === 'desktop' ? desktopConfig : undefined);
     } finally {
-      await chrome.kill();
+      chrome.kill();
     }
     if (!result) throw new Error('lighthouse returned nothing');
     const { lhr } = result;

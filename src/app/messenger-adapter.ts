@@ -17,7 +17,6 @@ import type {
   InviteAnswered,
   InviteCreated,
   InviteOutcome,
-  MessageStatus,
   MessengerEvents,
   MessengerPort,
   OverlaySnapshot,
