@@ -62,15 +62,21 @@ export const bench: BenchModule = {
         wallSeconds: round((performance.now() - started) / 1000, 0), counters: r.counters,
       });
       console.log(`mailbox bench: ${nodes} nodes done in ${results.sizes.at(-1)!.wallSeconds} s`);
+      // Written after every size: the larger ones take long, and a cut-short run keeps what it measured.
+      save(context.resultsDir, context.docsDir, results);
     }
-    const json = JSON.stringify(results, null, 2) + '\n';
-    const md = markdown(results);
-    writeFileSync(join(context.resultsDir, 'mailbox.json'), json);
-    writeFileSync(join(context.docsDir, 'mailbox.json'), json);
-    writeFileSync(join(context.docsDir, 'mailbox.md'), md);
-    return md;
+    return markdown(results);
   },
 };
+
+function save(resultsDir: string, docsDir: string, results: MailboxResults): void {
+  const json = JSON.stringify(results, null, 2) + '\n';
+  const md = markdown(results).trimEnd() + '\n';
+  writeFileSync(join(resultsDir, 'mailbox.json'), json);
+  writeFileSync(join(resultsDir, 'mailbox.md'), md);
+  writeFileSync(join(docsDir, 'mailbox.json'), json);
+  writeFileSync(join(docsDir, 'mailbox.md'), md);
+}
 
 const mean = (values: readonly number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
 
