@@ -73,7 +73,7 @@ export class MailClient {
   /** Our own items, handed over by `holder`: taken as chats and receipts, then acknowledged to it. */
   async receive(items: readonly MailItem[], holder: NodeId): Promise<void> {
     const { stats, identity } = this.options;
-    if (!this.options.ready()) return stats.count('mail received while stopped');
+    if (!this.options.ready()) return stats.count('mail received before loading');
     const settled: string[] = [];
     const receipts = new Map<NodeId, Receipt>();
     for (const item of items) {

@@ -45,7 +45,7 @@ export class MailStore {
     if (this.held.has(digest)) return 'known';
     const { body } = item;
     const bytes = JSON.stringify(item).length;
-    const receiptSlot = body.t === 'im.receipt' ? `${body.from}/${body.to}/${body.epoch}` : undefined;
+    const receiptSlot = slotOf(item);
     const older = receiptSlot === undefined ? undefined : this.held.get(this.receipts.get(receiptSlot) ?? '');
     if (older && older.item.body.t === 'im.receipt' && body.t === 'im.receipt' && older.item.body.ack >= body.ack) return 'stale receipt';
     const { config } = this;
@@ -67,11 +67,8 @@ export class MailStore {
     const entry = this.held.get(digest);
     if (!entry) return false;
     this.held.delete(digest);
-    const { body } = entry.item;
-    if (body.t === 'im.receipt') {
-      const slot = `${body.from}/${body.to}/${body.epoch}`;
-      if (this.receipts.get(slot) === digest) this.receipts.delete(slot);
-    }
+    const slot = slotOf(entry.item);
+    if (slot !== undefined && this.receipts.get(slot) === digest) this.receipts.delete(slot);
     this.account(entry, -1);
     return true;
   }
@@ -119,5 +116,8 @@ export class MailStore {
     this.highWater.bytes = Math.max(this.highWater.bytes, this.total.bytes);
   }
 }
+
+/** A receipt's conversation direction (one receipt is kept per slot); undefined for a chat. */
+const slotOf = ({ body }: MailItem) => (body.t === 'im.receipt' ? `${body.from}/${body.to}/${body.epoch}` : undefined);
 
 const order = (entry: HeldMail) => (entry.item.body.t === 'im.chat' ? entry.item.body.seq : Number.MAX_SAFE_INTEGER);

@@ -63,7 +63,7 @@ type MailCounter =
   | 'mail posted'
   | 'mail taken by a holder'
   | 'mail received'
-  | 'mail received while stopped'
+  | 'mail received before loading'
   | 'mail not for us'
   | 'mail acknowledged';
 
