@@ -55,7 +55,7 @@ export const bench: BenchModule = {
       const items = r.itemsPerNode.filter((n) => n > 0);
       results.sizes.push({
         nodes, pairs, messagesPerPair: messages, churn: 0.2, shownOnce: r.shownOnce, sent: r.sent,
-        deliveryMs: { mean: round(mean(delivery), 0), p50: percentile(delivery, 50), p99: percentile(delivery, 99), max: delivery[delivery.length - 1] ?? 0 },
+        deliveryMs: { mean: round(mean(delivery), 0), p50: round(percentile(delivery, 50), 0), p99: round(percentile(delivery, 99), 0), max: round(delivery[delivery.length - 1] ?? 0, 0) },
         bytesPerNode: { mean: round(mean(stored), 0), max: Math.max(0, ...stored) },
         itemsPerNode: { mean: round(mean(items), 1), max: Math.max(0, ...items) },
         storingNodes: r.storingNodes, crashedHolders: r.crashedHolders, outboxesEmptied: r.outboxesEmptied,

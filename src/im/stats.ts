@@ -55,7 +55,7 @@ type MailCounter =
   | 'mail ack rejected'
   | 'mail deleted by ack'
   | 'mail expired'
-  | 'mail released'
+  | 'mail passed on: no longer a holder'
   | 'mail handed over'
   | 'mail copies sent'
   | 'mail copies unsent: no link'

@@ -33,7 +33,7 @@ export interface MailScenarioResult {
   /** Messages b showed exactly once, in order (its whole list equals what a sent). */
   shownOnce: number;
   /** Pairs whose b showed anything other than exactly what a sent, in order. */
-  wrongPairs: { from: NodeId; expected: string[]; shown: string[] }[];
+  wrongPairs: { from: NodeId; expected: string[]; shown: string[]; heldBy: number; counters: Record<string, number> }[];
   /** Virtual ms from b's node starting its join until its last message was shown, per pair that got all. */
   deliveryMs: number[];
   /** Highest bytes / items each node's mailbox ever held at once (live and crashed nodes). */
@@ -108,6 +108,12 @@ export async function runMailScenario(options: MailScenarioOptions): Promise<Mai
   }
   log(`${storingNodes} nodes held mail; ${crashedHolders} of them crashed, as many joined`);
 
+  // How many live nodes hold each b's mail as it comes back (reported for pairs that go wrong).
+  const liveStores = () => [
+    ...[...relays].filter(([id]) => sim.network.isAlive(id)).map(([, r]) => r.mailbox.store),
+    ...w.users.filter((u) => sim.network.isAlive(u.uid)).map((u) => u.messenger.mailbox.store),
+  ];
+  const heldAtReturn = new Map(pairs.map(({ b }) => [b.uid, liveStores().filter((store) => store.forRecipient(b.uid).length > 0).length]));
   // Every b comes back: a new node with its uid, its messenger open (buddies loaded) before the join.
   const returned = new Map<NodeId, { user: User; startedAt: number; shownAt: number[] }>();
   const back: { user: User; node: PastryNode }[] = [];
@@ -140,7 +146,7 @@ export async function runMailScenario(options: MailScenarioOptions): Promise<Mai
     if (JSON.stringify(shown) === JSON.stringify(expected(a))) {
       shownOnce += shown.length;
       deliveryMs.push(Math.max(...record.shownAt) - record.startedAt);
-    } else wrongPairs.push({ from: a.uid, expected: expected(a), shown });
+    } else wrongPairs.push({ from: a.uid, expected: expected(a), shown, heldBy: heldAtReturn.get(b.uid) ?? 0, counters: record.user.messenger.stats.snapshot() });
   }
 
   // The receipts: every b leaves again, every a comes back and finds b's receipt in its mailbox.
