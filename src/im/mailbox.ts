@@ -71,9 +71,8 @@ export class Mailbox {
     if (!joined) return this.sendAll(planLeave(this.self, this.view, this.store.all(), node));
     // Unlike directory records, mail we are no longer a holder of is kept (within the quotas) until
     // acknowledged or lapsed, and still handed to its recipient should it come by: a newcomer may
-    // refuse the copy (its leaf set is still filling), and holders that crashed silently are counted
-    // as holders until their links time out, so releasing early lost the last copies (1 pair in 200
-    // at 20% churn). What is released is only passed on.
+    // refuse the copy (its leaf set is still filling), and holders that crashed silently count as
+    // holders until their links time out, so dropping it could drop a last live copy.
     const plan = planJoin(this.self, this.view, this.store.all(), node);
     this.sendAll(plan.copies);
     if (plan.released.length > 0) stats.count('mail passed on: no longer a holder');
