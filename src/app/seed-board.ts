@@ -16,6 +16,7 @@ import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../over
 import type { Clock, Random, TimerHandle } from '../overlay/environment.js';
 import { bytesToId, type NodeId } from '../overlay/id.js';
 import type { Identity } from '../overlay/identity.js';
+import { planJoin, planLeave, type ReplicaView } from '../overlay/replicas.js';
 import { signSeed, validateSeed, type SeedRecord } from './seed-record.js';
 
 export const SEEDS_APPLICATION = 'dima.seeds';
@@ -154,14 +155,18 @@ export class SeedBoard implements OverlayApplication {
 
   update(node: NodeId, joined: boolean): void {
     if (this.held.size === 0) return;
-    const holders = this.holders();
-    // As in the directory: every holder that sees the newcomer among the holders sends it a copy
-    // (copies are idempotent); when a holder failed, the root tops the holders back up.
-    if (joined && holders.includes(node)) this.copyTo([node], this.holding());
-    if (!joined && holders[0] === this.endpoint.localId) this.copyTo(holders.slice(1), this.holding());
+    // As in the directory (replicas.ts): every holder that sees the newcomer among the holders sends
+    // it a copy (copies are idempotent); when a holder failed, the root tops the holders back up.
+    // Records are never released early: they lapse.
+    const self = this.endpoint.localId;
+    const records = this.holding();
+    const copies = joined ? planJoin(self, this.view, records, node).copies : planLeave(self, this.view, records, node);
+    for (const [target, list] of copies) this.copyTo([target], list);
   }
 
   // --- internals ----------------------------------------------------------------------------------
+
+  private readonly view: ReplicaView<SeedRecord> = { holders: () => this.holders(), keyOf: () => SEEDS_KEY };
 
   private holders(): NodeId[] {
     return this.endpoint.replicaSet(SEEDS_KEY, this.config.replicas + 1);

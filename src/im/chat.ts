@@ -117,50 +117,60 @@ export class ChatService {
     for (const peer of this.deps.outbox.peers()) if (this.deps.presence.isOnline(peer)) this.flush(peer, false);
   }
 
-  async receive(message: ChatMessage, answer?: (body: Receipt) => void): Promise<void> {
+  /**
+   * Resolves true when the chat is settled: shown now or before, or never acceptable (a forgery,
+   * another conversation). False: it may be taken later (over the verify budget, beyond the
+   * reorder window), so a mailbox holder should hand it over again. `mailed`: it comes from our
+   * mailbox, so it says nothing about whether the sender is online now.
+   */
+  async receive(message: ChatMessage, answer?: (body: Receipt) => void, mailed = false): Promise<boolean> {
     const { deps } = this;
     const buddy = deps.buddies.get(message.from);
-    if (buddy?.status !== 'accepted') return deps.stats.count('chat from a non-buddy');
+    if (buddy?.status !== 'accepted') return (deps.stats.count('chat from a non-buddy'), true);
     const epoch = this.epochOf(message.from, buddy);
-    if (message.epoch !== epoch) return deps.stats.count('chat rejected: other conversation');
-    if (!this.authentic(message, buddy)) return;
+    if (message.epoch !== epoch) return (deps.stats.count('chat rejected: other conversation'), true);
+    const authentic = this.authentic(message, buddy);
+    if (authentic !== 'ok') return authentic === 'rejected';
     const key = await deps.keyRing.keyFor(message.from, buddy.publicKey);
     const result = await deps.conversations.with(message.from, epoch, async (conversation) => {
       // An authentic duplicate is acknowledged again without decrypting: its receipt may have been lost.
-      if (conversation.isDuplicate(message.seq)) return { ack: conversation.cumulativeAck, ready: [], news: false };
+      if (conversation.isDuplicate(message.seq)) return { ack: conversation.cumulativeAck, ready: [], news: false, settled: true };
       const opened = await decryptChat(key, message);
       if (!opened.ok) {
         deps.stats.count(`chat rejected: ${opened.reason}`);
         return undefined;
       }
       const outcome = conversation.receive(message.seq, opened.plaintext);
-      if (outcome.kind !== 'accepted') return { ack: conversation.cumulativeAck, ready: [], news: false };
+      if (outcome.kind !== 'accepted') return { ack: conversation.cumulativeAck, ready: [], news: false, settled: outcome.kind === 'duplicate' };
       for (const { seq, item } of outcome.ready) {
         await deps.storage.putHistory({ peer: message.from, direction: 'in', seq, text: item.text, sentAt: item.sentAt });
       }
-      return { ack: conversation.cumulativeAck, ready: outcome.ready, news: true };
+      return { ack: conversation.cumulativeAck, ready: outcome.ready, news: true, settled: true };
     });
-    if (!result) return;
-    if (result.news) deps.presence.heardFrom(message.from);
+    if (!result) return true;
+    if (result.news && !mailed) deps.presence.heardFrom(message.from);
     for (const { seq, item } of result.ready) deps.shown({ from: message.from, seq, text: item.text, sentAt: item.sentAt });
     const ack = receipt(deps.identity, message.from, epoch, result.ack);
     if (answer) answer(ack);
     else deps.tell(message.from, ack);
+    return result.settled;
   }
 
-  async receipt(message: Receipt): Promise<void> {
+  /** Resolves true when the receipt is settled (taken, stale or never acceptable); false: over the verify budget. */
+  async receipt(message: Receipt, mailed = false): Promise<boolean> {
     const { deps } = this;
     const buddy = deps.buddies.get(message.from);
-    if (buddy?.status !== 'accepted') return deps.stats.count('receipt from a non-buddy');
+    if (buddy?.status !== 'accepted') return (deps.stats.count('receipt from a non-buddy'), true);
     const epoch = this.epochOf(message.from, buddy);
-    if (message.epoch !== epoch) return deps.stats.count('receipt rejected: other conversation');
-    if (!deps.budget.take(message.from)) return deps.stats.count('im.receipt over verify budget');
-    if (!receiptIsAuthentic(message, deps.identity.id, buddy.publicKey)) return deps.stats.count('receipt rejected');
+    if (message.epoch !== epoch) return (deps.stats.count('receipt rejected: other conversation'), true);
+    if (!deps.budget.take(message.from)) return (deps.stats.count('im.receipt over verify budget'), false);
+    if (!receiptIsAuthentic(message, deps.identity.id, buddy.publicKey)) return (deps.stats.count('receipt rejected'), true);
     const progressed = await deps.conversations.with(message.from, epoch, (c) => c.acknowledge(message.ack));
-    if (!progressed) return;
-    deps.presence.heardFrom(message.from);
+    if (!progressed) return true;
+    if (!mailed) deps.presence.heardFrom(message.from);
     await deps.outbox.acknowledge(message.from, message.ack);
     deps.acknowledged(message.from, message.ack);
+    return true;
   }
 
   async history(peer: NodeId): Promise<HistoryItem[]> {
@@ -195,21 +205,21 @@ export class ChatService {
    * The chat's signature, checked within the verify budget; a copy of a chat already checked (a
    * resend: sealed once, sent byte for byte) needs no second check.
    */
-  private authentic(message: ChatMessage, buddy: BuddyRecord): boolean {
+  private authentic(message: ChatMessage, buddy: BuddyRecord): 'ok' | 'over budget' | 'rejected' {
     const { deps } = this;
     const digest = bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(message))));
-    if (this.verified.has(digest)) return true;
+    if (this.verified.has(digest)) return 'ok';
     if (!deps.budget.take(message.from)) {
       deps.stats.count('im.chat over verify budget');
-      return false;
+      return 'over budget';
     }
     const checked = checkChat(deps.identity.id, buddy.publicKey, message);
     if (checked !== 'ok') {
       deps.stats.count(`chat rejected: ${checked}`);
-      return false;
+      return 'rejected';
     }
     this.verified.add(digest);
     if (this.verified.size > VERIFIED_MEMORY) this.verified.delete(this.verified.values().next().value as string);
-    return true;
+    return 'ok';
   }
 }

@@ -44,7 +44,60 @@ export interface ImConfig {
   verifyPerSecond: number;
   /** Buddy requests waiting for our answer; more are dropped (each is a record in storage). */
   maxIncomingRequests: number;
+  /** Mail for the offline (mailbox.ts): the storing role's bounds. */
+  mailbox: MailboxConfig;
 }
+
+/**
+ * Mail for the offline: a chat (or receipt) to an offline uid is kept, sealed and signed as sent, by
+ * the `holders` nodes numerically closest to that uid, until the uid acknowledges it or ttlMs passes.
+ * Every count and byte below bounds what peers can make one node keep; over a bound the item is
+ * dropped and counted.
+ */
+export interface MailboxConfig {
+  /** Nodes that keep each item (the uid's future neighbours; the uid itself never counts). */
+  holders: number;
+  /** An item lapses this long after a holder first took it (soft state, never refreshed by copies). */
+  ttlMs: number;
+  /** Items and bytes one node keeps for one recipient uid... */
+  perRecipientItems: number;
+  perRecipientBytes: number;
+  /** ...signed by one sender uid... */
+  perSenderItems: number;
+  perSenderBytes: number;
+  /** ...and in all. */
+  nodeItems: number;
+  nodeBytes: number;
+  /**
+   * A copy is taken only from a node among the key's holders + this many more as we see them (views
+   * of two leaf sets differ a little while nodes come and go), and only if we are among them too.
+   */
+  holderSlack: number;
+  /** A recipient in our leaf set that has not acknowledged its items is handed them again this often. */
+  handoverRetryMs: number;
+  /** A sender posts an unacknowledged outbox entry again at most this often (holders may all have gone). */
+  repostMs: number;
+  /** Expiry and re-handover check period. */
+  tickMs: number;
+  /** Signature checks per second on mail items and acknowledgements (anyone may post); bursts of twice that. */
+  verifyPerSecond: number;
+}
+
+export const DEFAULT_MAILBOX_CONFIG: MailboxConfig = {
+  holders: 5,
+  ttlMs: 7 * 24 * 3_600_000,
+  perRecipientItems: 200,
+  perRecipientBytes: 1_000_000,
+  perSenderItems: 100,
+  perSenderBytes: 500_000,
+  nodeItems: 4_000,
+  nodeBytes: 8_000_000,
+  holderSlack: 3,
+  handoverRetryMs: 10_000,
+  repostMs: 10 * 60_000,
+  tickMs: 5_000,
+  verifyPerSecond: 100,
+};
 
 export const DEFAULT_IM_CONFIG: ImConfig = {
   keepAliveMs: 3_000,
@@ -60,6 +113,7 @@ export const DEFAULT_IM_CONFIG: ImConfig = {
   verifyStrangersPerSecond: 20,
   verifyPerSecond: 150,
   maxIncomingRequests: 100,
+  mailbox: DEFAULT_MAILBOX_CONFIG,
 };
 
 /** Name the IM layer registers under with the overlay. */
@@ -67,5 +121,7 @@ export const IM_APPLICATION = 'dima.im';
 
 /** Longest chat text accepted (characters); keeps an envelope far below the overlay frame limit. */
 export const MAX_TEXT_CHARS = 2_000;
+/** Items in one mail copies message, digests in one mail acknowledgement (wire.ts). */
+export const MAIL_BATCH = 32;
 /** Longest display name in buddy notices. */
 export const MAX_NAME_CHARS = 64;

@@ -14,8 +14,8 @@ export interface CourierOptions {
   direct: DirectLinks;
   stats: ImStats;
   requestTimeoutMs: number;
-  /** The root of `peer`'s uid answered "not online". */
-  notOnline(peer: NodeId): void;
+  /** The root of `peer`'s uid answered "not online" to `body`. */
+  notOnline(peer: NodeId, body: ImMessage): void;
   /** An answer nobody waits for in particular (a receipt, a presence reply): handled as a message. */
   answered(answer: ImMessage): void;
 }
@@ -36,7 +36,7 @@ export class Courier {
       const answer = decodeImMessage(reply.body);
       if (!answer) return stats.count('malformed answer');
       if (answer.t === 'im.notOnline') {
-        if (answer.key === peer) this.options.notOnline(peer);
+        if (answer.key === peer) this.options.notOnline(peer, body);
         return;
       }
       if (onAnswer) onAnswer(answer);

@@ -2,8 +2,8 @@
 // fields each signature covers lives here, next to nothing else.
 
 import type { NodeId } from '../overlay/id.js';
-import { bytesToHex, publicKeyMatchesUid, sign, textDigest, verify, type Identity, type SealedChat } from './crypto.js';
-import type { BuddyNotice, BuddyNoticeKind, ChatMessage, NotOnline, Presence, PresenceState, Receipt } from './wire.js';
+import { bytesToHex, checkChat, publicKeyMatchesUid, sign, textDigest, verify, type Identity, type SealedChat } from './crypto.js';
+import type { BuddyNotice, BuddyNoticeKind, ChatMessage, MailAck, MailItem, NotOnline, Presence, PresenceState, Receipt } from './wire.js';
 
 export function chatMessage(sealed: SealedChat): ChatMessage {
   return { t: 'im.chat', ...sealed };
@@ -51,4 +51,30 @@ export function buddyNotice(identity: Identity, kind: BuddyNoticeKind, to: NodeI
 /** Self-certifying: the key must hash to `from` and sign the notice, so nobody can ask in another's name. */
 export function noticeIsAuthentic(n: BuddyNotice, localUid: NodeId): boolean {
   return n.to === localUid && publicKeyMatchesUid(n.from, n.publicKey) && verify(n.publicKey, noticeFields(n), n.sig);
+}
+
+// ---- mail for the offline ---------------------------------------------------------------------
+
+/** Names one mail item: its signature covers every field of its body, so it names the body. */
+export function mailDigest(item: MailItem): string {
+  return textDigest(item.body.sig);
+}
+
+/** The item is its signer's (the key hashes to `from`) and signed by it, as sent: any holder can check. */
+export function mailItemIsAuthentic(item: MailItem): boolean {
+  const { body, publicKey } = item;
+  if (!publicKeyMatchesUid(body.from, publicKey)) return false;
+  return body.t === 'im.chat' ? checkChat(body.to, publicKey, body) === 'ok' : receiptIsAuthentic(body, body.to, publicKey);
+}
+
+const mailAckFields = (a: Omit<MailAck, 't' | 'sig' | 'publicKey'>) => ['mail.ack', a.owner, ...a.digests];
+
+/** The recipient's request to delete these items of its own (digests are hex: no separator inside). */
+export function mailAck(identity: Identity, digests: readonly string[]): MailAck {
+  const body = { owner: identity.id, digests: [...digests] };
+  return { t: 'mail.ack', ...body, publicKey: bytesToHex(identity.publicKey), sig: sign(identity, mailAckFields(body)) };
+}
+
+export function mailAckIsAuthentic(a: MailAck): boolean {
+  return publicKeyMatchesUid(a.owner, a.publicKey) && verify(a.publicKey, mailAckFields(a), a.sig);
 }

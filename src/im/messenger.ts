@@ -1,73 +1,36 @@
 // The Messenger: what the UI holds. It is the IM layer's OverlayApplication: everything it sends
 // is routed to key = a buddy's uid, and a node accepts a message only when its own id EQUALS the
 // key; the root of somebody else's uid answers "not online" instead (docs/DESIGN.md). An active chat
-// goes over a direct link to the buddy instead, when one is open (direct-links.ts).
+// goes over a direct link to the buddy instead, when one is open (direct-links.ts). Every node also
+// keeps mail for offline uids it is a future neighbour of (mailbox.ts), and a message to an offline
+// buddy is posted there too (mail-client.ts).
 
-import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../overlay/api.js';
-import type { Clock, Random, TimerHandle } from '../overlay/environment.js';
+import type { OverlayApplication, RoutedMessage } from '../overlay/api.js';
+import type { TimerHandle } from '../overlay/environment.js';
 import type { NodeId } from '../overlay/id.js';
 import { BuddyBook, type ImportResult } from './buddies.js';
-import { ChatService, type HistoryItem, type IncomingMessage } from './chat.js';
-import { DEFAULT_IM_CONFIG, IM_APPLICATION, type ImConfig } from './config.js';
+import { ChatService, type HistoryItem } from './chat.js';
+import { DEFAULT_IM_CONFIG, DEFAULT_MAILBOX_CONFIG, IM_APPLICATION, type ImConfig } from './config.js';
 import { ConversationBook } from './conversation.js';
 import { Courier } from './courier.js';
 import { DirectLinks } from './direct-links.js';
-import { bytesToHex, KeyRing, type ChatPlaintext, type Identity } from './crypto.js';
-import { freshEpochNonce, NO_EPOCH_NONCE } from './epoch.js';
+import { bytesToHex, KeyRing, type ChatPlaintext } from './crypto.js';
+import { freshEpochNonce } from './epoch.js';
 import { Emitter } from './events.js';
-import { buddyNotice, notOnline, noticeIsAuthentic } from './messages.js';
+import { MailClient } from './mail-client.js';
+import { Mailbox } from './mailbox.js';
+import type { Buddy, DirectoryEntry, MessengerEvents, MessengerOptions } from './messenger-types.js';
+import { BuddyNotices } from './notices.js';
 import { Outbox } from './outbox.js';
 import { PresenceTable } from './presence.js';
 import { PresenceProtocol } from './presence-protocol.js';
+import { answerForAbsent } from './relay.js';
 import { ImStats } from './stats.js';
-import type { BuddyRecord, ImStorage, Profile } from './storage.js';
+import type { BuddyRecord, Profile } from './storage.js';
 import { VerifyBudget } from './verify-budget.js';
-import { decodeImMessage, type BuddyNotice, type ImMessage } from './wire.js';
+import { decodeImMessage, type ImMessage } from './wire.js';
 
-/** A profile found in the SCAN directory (records there are signed by their owner). */
-export interface DirectoryEntry {
-  uid: NodeId;
-  name: string;
-  publicKey: string;
-}
-export type BuddySearch = (query: string) => Promise<DirectoryEntry[]>;
-
-/** The part of the Pastry node the messenger needs: registering an application. */
-export interface OverlayHost {
-  register(name: string, application: OverlayApplication): OverlayEndpoint;
-}
-
-export interface MessengerOptions {
-  identity: Identity;
-  storage: ImStorage;
-  overlay: OverlayHost;
-  clock: Clock;
-  random: Random;
-  /** SCAN directory search (src/scan); without it search() finds nobody. */
-  search?: BuddySearch;
-  config?: Partial<ImConfig>;
-}
-
-export interface Buddy {
-  uid: NodeId;
-  name: string;
-  publicKey: string;
-  status: 'outgoing' | 'incoming' | 'accepted' | 'blocked';
-  online: boolean;
-}
-
-export interface MessengerEvents {
-  /** A buddy's message, shown in order and exactly once. */
-  message: IncomingMessage;
-  presence: { uid: NodeId; online: boolean };
-  /** Somebody asks to become our buddy (answer with acceptBuddy / declineBuddy). */
-  request: { from: NodeId; name: string; publicKey: string };
-  /** The buddy has every message we sent up to `seq`. */
-  receipt: { to: NodeId; seq: number };
-  state: 'online' | 'stopped';
-  /** The buddy list changed (request answered, buddy removed...). */
-  buddies: Buddy[];
-}
+export type { Buddy, BuddySearch, DirectoryEntry, MessengerEvents, MessengerOptions, OverlayHost } from './messenger-types.js';
 
 export class Messenger {
   readonly uid: NodeId;
@@ -81,11 +44,17 @@ export class Messenger {
   private readonly courier: Courier;
   private readonly presence: PresenceProtocol;
   private readonly budget: VerifyBudget;
+  private readonly outbox: Outbox;
+  private readonly notices: BuddyNotices;
+  /** The storing role (others' mail) and our two ends of it. */
+  readonly mailbox: Mailbox;
+  private readonly mail: MailClient;
   private profileRecord: Profile = { name: '', keywords: [] };
-  private lastNoticeAt = 0;
   private lastProbeAt = -Infinity;
   private timer: TimerHandle | undefined;
   private running = false;
+  /** Buddies and conversations are loaded: mail handed over before (or after) start() can be taken. */
+  private loaded = false;
   /** Handlers still running (WebCrypto and storage are async; see whenIdle). */
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -99,7 +68,7 @@ export class Messenger {
   private constructor(private readonly options: MessengerOptions) {
     const { identity, storage, clock, random } = options;
     this.uid = identity.id;
-    this.config = { ...DEFAULT_IM_CONFIG, ...options.config };
+    this.config = { ...DEFAULT_IM_CONFIG, ...options.config, mailbox: { ...DEFAULT_MAILBOX_CONFIG, ...options.config?.mailbox } };
     this.buddyBook = new BuddyBook(storage, () => freshEpochNonce(random), this.config.maxIncomingRequests);
     this.budget = new VerifyBudget(clock, this.config);
     this.presenceTable = new PresenceTable(clock, this.config, (uid, online) => this.presenceChanged(uid, online));
@@ -107,7 +76,7 @@ export class Messenger {
       identity, storage, clock, random,
       keyRing: new KeyRing(identity),
       buddies: this.buddyBook,
-      outbox: new Outbox(storage, clock, this.config.resendMs),
+      outbox: (this.outbox = new Outbox(storage, clock, this.config.resendMs)),
       conversations: new ConversationBook<ChatPlaintext>(storage, this.config.reorderWindow),
       presence: this.presenceTable,
       stats: this.stats,
@@ -128,8 +97,35 @@ export class Messenger {
       direct: this.direct,
       stats: this.stats,
       requestTimeoutMs: this.config.requestTimeoutMs,
-      notOnline: (peer) => this.presence.notOnline(peer),
+      notOnline: (peer, body) => {
+        this.presence.notOnline(peer);
+        if (body.t === 'im.chat' || body.t === 'im.presence') this.mail.offline(peer, this.outbox.pending(peer));
+      },
       answered: (answer) => this.handle(answer),
+    });
+    const { mailbox: mailConfig } = this.config;
+    this.mailbox = new Mailbox({
+      endpoint, clock, config: mailConfig, stats: this.stats,
+      owner: (items, holder) => this.track(this.mail.receive(items, holder).catch(() => this.stats.count('failed handling mail.copies'))),
+    });
+    this.mail = new MailClient({
+      identity, clock, config: mailConfig, stats: this.stats, endpoint, courier: this.courier,
+      ready: () => this.loaded,
+      isOnline: (peer) => this.presenceTable.isOnline(peer),
+      receiveChat: (message, answer) => this.chat.receive(message, answer, true),
+      receiveReceipt: (message) => this.chat.receipt(message, true),
+      tell: (peer, body) => this.courier.chat(peer, body, false),
+      answered: (answer) => this.handle(answer),
+    });
+    this.notices = new BuddyNotices({
+      identity, clock, buddies: this.buddyBook, chat: this.chat, courier: this.courier, stats: this.stats, budget: this.budget,
+      running: () => this.running,
+      name: () => this.profileRecord.name,
+      changed: (record) => this.afterBuddyChange(record),
+      emit: (event, payload) => this.events.emit(event, payload),
+      listed: () => this.buddies(),
+      track: (work) => this.track(work),
+      forget: (peer) => this.forgetConversation(peer),
     });
     this.presence = new PresenceProtocol({
       identity, session: bytesToHex(random.bytes(8)), table: this.presenceTable, buddies: this.buddyBook,
@@ -143,6 +139,7 @@ export class Messenger {
     this.profileRecord = (await this.options.storage.getProfile()) ?? this.profileRecord;
     await this.buddyBook.load();
     await this.chat.load();
+    this.loaded = true;
   }
 
   // ---- events (simple-peer style) -----------------------------------------------------------------
@@ -161,8 +158,9 @@ export class Messenger {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.mailbox.start();
     for (const uid of this.buddyBook.accepted()) this.presence.announce(uid, 'online');
-    for (const record of this.buddyBook.withPendingNotice()) this.sendNotice(record);
+    for (const record of this.buddyBook.withPendingNotice()) this.notices.send(record);
     this.lastProbeAt = this.options.clock.now();
     this.schedule();
     this.events.emit('state', 'online');
@@ -170,6 +168,7 @@ export class Messenger {
 
   /** Graceful leave (pagehide): tells online buddies we are offline. Call before the node leaves. */
   stop(): void {
+    this.mailbox.stop();
     if (!this.running) return;
     this.running = false;
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
@@ -219,13 +218,13 @@ export class Messenger {
 
   async removeBuddy(uid: NodeId): Promise<void> {
     const record = await this.buddyBook.remove(uid);
-    await this.chat.forget(uid);
+    await this.forgetConversation(uid);
     this.afterBuddyChange(record);
   }
 
   async blockBuddy(uid: NodeId): Promise<void> {
     const record = await this.buddyBook.block(uid);
-    await this.chat.forget(uid);
+    await this.forgetConversation(uid);
     this.afterBuddyChange(record);
   }
 
@@ -287,20 +286,16 @@ export class Messenger {
   // ---- overlay application ------------------------------------------------------------------------
 
   private application(): OverlayApplication {
-    return { deliver: (msg) => this.deliver(msg) };
+    return { deliver: (msg) => this.deliver(msg), update: (node, joined) => this.mailbox.update(node, joined) };
   }
 
   private deliver(msg: RoutedMessage): void {
     const message = decodeImMessage(msg.body);
     if (!message) return this.stats.count('malformed');
-    if (msg.key !== this.uid) {
-      // We are only the numerically closest node to someone else's uid: that someone is offline.
-      if (message.t === 'im.chat' || message.t === 'im.presence' || message.t === 'im.buddy') {
-        msg.reply?.(notOnline(msg.key));
-        this.stats.count('answered not online');
-      }
-      return;
-    }
+    // Posted for us while we were thought offline: we are here, so it is an ordinary chat or receipt.
+    if (message.t === 'mail.put' && msg.key === this.uid) return this.handle(message.item.body, msg.reply);
+    if (this.mailbox.handle(msg, message)) return;
+    if (msg.key !== this.uid) return answerForAbsent(msg, message, this.stats);
     if (message.t === 'im.chat') this.stats.chatReceived(msg.hops);
     this.handle(message, msg.reply);
   }
@@ -311,7 +306,7 @@ export class Messenger {
         case 'im.chat': return this.chat.receive(message, answer);
         case 'im.receipt': return this.chat.receipt(message);
         case 'im.presence': return this.presence.receive(message, answer);
-        case 'im.buddy': return this.onNotice(message, answer);
+        case 'im.buddy': return this.notices.receive(message, answer);
         default: return this.stats.count(`unexpected ${message.t}`);
       }
     })();
@@ -350,7 +345,7 @@ export class Messenger {
     if (now - this.lastProbeAt < this.config.noticeRetryMs) return;
     this.lastProbeAt = now;
     this.presence.probeOffline();
-    for (const record of this.buddyBook.withPendingNotice()) this.sendNotice(record);
+    for (const record of this.buddyBook.withPendingNotice()) this.notices.send(record);
   }
 
   // ---- buddy notices ------------------------------------------------------------------------------
@@ -358,45 +353,13 @@ export class Messenger {
   private afterBuddyChange(record: BuddyRecord): void {
     this.events.emit('buddies', this.buddies());
     if (!this.running) return;
-    this.sendNotice(record);
+    this.notices.send(record);
     if (record.status === 'accepted') this.presence.announce(record.uid, 'online');
   }
 
-  private sendNotice(record: BuddyRecord): void {
-    const kind = record.pendingNotice;
-    if (!kind || !this.running) return;
-    // Wall-clock based and strictly growing: the peer takes a notice not newer than the last as a replay.
-    this.lastNoticeAt = Math.max(Math.floor(this.options.clock.now()), this.lastNoticeAt + 1);
-    // A decline or remove of a relationship from before epochs has no nonce of ours: none is needed.
-    const epoch = record.epoch ?? NO_EPOCH_NONCE;
-    const notice = buddyNotice(this.options.identity, kind, record.uid, this.profileRecord.name, epoch, this.lastNoticeAt);
-    this.courier.ask(record.uid, notice, (answer) => {
-      if (answer.t !== 'im.noticeTaken') return this.stats.count(`unexpected answer ${answer.t}`);
-      this.track(this.buddyBook.noticeDelivered(record.uid, kind).catch(() => this.stats.count('failed storing notice')));
-    });
-  }
-
-  private async onNotice(notice: BuddyNotice, answer?: (body: unknown) => void): Promise<void> {
-    // Notices come from strangers too (requests): only the messenger-wide budget bounds them.
-    if (!this.budget.take(undefined)) return this.stats.count('im.buddy over verify budget');
-    if (!noticeIsAuthentic(notice, this.uid)) return this.stats.count('buddy notice rejected');
-    const effect = await this.buddyBook.receive(notice, this.options.clock.now());
-    // Not taken: the stranger retries later, by when we may have answered others.
-    if (effect === 'too many requests') return this.stats.count('buddy request refused: too many waiting');
-    answer?.({ t: 'im.noticeTaken' });
-    if (effect === 'none') {
-      // E.g. a buddy who lost their list asks again: we owe them our accept again.
-      const record = this.buddyBook.get(notice.from);
-      if (record?.pendingNotice) this.sendNotice(record);
-      return;
-    }
-    if (effect === 'declined' || effect === 'removed') await this.chat.forget(notice.from);
-    if (effect === 'restarted') await this.chat.restart(notice.from);
-    if (effect === 'request') {
-      this.events.emit('request', { from: notice.from, name: notice.name, publicKey: notice.publicKey });
-    }
-    const record = this.buddyBook.get(notice.from);
-    if (record) this.afterBuddyChange(record);
-    else this.events.emit('buddies', this.buddies());
+  /** The buddy is gone (removed, declined, blocked): its conversation, outbox, history and mail state. */
+  private async forgetConversation(peer: NodeId): Promise<void> {
+    await this.chat.forget(peer);
+    this.mail.forget(peer);
   }
 }

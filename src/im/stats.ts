@@ -4,6 +4,7 @@
 // choose, a chat's hop count, goes into bounded buckets.
 
 import type { OpenResult } from './crypto.js';
+import type { PutOutcome } from './mail-store.js';
 import type { ImMessage } from './wire.js';
 
 type MessageType = ImMessage['t'];
@@ -40,7 +41,31 @@ export type ImCounter =
   | `${MessageType} routed`
   | 'direct link opened'
   | 'direct link failed'
-  | `direct link closed: ${DirectCloseReason}`;
+  | `direct link closed: ${DirectCloseReason}`
+  | MailCounter;
+
+/** The mailbox (mailbox.ts: the storing role; mail-client.ts: sender and recipient). */
+type MailCounter =
+  | `mail ${PutOutcome}`
+  | 'mail rejected: wrong key'
+  | 'mail rejected: not a holder'
+  | 'mail rejected: bad signature'
+  | 'mail copy rejected: not entitled'
+  | 'mail over verify budget'
+  | 'mail ack rejected'
+  | 'mail deleted by ack'
+  | 'mail expired'
+  | 'mail passed on: no longer a holder'
+  | 'mail handed over'
+  | 'mail copies sent'
+  | 'mail copies unsent: no link'
+  | 'mail for a node without messenger'
+  | 'mail posted'
+  | 'mail taken by a holder'
+  | 'mail received'
+  | 'mail received before loading'
+  | 'mail not for us'
+  | 'mail acknowledged';
 
 /** Chats received are counted by hops 0 .. HOP_BUCKETS - 1, and one open bucket for more. */
 export const HOP_BUCKETS = 8;

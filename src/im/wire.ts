@@ -4,7 +4,7 @@
 
 import * as v from 'valibot';
 import type { NodeId } from '../overlay/id.js';
-import { MAX_NAME_CHARS, MAX_TEXT_CHARS } from './config.js';
+import { MAIL_BATCH, MAX_NAME_CHARS, MAX_TEXT_CHARS } from './config.js';
 import { EPOCH_HEX, EPOCH_NONCE_BYTES } from './epoch.js';
 
 export const hex = (length: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${length}}$`)));
@@ -101,7 +101,36 @@ export const NoticeTaken = v.strictObject({
 });
 export type NoticeTaken = v.InferOutput<typeof NoticeTaken>;
 
-const ImMessage = v.variant('t', [ChatMessage, Receipt, NotOnline, Presence, BuddyNotice, NoticeTaken]);
+// ---- mail for the offline (mailbox.ts) ----------------------------------------------------------
+
+/** A chat or receipt as its signer sent it, with the signer's public key so any holder can check it. */
+export const MailItem = v.strictObject({
+  body: v.variant('t', [ChatMessage, Receipt]),
+  publicKey,
+});
+export type MailItem = v.InferOutput<typeof MailItem>;
+/** A mail item's digest: SHA-256 of its signature (every field of a chat or receipt is signed). */
+const mailDigest = hex(64);
+
+/** Routed to key = the recipient uid when it is offline: its root keeps it and copies it to the holders. */
+export const MailPut = v.strictObject({ t: v.literal('mail.put'), item: MailItem });
+export type MailPut = v.InferOutput<typeof MailPut>;
+/** A holder took the item (the answer to a MailPut). */
+export const MailStored = v.strictObject({ t: v.literal('mail.stored') });
+/** Sent directly: replicas to holders, or the recipient's own items handed over to it. */
+export const MailCopies = v.strictObject({ t: v.literal('mail.copies'), items: v.pipe(v.array(MailItem), v.maxLength(MAIL_BATCH)) });
+export type MailCopies = v.InferOutput<typeof MailCopies>;
+/** The recipient has these items and asks the holders to delete them; signed, so no stranger can. */
+export const MailAck = v.strictObject({
+  t: v.literal('mail.ack'),
+  owner: uid,
+  publicKey,
+  digests: v.pipe(v.array(mailDigest), v.minLength(1), v.maxLength(MAIL_BATCH)),
+  sig: signature,
+});
+export type MailAck = v.InferOutput<typeof MailAck>;
+
+const ImMessage = v.variant('t', [ChatMessage, Receipt, NotOnline, Presence, BuddyNotice, NoticeTaken, MailPut, MailStored, MailCopies, MailAck]);
 export type ImMessage = v.InferOutput<typeof ImMessage>;
 
 export function decodeImMessage(body: unknown): ImMessage | undefined {

@@ -329,4 +329,17 @@ describe('PastryNode', () => {
     expect(b.links.has(a.id)).toBe(false);
     expect(await lastHops()).toBeGreaterThan(1);
   });
+
+  it('drops a direct frame whose origin is not the peer of the link it came on (sendDirect\'s origin can be trusted)', async () => {
+    const sim = new Simulation({ seed: 24 });
+    const [a, b, c] = await sim.build(3);
+    const got: string[] = [];
+    b.register('probe', { deliver: (msg) => got.push(msg.origin) });
+    a.sendDirect(b.id, 'probe', {});
+    // Node a claims c's origin on its own link to b.
+    a.links.get(b.id)!.link.send({ t: 'direct', id: 'forged', key: b.id, origin: c.id, hops: 1, app: 'probe', body: {}, want: false });
+    await sim.settle(1_000);
+    expect(got).toEqual([a.id]);
+    expect(b.stats.dropped.get('direct frame from a foreign origin')).toBe(1);
+  });
 });

@@ -347,6 +347,13 @@ export class PastryNode {
         this.forwarder.onAck(frame.id, link.peer);
         return;
       case 'direct':
+        // sendDirect's origin is the link's peer, whom the transport authenticated: applications
+        // may trust it (mail replicas are taken only from their key's holders). A relayed request
+        // (want) keeps its requester as origin, as a routed one does.
+        if (!frame.want && frame.origin !== link.peer) {
+          this.stats.drop('direct frame from a foreign origin');
+          return;
+        }
         if (!this.neighbourBudget.admit(entry, frame)) return;
         this.forwarder.deliverLocally(frame);
         return;

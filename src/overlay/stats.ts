@@ -15,6 +15,7 @@ export type DropReason =
   | 'application error'
   | 'no hop acked'
   | 'held at stop'
+  | 'direct frame from a foreign origin'
   | 'routed: neighbour over rate'
   | 'routed: neighbour over reverse-path share'
   | 'no usable next hop'

@@ -7,7 +7,8 @@
 
 import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../overlay/api.js';
 import type { Clock, Random, TimerHandle } from '../overlay/environment.js';
-import { isCloser, type NodeId } from '../overlay/id.js';
+import type { NodeId } from '../overlay/id.js';
+import { planJoin, planLeave, type ReplicaView } from '../overlay/replicas.js';
 import { verifySignature, type Identity } from '../overlay/identity.js';
 import { FREQUENCY_MAPPING, type KeyMapping } from './keys.js';
 import { decodeScanMessage, MAX_BATCH, type ReplicasMessage, type StoreMessage } from './messages.js';
@@ -211,36 +212,23 @@ export class ScanDirectory implements OverlayApplication {
     return this.endpoint.replicaSet(key, this.config.replicas + 1);
   }
 
+  /** Holders of a key as this node sees them (replicas.ts does the join / leave bookkeeping). */
+  private readonly view: ReplicaView<StoredEntry> = { holders: (key) => this.replicaHolders(key), keyOf: (entry) => entry.key };
+
   /**
-   * A node joined our leaf set. Every holder that sees it among an entry's holders sends it a copy:
-   * electing one sender from each node's own view failed whenever two views differed (then nobody
-   * sent). Copies are idempotent (stale ones are dropped). An entry we no longer belong to is passed
-   * to its holders before we drop it, so a record is never deleted without being handed on.
+   * A node joined our leaf set: copies to it of what it now holds, and entries we no longer belong
+   * to passed to their holders before we drop them, so a record is never deleted without being
+   * handed on (replicas.ts).
    */
   private handOver(newcomer: NodeId): void {
-    const toNewcomer: StoredEntry[] = [];
-    const leaving = new Map<NodeId, StoredEntry[]>();
-    for (const entry of this.store.all()) {
-      const holders = this.replicaHolders(entry.key);
-      if (holders.includes(newcomer)) toNewcomer.push(entry);
-      if (holders.includes(this.localId)) continue;
-      for (const holder of holders) if (holder !== newcomer) leaving.set(holder, [...(leaving.get(holder) ?? []), entry]);
-      this.store.remove(entry);
-    }
-    this.pushReplicas([newcomer], toNewcomer);
-    for (const [holder, entries] of leaving) this.pushReplicas([holder], entries);
+    const plan = planJoin(this.localId, this.view, this.store.all(), newcomer);
+    for (const entry of plan.released) this.store.remove(entry);
+    for (const [holder, entries] of plan.copies) this.pushReplicas([holder], entries);
   }
 
   /** A leaf failed: as root of an entry it was a holder of, bring the holders back to k + 1. */
   private repair(failed: NodeId): void {
-    const byHolder = new Map<NodeId, StoredEntry[]>();
-    for (const entry of this.store.all()) {
-      const holders = this.replicaHolders(entry.key);
-      const farthest = holders[holders.length - 1];
-      if (holders[0] !== this.localId || !isCloser(entry.key, failed, farthest)) continue;
-      for (const holder of holders.slice(1)) byHolder.set(holder, [...(byHolder.get(holder) ?? []), entry]);
-    }
-    for (const [holder, entries] of byHolder) this.pushReplicas([holder], entries);
+    for (const [holder, entries] of planLeave(this.localId, this.view, this.store.all(), failed)) this.pushReplicas([holder], entries);
   }
 
   private pushReplicas(targets: readonly NodeId[], entries: readonly StoredEntry[]): void {

@@ -72,18 +72,23 @@ export async function world(seed: number, options: WorldOptions = {}) {
   /** A user's node: its id is its identity's uid (docs/DESIGN.md: UID = nodeId). */
   function userNode(index: number): { identity: Identity; node: PastryNode } {
     const identity = generateIdentity(keys.fork(index));
+    return { identity, node: nodeFor(identity, `user-node-${index}`) };
+  }
+
+  /** A new node for `identity` (a user coming back gets a new one, with the same id). */
+  function nodeFor(identity: Identity, label: string): PastryNode {
     const node = new PastryNode({
       transport: sim.network.createTransport(identity.id),
       clock: sim.clock,
-      random: sim.random.fork(`user-node-${index}`),
+      random: sim.random.fork(label),
       config: sim.options.config,
     });
     sim.nodes.set(node.id, node);
-    return { identity, node };
+    return node;
   }
 
-  async function openMessenger(index: number, identity: Identity, node: PastryNode): Promise<User> {
-    const storage = memoryStorage();
+  /** `storage`: the browser profile of a user coming back (same uid, buddies, conversations). */
+  async function openMessenger(index: number, identity: Identity, node: PastryNode, storage: ImStorage = memoryStorage(), start = true): Promise<User> {
     const messenger = await Messenger.open({ identity, storage, overlay: node, clock: sim.clock, random: sim.random.fork(`user-${index}`), config: im });
     await messenger.setProfile({ name: `user ${index}`, keywords: [] });
     const user: User = { uid: identity.id, identity, node, messenger, storage, publicKey: bytesToHex(identity.publicKey), shown: new Map() };
@@ -92,7 +97,7 @@ export async function world(seed: number, options: WorldOptions = {}) {
       list.push(m.text);
       user.shown.set(m.from, list);
     });
-    messenger.start();
+    if (start) messenger.start();
     users.push(user);
     return user;
   }
@@ -117,5 +122,5 @@ export async function world(seed: number, options: WorldOptions = {}) {
     return seen;
   }
 
-  return { sim, users, log, advance, joinConcurrently, userNode, openMessenger, eavesdrop };
+  return { sim, users, log, advance, joinConcurrently, userNode, nodeFor, openMessenger, eavesdrop };
 }

@@ -77,9 +77,12 @@ export class SimNetwork {
     this.consentTimeoutMs = options.consentTimeoutMs ?? 30_000;
   }
 
-  /** A transport for a new node at a random point of the plane. */
+  /**
+   * A transport for a new node at a random point of the plane. The id of a node that crashed or left
+   * may come back (a user reopening the tab: same uid, new node); a live one may not.
+   */
   createTransport(id: NodeId): SimTransport {
-    if (this.endpoints.has(id)) throw new Error(`duplicate simulated node ${id}`);
+    if (this.endpoints.get(id)?.alive) throw new Error(`duplicate simulated node ${id}`);
     const gcRandom = this.random;
     const gcDelay = () => -Math.log(1 - gcRandom.next()) * this.gcIntervalMs;
     const transport = new SimTransport(id, this, new PeerConnectionLedger(this.clock, this.peerConnectionLimit, gcDelay));
