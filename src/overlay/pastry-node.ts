@@ -321,7 +321,7 @@ export class PastryNode {
         return;
       case 'direct':
         if (frame.want) this.requests.rememberWayBack(frame.id, link.peer);
-        this.forwarder.deliverLocally(frame);
+        this.forwarder.deliverLocally(frame, link.peer);
         return;
       case 'reply':
         this.requests.onReply(frame);

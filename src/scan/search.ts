@@ -1,6 +1,12 @@
 // The searching side: one prefix walk per query word, results streamed in as each node of each walk
 // replies, every record checked again here (a directory node may lie), merged and ranked.
 //
+// Replies come from nodes we do not trust, so what a search checks is bounded: records that fail
+// the cheap checks (shape, freshness, uid = hash(key), matching the query) cost nothing, a record
+// seen already costs nothing, at most verifyPerFrame signatures per reply frame (honest nodes send
+// no more records per part) and searchVerifyLimit per search; a node that sent one forged record is
+// not heard again in this search. What is left unchecked marks the result truncated.
+//
 // Why a walk per word when matchAll needs only one: the walks are independent, so a word whose
 // root is failing or whose walk was cut short is covered by the others.
 
@@ -9,8 +15,8 @@ import type { Clock } from '../overlay/environment.js';
 import type { KeyMapping } from './keys.js';
 import { decodeScanMessage, MAX_QUERY_WORDS, type QueryMessage, type ResultsMessage } from './messages.js';
 import { tokenize, type Keyword } from './normalize.js';
-import { rankRecords, type SearchHit } from './ranking.js';
-import { validateRecord, type SignatureVerifier, type SignedRecord } from './records.js';
+import { answersQuery, matchWords, rankRecords, type SearchHit } from './ranking.js';
+import { checkRecord, hasValidSignature, type SignatureVerifier, type SignedRecord } from './records.js';
 
 export interface SearchOptions {
   /** Keep only records matching every word (default) or any word (ranked by words matched). */
@@ -28,8 +34,10 @@ export interface SearchResult {
   complete: boolean;
   /** Some node capped its reply or a walk hit maxWalk: a longer prefix would find more. */
   truncated: boolean;
-  /** Records dropped here: forged, expired, malformed. */
+  /** Records dropped here: forged, expired, malformed, not answering the query. */
   rejected: number;
+  /** Records left unchecked: over the per-frame or per-search signature budget, or from a node caught forging. */
+  unchecked: number;
 }
 
 export interface SearchContext {
@@ -37,18 +45,19 @@ export interface SearchContext {
   mapping: KeyMapping;
   clock: Clock;
   verify: SignatureVerifier;
-  config: { queryTimeoutMs: number };
+  config: { queryTimeoutMs: number; verifyPerFrame: number; searchVerifyLimit: number };
 }
 
 export function runSearch(context: SearchContext, text: string, options: SearchOptions): Promise<SearchResult> {
   const words = tokenize(text).slice(0, MAX_QUERY_WORDS);
   const matchAll = options.matchAll ?? true;
-  const result: SearchResult = { words, hits: [], complete: true, truncated: false, rejected: 0 };
+  const result: SearchResult = { words, hits: [], complete: true, truncated: false, rejected: 0, unchecked: 0 };
   if (words.length === 0) return Promise.resolve(result);
 
   const records = new Map<string, SignedRecord>();
   const pendingWords = new Set(words);
   const walks = new Map(words.map((word) => [word, new WalkProgress()]));
+  const checks = new SearchChecks(context, words, matchAll, result);
 
   return new Promise((resolve) => {
     const finish = (complete: boolean) => {
@@ -61,17 +70,11 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
     const onReply = (word: Keyword, reply: Reply) => {
       const message = decodeScanMessage(reply.body);
       if (message?.t !== 'scan/results' || !pendingWords.has(word)) return;
-      const now = context.clock.now();
       let added = false;
-      for (const raw of message.records) {
-        const checked = validateRecord(raw, now, context.verify);
-        if (!checked.ok) {
-          result.rejected++;
-          continue;
-        }
-        const id = `${checked.record.uid}/${checked.record.seq}`;
+      for (const record of checks.ofReply(reply.from, message.records)) {
+        const id = `${record.uid}/${record.seq}`;
         if (!records.has(id)) added = true;
-        records.set(id, checked.record);
+        records.set(id, record);
       }
       result.truncated ||= message.truncated;
       if (added) {
@@ -94,6 +97,57 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
         .catch(() => undefined); // no reply at all: the word stays pending until our own timeout
     }
   });
+}
+
+/** The checks of one search's replies, within its budgets (see the top of this file). */
+class SearchChecks {
+  private readonly valid = new Set<string>();
+  private readonly liars = new Set<string>();
+  private spent = 0;
+
+  constructor(
+    private readonly context: SearchContext,
+    private readonly words: readonly Keyword[],
+    private readonly matchAll: boolean,
+    private readonly result: SearchResult,
+  ) {}
+
+  /** The records of one reply frame from `from` that passed every check. */
+  ofReply(from: string, raws: readonly unknown[]): SignedRecord[] {
+    const now = this.context.clock.now();
+    const { verifyPerFrame, searchVerifyLimit } = this.context.config;
+    const accepted: SignedRecord[] = [];
+    let inFrame = 0;
+    for (const raw of raws) {
+      if (this.liars.has(from)) {
+        this.result.unchecked++;
+        continue;
+      }
+      const checked = checkRecord(raw, now);
+      if (!checked.ok || !answersQuery(matchWords(this.words, checked.record.keywords), this.words.length, this.matchAll)) {
+        this.result.rejected++;
+        continue;
+      }
+      const key = JSON.stringify(checked.record);
+      if (!this.valid.has(key)) {
+        if (inFrame >= verifyPerFrame || this.spent >= searchVerifyLimit) {
+          this.result.unchecked++;
+          this.result.truncated = true;
+          continue;
+        }
+        inFrame++;
+        this.spent++;
+        if (!hasValidSignature(checked.record, this.context.verify)) {
+          this.result.rejected++;
+          this.liars.add(from);
+          continue;
+        }
+        this.valid.add(key);
+      }
+      accepted.push(checked.record);
+    }
+    return accepted;
+  }
 }
 
 /**
