@@ -4,8 +4,9 @@
 // Replies come from nodes we do not trust, so what a search checks is bounded: records that fail
 // the cheap checks (shape, freshness, uid = hash(key), matching the query) cost nothing, a record
 // seen already costs nothing, at most verifyPerFrame signatures per reply frame (honest nodes send
-// no more records per part) and searchVerifyLimit per search; a node that sent one forged record is
-// not heard again in this search. What is left unchecked marks the result truncated.
+// no more records per part) and searchVerifyLimit per search; the rest of a frame that held a forged
+// record is dropped unchecked (not the node's other frames: a node that lies in one part may still
+// hold the only copies of real records). What is left unchecked marks the result truncated.
 //
 // Why a walk per word when matchAll needs only one: the walks are independent, so a word whose
 // root is failing or whose walk was cut short is covered by the others.
@@ -36,7 +37,7 @@ export interface SearchResult {
   truncated: boolean;
   /** Records dropped here: forged, expired, malformed, not answering the query. */
   rejected: number;
-  /** Records left unchecked: over the per-frame or per-search signature budget, or from a node caught forging. */
+  /** Records left unchecked: over the per-frame or per-search signature budget, or after a forged one in its frame. */
   unchecked: number;
 }
 
@@ -71,7 +72,7 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
       const message = decodeScanMessage(reply.body);
       if (message?.t !== 'scan/results' || !pendingWords.has(word)) return;
       let added = false;
-      for (const record of checks.ofReply(reply.from, message.records)) {
+      for (const record of checks.ofReply(message.records)) {
         const id = `${record.uid}/${record.seq}`;
         if (!records.has(id)) added = true;
         records.set(id, record);
@@ -102,7 +103,6 @@ export function runSearch(context: SearchContext, text: string, options: SearchO
 /** The checks of one search's replies, within its budgets (see the top of this file). */
 class SearchChecks {
   private readonly valid = new Set<string>();
-  private readonly liars = new Set<string>();
   private spent = 0;
 
   constructor(
@@ -113,13 +113,14 @@ class SearchChecks {
   ) {}
 
   /** The records of one reply frame from `from` that passed every check. */
-  ofReply(from: string, raws: readonly unknown[]): SignedRecord[] {
+  ofReply(raws: readonly unknown[]): SignedRecord[] {
     const now = this.context.clock.now();
     const { verifyPerFrame, searchVerifyLimit } = this.context.config;
     const accepted: SignedRecord[] = [];
     let inFrame = 0;
+    let forged = false;
     for (const raw of raws) {
-      if (this.liars.has(from)) {
+      if (forged) {
         this.result.unchecked++;
         continue;
       }
@@ -139,7 +140,7 @@ class SearchChecks {
         this.spent++;
         if (!hasValidSignature(checked.record, this.context.verify)) {
           this.result.rejected++;
-          this.liars.add(from);
+          forged = true;
           continue;
         }
         this.valid.add(key);
@@ -164,7 +165,10 @@ class WalkProgress {
   hear(message: ResultsMessage): boolean {
     const answer = this.answers.get(message.walked) ?? { parts: message.parts, heard: new Set<number>() };
     this.answers.set(message.walked, answer);
-    if (message.part <= answer.parts) answer.heard.add(message.part);
+    // The most parts any reply claims: a lying node's one-part reply must not end the walk before
+    // the real answer's later parts (bounded by MAX_RESULT_PARTS; a liar can only delay completion).
+    answer.parts = Math.max(answer.parts, message.parts);
+    answer.heard.add(message.part);
     if (message.done) this.length = message.walked;
     return this.finished();
   }
