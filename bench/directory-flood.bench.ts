@@ -5,7 +5,7 @@
 // check) and in all (process CPU while it handled the frames), heap growth, entries held, and
 // whether the real user's record is stored at once and still held after more flood.
 //
-//   npm run bench -- --only directory-flood [--records 3125] [--more 300] [--seed 1]
+//   npm run bench -- --only directory-flood [--records 3125] [--more 300] [--seed 1] [--modes off,on]
 //
 // "off" is the directory with UNBOUNDED_SCAN_LIMITS (src/scan/config.ts, bench and test only): no
 // budgets, no memo, no quotas, and a full store refuses new owners, as the code before issue 14.
@@ -116,7 +116,7 @@ export const bench: BenchModule = {
     const more = throwawayRecords(attacker, moreCount, { expiresAt: 20 * HOUR });
     const runs: RunFigures[] = [];
     for (const pacing of ['paced', 'burst'] as const) {
-      for (const mode of ['off', 'on'] as const) {
+      for (const mode of (context.args.get('modes') ?? 'off,on').split(',') as ('off' | 'on')[]) {
         console.log(`directory-flood: ${mode}, ${pacing}`);
         runs.push(await run(mode, pacing, flood, more, seed));
       }
