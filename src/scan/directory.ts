@@ -234,21 +234,21 @@ export class ScanDirectory implements OverlayApplication {
   /**
    * A node joined our leaf set. Every holder that sees it among an entry's holders sends it a copy:
    * electing one sender from each node's own view failed whenever two views differed (then nobody
-   * sent). Copies are idempotent (stale ones are dropped). An entry we no longer belong to is passed
-   * to its holders before we drop it, so a record is never deleted without being handed on.
+   * sent). Copies are idempotent (stale ones are dropped). An entry we no longer belong to is routed
+   * to its root before we drop it, so a record is never deleted without being handed on.
    */
   private handOver(newcomer: NodeId): void {
     const toNewcomer: StoredEntry[] = [];
-    const leaving = new Map<NodeId, StoredEntry[]>();
     for (const entry of this.store.all()) {
       const holders = this.replicaHolders(entry.key);
       if (holders.includes(newcomer)) toNewcomer.push(entry);
       if (holders.includes(this.localId)) continue;
-      for (const holder of holders) if (holder !== newcomer) leaving.set(holder, [...(leaving.get(holder) ?? []), entry]);
+      // Routed to its root as a store, not pushed as a replica: we may have been far from the key
+      // (a root by a leaf set not yet converged), too far for the holders to take copies from us.
+      this.endpoint.route(entry.key, { t: 'scan/store', keyword: entry.keyword, record: entry.record } satisfies StoreMessage);
       this.store.remove(entry);
     }
     this.pushReplicas([newcomer], toNewcomer);
-    for (const [holder, entries] of leaving) this.pushReplicas([holder], entries);
   }
 
   /** A leaf failed: as root of an entry it was a holder of, bring the holders back to k + 1. */
