@@ -14,6 +14,11 @@ export interface RoutedMessage {
   readonly hops: number;
   /** Application payload (JSON-compatible; the application validates it). */
   readonly body: unknown;
+  /**
+   * The neighbour whose link handed us a direct frame (sendDirect, relay): proven by the link's
+   * authentication, unlike `origin`, which the sender writes. Absent for routed delivery.
+   */
+  readonly from?: NodeId;
   /** Present when the origin asked for replies: sends one back along the reverse path. May be called more than once (streamed results). */
   readonly reply?: (body: unknown) => void;
   /**

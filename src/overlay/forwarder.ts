@@ -229,14 +229,15 @@ export class Forwarder {
     };
   }
 
-  deliverLocally(frame: RouteFrame | DirectFrame): void {
+  /** `from`: the link a direct frame came over (RoutedMessage.from). */
+  deliverLocally(frame: RouteFrame | DirectFrame, from?: NodeId): void {
     const application = this.applications.get(frame.app);
     if (!application) {
       this.node.stats.drop('no application');
       return;
     }
     this.node.stats.delivered++;
-    this.callApplication(() => application.deliver(this.asMessage(frame)));
+    this.callApplication(() => application.deliver(this.asMessage(frame, from)));
   }
 
   /** An application's bug must not break routing for everyone else: contain and count it. */
@@ -249,8 +250,8 @@ export class Forwarder {
     }
   }
 
-  private asMessage(frame: RouteFrame | DirectFrame): RoutedMessage {
-    const base = { key: frame.key, origin: frame.origin, hops: frame.hops, body: frame.body };
+  private asMessage(frame: RouteFrame | DirectFrame, from?: NodeId): RoutedMessage {
+    const base = { key: frame.key, origin: frame.origin, hops: frame.hops, body: frame.body, ...(from === undefined ? {} : { from }) };
     if (!frame.want) return base;
     return {
       ...base,

@@ -355,7 +355,7 @@ export class PastryNode {
           return;
         }
         if (!this.neighbourBudget.admit(entry, frame)) return;
-        this.forwarder.deliverLocally(frame);
+        this.forwarder.deliverLocally(frame, link.peer);
         return;
       case 'reply':
         this.requests.onReply(frame);

@@ -14,38 +14,17 @@ import { FREQUENCY_MAPPING, type KeyMapping } from './keys.js';
 import { decodeScanMessage, MAX_BATCH, type ReplicasMessage, type StoreMessage } from './messages.js';
 import type { Keyword } from './normalize.js';
 import { ProfilePublisher } from './publisher.js';
-import { checkRecord, hasValidSignature, type ProfileFields, type SignatureVerifier, type SignedRecord } from './records.js';
+import { checkRecord, type ProfileFields, type SignatureVerifier, type SignedRecord } from './records.js';
+import { SignatureAdmission } from './admission.js';
 import { runSearch, type SearchOptions, type SearchResult } from './search.js';
-import { DEFAULT_MAX_ENTRIES, RecordStore, type StoreCounts, type StoredEntry } from './store.js';
-import { serveQuery, type WalkLimits } from './query-walk.js';
+import { RecordStore, type StoreCounts, type StoredEntry } from './store.js';
+import { serveQuery } from './query-walk.js';
+import { DEFAULT_SCAN_CONFIG, newScanCounters, type ScanConfig, type ScanCounters } from './config.js';
 
 /** The name the directory registers under on a node; every node of a ring must use the same one. */
 export const SCAN_APPLICATION = 'scan';
 
-export interface ScanConfig extends WalkLimits {
-  /** Copies beyond the root, on the nearest leaves (the paper's k). */
-  replicas: number;
-  /** Lifetime of a published record. */
-  ttlMs: number;
-  /** Re-publish period; well below ttlMs so one lost round does not drop the profile. */
-  republishMs: number;
-  /** How often expired records are swept from the store. */
-  sweepMs: number;
-  /** How long a search waits for walks to finish. */
-  queryTimeoutMs: number;
-  maxEntries: number;
-}
-
-export const DEFAULT_SCAN_CONFIG: ScanConfig = {
-  replicas: 4,
-  ttlMs: 60 * 60_000,
-  republishMs: 20 * 60_000,
-  sweepMs: 60_000,
-  queryTimeoutMs: 5_000,
-  maxWalk: 32,
-  maxResultsPerNode: 200,
-  maxEntries: DEFAULT_MAX_ENTRIES,
-};
+export { DEFAULT_SCAN_CONFIG, type ScanConfig, type ScanCounters } from './config.js';
 
 export interface ScanDirectoryOptions {
   /** Registers the directory with the overlay (e.g. `(app) => node.register(SCAN_APPLICATION, app)`). */
@@ -60,21 +39,14 @@ export interface ScanDirectoryOptions {
   verify?: SignatureVerifier;
 }
 
-/** Dropped input, by cause: bad frames and records are values at the edge, counted, never thrown. */
-export interface ScanCounters {
-  badMessages: number;
-  rejectedRecords: number;
-  staleCopies: number;
-  storeFull: number;
-}
-
 export class ScanDirectory implements OverlayApplication {
   readonly config: ScanConfig;
   readonly mapping: KeyMapping;
-  readonly counters: ScanCounters = { badMessages: 0, rejectedRecords: 0, staleCopies: 0, storeFull: 0 };
+  readonly counters: ScanCounters = newScanCounters();
   private readonly endpoint: OverlayEndpoint;
   private readonly store: RecordStore;
   private readonly verify: SignatureVerifier;
+  private readonly admission: SignatureAdmission;
   private readonly owner: ProfilePublisher;
   private sweepTimer: TimerHandle | undefined;
 
@@ -82,7 +54,8 @@ export class ScanDirectory implements OverlayApplication {
     this.config = { ...DEFAULT_SCAN_CONFIG, ...options.config };
     this.mapping = options.mapping ?? FREQUENCY_MAPPING;
     this.verify = options.verify ?? verifySignature;
-    this.store = new RecordStore(this.mapping, this.config.maxEntries);
+    this.store = new RecordStore(this.mapping, this.config);
+    this.admission = new SignatureAdmission(options.clock, this.verify, this.config);
     this.endpoint = options.connect(this);
     this.owner = this.publisherFor(options.identity);
     this.scheduleSweep();
@@ -148,7 +121,7 @@ export class ScanDirectory implements OverlayApplication {
       case 'scan/store':
         return this.onStore(msg.key, message);
       case 'scan/replicas':
-        return this.onReplicas(message);
+        return this.onReplicas(msg, message);
       case 'scan/query':
         return serveQuery(msg, message, {
           self: this.localId, leafSet: this.endpoint.leafSet(), store: this.store, mapping: this.mapping,
@@ -167,29 +140,68 @@ export class ScanDirectory implements OverlayApplication {
   // --- directory node ------------------------------------------------------------------------------
 
   private onStore(key: NodeId, message: StoreMessage): void {
-    const entry = this.accept(message.keyword, message.record, key);
+    // Routed here, or so the frame says: a direct frame can name any key, so we must be a holder.
+    if (!this.replicaHolders(key).includes(this.localId)) {
+      this.counters.notOurKey++;
+      return;
+    }
+    const entry = this.accept(message.keyword, message.record, { routedKey: key }, { checks: 0 });
     if (entry === undefined) return;
     this.pushReplicas(this.replicaHolders(entry.key).filter((node) => node !== this.localId), [entry]);
   }
 
-  private onReplicas(message: ReplicasMessage): void {
-    for (const item of message.items) this.accept(item.keyword, item.record);
+  /**
+   * Copies pushed by a holder (replication, handover, repair). Only over the sender's own link
+   * (`from`, proven by the link, and the origin it claims), and only for keys both of us are
+   * holders of as we see the leaf set (with replicaSlack for views that differ after a join).
+   */
+  private onReplicas(msg: RoutedMessage, message: ReplicasMessage): void {
+    const sender = msg.from;
+    const frame = { checks: 0 };
+    for (const item of message.items) {
+      if (sender === undefined || msg.origin !== sender) {
+        this.counters.replicaNotEntitled++;
+        continue;
+      }
+      this.accept(item.keyword, item.record, { sender }, frame);
+    }
+  }
+
+  /** May `sender` hand us copies of `key`, and may we hold them? */
+  private entitled(sender: NodeId, key: NodeId): boolean {
+    const neighbourhood = this.endpoint.replicaSet(key, this.config.replicas + 1 + this.config.replicaSlack);
+    return neighbourhood.includes(sender) && neighbourhood.includes(this.localId);
   }
 
   /**
-   * Validates and stores one copy; the stored entry when it was new to us. A routed record must have
-   * been routed to its own key, or it would sit where no search looks.
+   * Validates and stores one copy; the stored entry when it was new to us. Every cheap check runs
+   * before the signature: shape, size and freshness (checkRecord), the key the copy belongs at (a
+   * routed record must have been routed to its own key, or it would sit where no search looks; a
+   * replica must come from a holder), duplicates and stale versions; then the budgets (per frame,
+   * per second) and the signature, before any state changes.
    */
-  private accept(keyword: Keyword, raw: unknown, routedKey?: NodeId): StoredEntry | undefined {
-    const now = this.options.clock.now();
-    const checked = checkRecord(raw, now);
+  private accept(
+    keyword: Keyword,
+    raw: unknown,
+    via: { routedKey: NodeId } | { sender: NodeId },
+    frame: { checks: number },
+  ): StoredEntry | undefined {
+    const checked = checkRecord(raw, this.options.clock.now());
     if (!checked.ok) {
       this.counters.rejectedRecords++;
       return undefined;
     }
     const { record } = checked;
     const key = this.mapping.keywordKey(keyword, record.uid);
-    if (routedKey !== undefined && routedKey !== key) {
+    if ('routedKey' in via && via.routedKey !== key) {
+      this.counters.rejectedRecords++;
+      return undefined;
+    }
+    if ('sender' in via && !this.entitled(via.sender, key)) {
+      this.counters.replicaNotEntitled++;
+      return undefined;
+    }
+    if (!record.keywords.includes(keyword)) {
       this.counters.rejectedRecords++;
       return undefined;
     }
@@ -197,13 +209,21 @@ export class ScanDirectory implements OverlayApplication {
       this.counters.staleCopies++;
       return undefined;
     }
-    if (!hasValidSignature(record, this.verify)) {
-      this.counters.rejectedRecords++;
+    if (frame.checks >= this.config.verifyPerFrame) {
+      this.counters.overVerifyBudget++;
       return undefined;
     }
+    frame.checks++;
+    const verdict = this.admission.check(record, 'sender' in via ? via.sender : undefined, !this.store.holdsOwner(record.uid));
+    if (verdict !== 'valid') {
+      if (verdict === 'forged') this.counters.rejectedRecords++;
+      else this.counters.overVerifyBudget++;
+      return undefined;
+    }
+    const evictedBefore = this.store.evicted;
     const outcome = this.store.put(keyword, record);
+    this.counters.evicted += this.store.evicted - evictedBefore;
     if (outcome === 'full') this.counters.storeFull++;
-    if (outcome === 'not-a-keyword') this.counters.rejectedRecords++;
     return outcome === 'stored' ? { key, keyword, record } : undefined;
   }
 
@@ -216,14 +236,19 @@ export class ScanDirectory implements OverlayApplication {
   private readonly view: ReplicaView<StoredEntry> = { holders: (key) => this.replicaHolders(key), keyOf: (entry) => entry.key };
 
   /**
-   * A node joined our leaf set: copies to it of what it now holds, and entries we no longer belong
-   * to passed to their holders before we drop them, so a record is never deleted without being
-   * handed on (replicas.ts).
+   * A node joined our leaf set: copies to it of what it now holds (replicas.ts). An entry we no
+   * longer belong to is routed to its root as a store before we drop it, not pushed as a replica:
+   * we may have been far from the key (a root by a leaf set not yet converged), and holders take
+   * replicas only from holders. So a record is never deleted without being handed on.
    */
   private handOver(newcomer: NodeId): void {
     const plan = planJoin(this.localId, this.view, this.store.all(), newcomer);
-    for (const entry of plan.released) this.store.remove(entry);
-    for (const [holder, entries] of plan.copies) this.pushReplicas([holder], entries);
+    const released = new Set(plan.released);
+    for (const entry of plan.released) {
+      this.endpoint.route(entry.key, { t: 'scan/store', keyword: entry.keyword, record: entry.record } satisfies StoreMessage);
+      this.store.remove(entry);
+    }
+    this.pushReplicas([newcomer], (plan.copies.get(newcomer) ?? []).filter((entry) => !released.has(entry)));
   }
 
   /** A leaf failed: as root of an entry it was a holder of, bring the holders back to k + 1. */

@@ -68,7 +68,8 @@ const utf8 = new TextEncoder();
 export const jsonBytes = (value: unknown): number => utf8.encode(JSON.stringify(value)).length;
 
 /**
- * One node's answer as results messages of at most `maxBytes` of JSON each, records in order. Parts
+ * One node's answer as results messages of at most `maxBytes` of JSON and `maxRecords` records
+ * each (the searcher checks no more signatures per frame), records in order. Parts
  * beyond MAX_RESULT_PARTS are left out and the answer marked truncated (only with a maxResultsPerNode
  * far above the default).
  */
@@ -76,13 +77,15 @@ export function resultsInParts(
   records: readonly unknown[],
   answer: Omit<ResultsMessage, 't' | 'records' | 'part' | 'parts'>,
   maxBytes = MAX_RESULTS_BYTES,
+  maxRecords = Infinity,
 ): ResultsMessage[] {
   const envelope = jsonBytes({ t: 'scan/results', records: [], ...answer, truncated: false, part: MAX_RESULT_PARTS, parts: MAX_RESULT_PARTS });
   const groups: unknown[][] = [[]];
   let size = envelope;
   for (const record of records) {
     const bytes = jsonBytes(record) + 1; // the separating comma
-    if (size + bytes > maxBytes && groups[groups.length - 1].length > 0) {
+    const group = groups[groups.length - 1];
+    if ((size + bytes > maxBytes || group.length >= maxRecords) && group.length > 0) {
       groups.push([]);
       size = envelope;
     }

@@ -33,7 +33,7 @@ export function ringNeighbours(self: NodeId, leafSet: readonly NodeId[]): { pred
 export function serveQuery(
   msg: RoutedMessage,
   query: QueryMessage,
-  context: { self: NodeId; leafSet: readonly NodeId[]; store: RecordStore; mapping: KeyMapping; now: number; limits: WalkLimits },
+  context: { self: NodeId; leafSet: readonly NodeId[]; store: RecordStore; mapping: KeyMapping; now: number; limits: WalkLimits & { verifyPerFrame: number } },
 ): void {
   const { self, store, mapping, now, limits } = context;
   const { predecessor, successor } = ringNeighbours(self, context.leafSet);
@@ -55,6 +55,6 @@ export function serveQuery(
     walked,
     done: !relayed,
     truncated: matching.length > records.length || (rangeGoesOn && !relayed),
-  });
+  }, undefined, limits.verifyPerFrame);
   for (const part of parts) msg.reply?.(part);
 }

@@ -98,7 +98,7 @@ export class FakeRing {
       sendDirect: (to, body) => {
         if (!alive() || !this.leafSetOf(self).includes(to)) return false;
         if (!this.fits(body)) return true; // accepted by the link, dropped by the transport
-        this.later(() => this.deliverTo(to, { key: to, origin: self, hops: 1, body }));
+        this.later(() => this.deliverTo(to, { key: to, origin: self, from: self, hops: 1, body }));
         return true;
       },
       openDirect: () => Promise.resolve(false), // SCAN uses only links the ring already has
@@ -131,14 +131,14 @@ export class FakeRing {
           if (!options.onReply) this.clock.clearTimer(timer);
         });
       };
-      const deliverAt = (at: NodeId, hops: number, requestBody: unknown): void => {
+      const deliverAt = (at: NodeId, hops: number, requestBody: unknown, from?: NodeId): void => {
         this.deliverTo(at, {
-          key, origin, hops, body: requestBody,
+          key, origin, hops, body: requestBody, ...(from === undefined ? {} : { from }),
           reply: reply(at),
           relay: (to, relayed) => {
             if (!this.leafSetOf(at).includes(to)) return false;
             if (!this.fits(relayed)) return true;
-            this.later(() => deliverAt(to, hops + 1, relayed));
+            this.later(() => deliverAt(to, hops + 1, relayed, at));
             return true;
           },
         });

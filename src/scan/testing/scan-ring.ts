@@ -5,6 +5,7 @@ import { generateIdentity } from '../../overlay/identity.js';
 import type { Random } from '../../overlay/environment.js';
 import { ScanDirectory, type ScanConfig } from '../directory.js';
 import type { KeyMapping } from '../keys.js';
+import type { SignatureVerifier } from '../records.js';
 import { SeededRandom } from '../../sim/seeded-random.js';
 import { VirtualClock } from '../../sim/virtual-clock.js';
 import { FakeRing } from './fake-ring.js';
@@ -19,7 +20,7 @@ export interface ScanRing {
   anyLive(): ScanDirectory;
 }
 
-export function scanRing(size: number, options: { seed?: number; mapping?: KeyMapping; config?: Partial<ScanConfig> } = {}): ScanRing {
+export function scanRing(size: number, options: { seed?: number; mapping?: KeyMapping; config?: Partial<ScanConfig>; verify?: SignatureVerifier } = {}): ScanRing {
   const clock = new VirtualClock();
   const random = new SeededRandom(options.seed ?? 1);
   const ring = new FakeRing(clock);
@@ -27,7 +28,7 @@ export function scanRing(size: number, options: { seed?: number; mapping?: KeyMa
   const addNode = () => {
     const identity = generateIdentity(random);
     const directory = new ScanDirectory({
-      connect: ring.join(identity.id), identity, clock, random, mapping: options.mapping, config: options.config,
+      connect: ring.join(identity.id), identity, clock, random, mapping: options.mapping, config: options.config, verify: options.verify,
     });
     directories.set(identity.id, directory);
     return directory;
