@@ -7,7 +7,7 @@
 
 import { writeFileSync } from 'node:fs';
 import {
-  DEFENCES_OFF, forgedRecordsAttack, garbageAttack, joinFloodAttack, memoryMark, nodesFrameAttack, preAuthAttack, ringHealth,
+  DEFENCES_OFF, forgedRecordsAttack, garbageAttack, honestLeafSetsWrong, joinFloodAttack, memoryMark, nodesFrameAttack, preAuthAttack, ringHealth,
   signalFloodAttack, startBlackHole, startHostileRing, stopHostileRing, type Health, type HostileRing,
 } from '../tests/integration/hostile-ring.js';
 
@@ -18,6 +18,8 @@ export interface AttackFigures extends Health {
   wallS: number;
   /** Highest RSS seen during the attack and its checks, above the RSS before it. */
   peakRssGrowthMb: number;
+  /** Most honest leaf sets seen not exact (or not linked) at once, sampled every 250 ms during the attack and its checks. */
+  leafSetsWrongMax: number;
   /** What the attack itself saw (frames sent, connections the victim constructed, ...). */
   seen: Record<string, unknown>;
   error?: string;
@@ -52,7 +54,11 @@ function attacks(quick: boolean): { name: string; run: (ring: HostileRing) => Pr
 async function runOne(ring: HostileRing, attack: ReturnType<typeof attacks>[number]): Promise<AttackFigures> {
   const before = memoryMark();
   let peak = before.rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);
+  let leafSetsWrongMax = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss, before.rss + health.rssGrowthMb * 1024 * 1024);
+    leafSetsWrongMax = Math.max(leafSetsWrongMax, honestLeafSetsWrong(ring).length);
+  }, 250);
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   let seen: Record<string, unknown> = {};
@@ -72,10 +78,10 @@ async function runOne(ring: HostileRing, attack: ReturnType<typeof attacks>[numb
   }
   const used = process.cpuUsage(cpu);
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  peak = Math.max(peak, process.memoryUsage().rss, before.rss + health.rssGrowthMb * 1024 * 1024);
   return {
     attack: attack.name, ...health, cpuS: (used.user + used.system) / 1e6, wallS: (performance.now() - t0) / 1000,
-    peakRssGrowthMb: (peak - before.rss) / (1024 * 1024), seen, ...(error ? { error } : {}),
+    peakRssGrowthMb: (peak - before.rss) / (1024 * 1024), leafSetsWrongMax, seen, ...(error ? { error } : {}),
   };
 }
 

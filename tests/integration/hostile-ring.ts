@@ -280,6 +280,17 @@ export interface Health {
   heapGrowthMb: number;
 }
 
+const liveIds = (ring: HostileRing) => [...ring.honest.map((p) => p.node), ring.hostile.node].filter((n) => n.state === 'joined').map((n) => n.id);
+
+/** Honest peers whose leaf set is not exact among the live nodes, or who lack the link to a member. */
+export function honestLeafSetsWrong(ring: HostileRing): RunningPeer[] {
+  const live = liveIds(ring);
+  return ring.honest.filter((p) => {
+    const expected = expectedLeafSet(p.node.id, live, LEAF_SET);
+    return [...p.node.leafSet.members()].sort().join() !== expected.join() || !expected.every((id) => p.node.links.has(id));
+  });
+}
+
 export interface MemoryMark {
   rss: number;
   heap: number;
@@ -291,12 +302,8 @@ export const memoryMark = (): MemoryMark => ({ rss: process.memoryUsage().rss, h
 export async function ringHealth(ring: HostileRing, label: string, before: MemoryMark, exactCapMs = 30_000): Promise<Health> {
   const { honest, hostile } = ring;
   const started = performance.now();
-  const live = () => [...honest.map((p) => p.node), hostile.node].filter((n) => n.state === 'joined').map((n) => n.id);
-  const wrongLeafSets = () =>
-    honest.filter((p) => {
-      const expected = expectedLeafSet(p.node.id, live(), LEAF_SET);
-      return [...p.node.leafSet.members()].sort().join() !== expected.join() || !expected.every((id) => p.node.links.has(id));
-    });
+  const live = () => liveIds(ring);
+  const wrongLeafSets = () => honestLeafSetsWrong(ring);
   const exact = await eventually(() => wrongLeafSets().length === 0, exactCapMs).then(() => true, () => false);
   const leafSetsExactMs = exact ? Math.round(performance.now() - started) : null;
   if (!exact) ring.log(`${label}: ${wrongLeafSets().length} honest leaf sets not exact after ${exactCapMs} ms`);
