@@ -11,7 +11,8 @@
 //   npm run bench -- --only hostile [--hostile-quick]   (quick: only the test's sizes)
 
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
 import type { AttackFigures, HostileRun } from './hostile-run.js';
@@ -51,7 +52,7 @@ export const bench: BenchModule = {
 };
 
 async function runChild(context: BenchContext, defences: 'on' | 'off', quick: boolean): Promise<HostileRun> {
-  const out = join(context.resultsDir, `.hostile-${defences}.tmp.json`);
+  const out = join(tmpdir(), `dima-hostile-${process.pid}-${defences}.json`);
   writeFileSync(out, JSON.stringify({ defences, startRssMb: 0, attacks: [] }));
   const args = ['--max-old-space-size=2048', join(context.root, 'bench/hostile-run.ts'), '--defences', defences, '--out', out, ...(quick ? ['--quick'] : [])];
   console.log(`  defences ${defences}: ${quick ? 'quick' : 'full'} run in a child process`);
@@ -60,6 +61,7 @@ async function runChild(context: BenchContext, defences: 'on' | 'off', quick: bo
     child.on('exit', resolve);
   });
   const run = JSON.parse(readFileSync(out, 'utf8')) as HostileRun;
+  rmSync(out, { force: true });
   if (code !== 0) console.warn(`  defences ${defences}: child exited ${code}; kept the ${run.attacks.length} attacks it measured`);
   return run;
 }
