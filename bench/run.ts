@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { codeStamp, stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
 
 /** Sections come in this order in README.md; benches not listed follow alphabetically. */
-const ORDER = ['overlay', 'scan', 'directory-flood', 'im', 'mailbox', 'webrtc', 'tab-churn'];
+const ORDER = ['overlay', 'scan', 'directory-flood', 'hostile', 'im', 'mailbox', 'webrtc', 'tab-churn'];
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(benchDir, '..');
