@@ -65,7 +65,10 @@ describe(`SCAN directory on ${NODES} simulated Pastry nodes with ${USERS} users`
   it('lists the user among the results for the first three letters of the surname', async () => {
     const users = sample(SAMPLE, 1);
     const results = await world.searchAll(users.map((user, i) => ({ from: origin(i + 2), text: normalizedPrefix(user.surname, 3) })));
-    const missed = users.filter((user, i) => !finds(results[i], user)).map((user, i) => `${user.name} (${results[i].hits.length} hits)`);
+    const missed = users
+      .map((user, i) => ({ user, result: results[i] }))
+      .filter(({ user, result }) => !finds(result, user))
+      .map(({ user, result }) => `${user.name} (${result.hits.length} hits${result.truncated ? `, truncated, ${result.unchecked} unchecked` : ''})`);
     expect(missed).toEqual([]);
     const hits = results.map((result) => result.hits.length);
     // Incomplete: some walk node's reply never came back (the overlay dropped it) before the timeout.
