@@ -1,12 +1,10 @@
 // One Pastry node. It runs unchanged in a browser tab, in a headless Node peer and in the
 // simulator: everything it knows of the world comes through the injected Transport, Clock and Random.
 //
-// This file holds the node's state, its lifecycle and frame dispatch, and composes its parts: the
-// join protocol (join.ts), keep-alive and repair (maintenance.ts), the life of each link (dialling,
-// placing, closing: link-keeper.ts), requests and their replies (requests.ts), forwarding and the
-// applications (forwarder.ts), the merging of two rings that meet (ring-merge.ts), an application's
-// view (endpoint.ts). Each part gets the shared state and the few functions of other parts it
-// declares it needs (node-core.ts), never the node itself.
+// This file holds the node's state, lifecycle and frame dispatch, and composes its parts: join.ts,
+// maintenance.ts (keep-alive, repair), link-keeper.ts (dialling, placing, closing links), requests.ts,
+// forwarder.ts (routing, applications), ring-merge.ts, endpoint.ts (an application's view), the
+// neighbour budget. Each part gets the state and the few functions it declares (node-core.ts).
 
 import type { OverlayApplication, OverlayEndpoint, Reply, RequestOptions } from './api.js';
 import { applicationEndpoint } from './endpoint.js';

@@ -7,9 +7,8 @@
 // garbage collection, and construction is refused at Chromium's limit. A silent crash is reported to
 // the peers after an ICE-consent timeout, as a WebRTC stack does; in between, frames vanish.
 //
-// Opening a link can be signalled through the overlay exactly as over WebRTC (the offer names the
-// dialler, the answer comes back over the overlay, then the "ICE/DTLS handshake" takes one round
-// trip), or directly (one round trip, no overlay messages) for very large runs. The node cannot tell.
+// A link is signalled through the overlay as over WebRTC (offer routed, answer back, then one round
+// trip of "ICE/DTLS"), or directly (one round trip) for very large runs. The node cannot tell.
 
 import { LinkRefusedBusy, type Clock, type Link, type PeerConnectionCounts, type Random, type SignalBlob, type Signaller, type Transport, type TransportEvents } from '../environment.js';
 import { BROWSER_PEER_CONNECTION_LIMIT } from './peer-connection-budget.js';
