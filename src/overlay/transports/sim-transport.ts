@@ -1,6 +1,5 @@
-// The simulated network: nodes are points on a plane and a frame takes (distance) ms to arrive,
-// as in the Pastry paper's experiments. Links are in-memory pipes, ordered and reliable like a
-// WebRTC data channel, unless message loss is switched on to stress the protocols.
+// The simulated network: nodes are points on a plane, a frame takes (distance) ms to arrive (as in
+// the Pastry paper), links are ordered reliable pipes like data channels unless loss is switched on.
 //
 // Each end models a browser page's peer connections (PeerConnectionLedger): a dial constructs one
 // before its offer exists, an answer constructs one, closed ones are held until the page's next
