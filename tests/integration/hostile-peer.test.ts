@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  forgedRecordsAttack, garbageAttack, HONEST, joinFloodAttack, LEAF_SET, memoryMark, nodesFrameAttack, preAuthAttack, ringHealth,
+  chatReplayAttack, forgedRecordsAttack, garbageAttack, HONEST, joinFloodAttack, LEAF_SET, memoryMark, nodesFrameAttack, preAuthAttack, ringHealth,
   signalFloodAttack, startBlackHole, startHostileRing, stopHostileRing, type HostileRing, type MemoryMark,
 } from './hostile-ring.js';
 
@@ -85,6 +85,15 @@ describe(`one hostile peer among ${HONEST} honest Node peers (real WebRTC, L = $
     const { searchFindsEcho } = await forgedRecordsAttack(ring);
     expect(searchFindsEcho, 'a real search still finds the echo peer').toBe(true);
     await ringIsHealthy('forged records', before);
+  });
+
+  it('never shows a replayed chat again after the buddy is removed and re-added, and shows the next real one once', async () => {
+    const before = memoryMark();
+    const { replayed, shownAgain } = await chatReplayAttack(ring);
+    ring.log(`chat replay: ${replayed} frames replayed, shown again ${shownAgain}`);
+    expect(replayed).toBeGreaterThan(0);
+    expect(shownAgain, 'the old echo shown again').toBe(0);
+    await ringIsHealthy('chat replay', before);
   });
 
   it('routes around a black hole that acks and then drops everything it should forward', async () => {

@@ -10,6 +10,7 @@ import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import type { IncomingMessage } from '../../src/im/chat.js';
 import { scanBuddySearch } from '../../src/im/directory-search.js';
+import { IM_APPLICATION } from '../../src/im/config.js';
 import { Messenger } from '../../src/im/messenger.js';
 import { memoryStorage } from '../../src/im/storage.js';
 import type { OverlayConfig } from '../../src/overlay/config.js';
@@ -154,6 +155,38 @@ async function rawChannelToVolunteer(ring: HostileRing): Promise<{ pc: RTCPeerCo
 }
 
 const authFailures = (ring: HostileRing) => ring.honest.reduce((n, p) => n + p.transport.stats.authFailures, 0);
+
+/**
+ * A replay across remove / re-add: the IM frames the user's node took while one chat went to the
+ * echo buddy and came back (as any relay on the path sees them) are recorded; the user removes the
+ * buddy and adds it again; the hostile peer then routes every recorded frame to the user once more.
+ * `shownAgain`: how often the old echo was shown a second time.
+ */
+export async function chatReplayAttack(ring: HostileRing): Promise<{ replayed: number; shownAgain: number }> {
+  const user = ring.honest[1].node;
+  const echo = ring.honest[0].node.id;
+  const applications = (user as unknown as { forwarder: { applications: Map<string, { deliver(msg: { origin: NodeId; body: unknown; reply?: unknown }): void }> } }).forwarder.applications;
+  const im = applications.get(IM_APPLICATION)!;
+  const seen: { origin: NodeId; body: unknown; want: boolean }[] = [];
+  applications.set(IM_APPLICATION, { ...im, deliver: (msg) => (seen.push({ origin: msg.origin, body: msg.body, want: msg.reply !== undefined }), im.deliver(msg)) });
+  const text = `replay bait ${hex(4)}`;
+  const shown = () => ring.received.filter((m) => m.text === text).length;
+  try {
+    await ring.messenger.send(echo, text);
+    await eventually(() => shown() === 1, 30_000, () => '(the bait\'s echo never came)');
+  } finally {
+    applications.set(IM_APPLICATION, im);
+  }
+  await ring.messenger.removeBuddy(echo);
+  const found = await ring.messenger.search('ech');
+  await ring.messenger.requestBuddy(found[0]);
+  await eventually(() => ring.messenger.buddies().some((b) => b.uid === echo && b.status === 'accepted'), 20_000, () => '(the echo buddy was not added again)');
+  const replayed = sendRaw(ring, victim(ring).node.id, seen.map((frame): RouteFrame => ({
+    t: 'route', id: hex(8), key: user.id, origin: frame.origin, hops: 0, app: IM_APPLICATION, body: frame.body, want: frame.want,
+  })));
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  return { replayed, shownAgain: shown() - 1 };
+}
 
 /** `count` garbage frames over the authenticated link; `received`: the victim read frames after it. */
 export async function garbageAttack(ring: HostileRing, count = 2_000): Promise<{ sent: number; received: boolean }> {
