@@ -60,7 +60,8 @@ test('with the network gone, a reload still starts the app shell from the precac
   await context.setOffline(true);
   try {
     await page.reload();
-    await expect(page).toHaveTitle('DIMA');
+    // The title carries the demo's unread count, "(2) DIMA" (notifier.ts).
+    await expect(page).toHaveTitle(/^(\(\d+\) )?DIMA$/);
     await expect(page.getByRole('heading', { name: 'Welcome to DIMA' })).toBeVisible();
     expect(await page.evaluate(() => navigator.onLine)).toBe(false);
   } finally {
