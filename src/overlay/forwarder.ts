@@ -6,7 +6,7 @@ import type { OverlayApplication, RoutedMessage } from './api.js';
 import type { OverlayConfig } from './config.js';
 import type { Clock } from './environment.js';
 import { HopAcks } from './hop-acks.js';
-import { isCloser, type NodeId } from './id.js';
+import type { NodeId } from './id.js';
 import type { LeafSet } from './leaf-set.js';
 import { JOIN_APP, type DirectFrame, type OverlayFrame, type RouteFrame } from './messages.js';
 import type { PeerLinks } from './peer-links.js';
@@ -191,14 +191,12 @@ export class Forwarder {
    */
   private suspectToWaitFor(key: NodeId, decision: { kind: RouteDecision['kind'] }, linked: (id: NodeId) => boolean): NodeId | undefined {
     const { leafSet, routingTable } = this.node;
-    if (leafSet.covers(key)) {
-      let best = leafSet.self;
-      for (const leaf of leafSet.members()) if (linked(leaf) && isCloser(key, leaf, best)) best = leaf;
-      return best !== leafSet.self && this.node.isSuspect(best) ? best : undefined;
-    }
-    if (decision.kind !== 'deliver') return undefined;
+    const covered = leafSet.covers(key);
+    if (!covered && decision.kind !== 'deliver') return undefined;
+    // The routing rule itself, with suspicion not counted: within the leaf set it names the root.
     const ignoringSuspicion = nextHop(key, leafSet, routingTable, linked);
-    return ignoringSuspicion.kind === 'forward' ? ignoringSuspicion.nextHop : undefined;
+    if (ignoringSuspicion.kind !== 'forward') return undefined;
+    return !covered || this.node.isSuspect(ignoringSuspicion.nextHop) ? ignoringSuspicion.nextHop : undefined;
   }
 
   /**
