@@ -47,6 +47,10 @@ declare global {
     __notifications?: (RecordedNotification & { onclick: ((event: Event) => void) | null })[];
     __permissionAsked?: number;
     __setHidden?: (hidden: boolean) => void;
+    /** Each navigator.setAppBadge(n) as n, each clearAppBadge() as 0, in order. */
+    __badges?: number[];
+    /** Web Audio sources started (the message tone starts two oscillators). */
+    __tonesStarted?: number;
   }
 }
 
@@ -92,6 +96,19 @@ export async function instrumentPage(context: BrowserContext): Promise<void> {
     const hasFocus = Document.prototype.hasFocus;
     Document.prototype.hasFocus = function () {
       return !hidden && hasFocus.call(this);
+    };
+    // The app badge and the tone are watched, not replaced: the real calls still run.
+    window.__badges = [];
+    const nav = navigator as Navigator & { setAppBadge?(n?: number): Promise<void>; clearAppBadge?(): Promise<void> };
+    const realSet = nav.setAppBadge?.bind(nav);
+    const realClear = nav.clearAppBadge?.bind(nav);
+    nav.setAppBadge = (n?: number) => (window.__badges!.push(n ?? 0), realSet ? realSet(n) : Promise.resolve());
+    nav.clearAppBadge = () => (window.__badges!.push(0), realClear ? realClear() : Promise.resolve());
+    window.__tonesStarted = 0;
+    const realStart = AudioScheduledSourceNode.prototype.start;
+    AudioScheduledSourceNode.prototype.start = function (when?: number) {
+      window.__tonesStarted!++;
+      return realStart.call(this, when);
     };
     window.__setHidden = (value) => {
       hidden = value;

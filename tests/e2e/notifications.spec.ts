@@ -6,7 +6,7 @@ import { buddyButton, conversation, expect, sendTo, test } from './real-tabs.js'
 // record notifications through a wrapper around window.Notification, and Bea's tab is "hidden" by
 // switching document.visibilityState/hasFocus (chat-helpers.ts instrumentPage says why).
 
-test('a hidden tab notifies a new message naming the buddy and counts it in the title; the open, focused chat stays quiet', async ({ browser, ring }) => {
+test('a hidden tab notifies a new message naming the buddy, counts it in the title and the app badge, plays the tone once turned on; the open, focused chat stays quiet', async ({ browser, ring }) => {
   test.setTimeout(150_000);
   const [adam, bea] = await twoBuddies(
     browser,
@@ -39,7 +39,9 @@ test('a hidden tab notifies a new message naming the buddy and counts it in the 
   expect(await notifications(bea.page)).toEqual([]);
   await expect(bea.page).toHaveTitle('DIMA');
 
-  // Bea's tab goes to the background with the same chat open: now it notifies and counts.
+  // Bea's tab goes to the background with the same chat open: now it notifies and counts, in the
+  // title and on the app badge.
+  const badgesBefore = (await bea.page.evaluate(() => window.__badges!)).length;
   await bea.page.evaluate(() => window.__setHidden!(true));
   await sendTo(adam.page, 'Bea Berg', 'are you there?');
   await expect.poll(() => notifications(bea.page), { timeout: 15_000 }).toEqual([
@@ -55,6 +57,7 @@ test('a hidden tab notifies a new message naming the buddy and counts it in the 
   await bea.page.evaluate(() => window.__setHidden!(false));
   await expect(bea.page).toHaveTitle('DIMA');
   expect((await notifications(bea.page)).every((n) => n.closed)).toBe(true);
+  expect((await bea.page.evaluate(() => window.__badges!)).slice(badgesBefore)).toEqual([1, 2, 0]);
 
   // A click on a notification opens that chat: Bea is elsewhere (Settings) and hidden.
   await bea.page.getByRole('button', { name: 'Settings' }).click();
@@ -68,6 +71,16 @@ test('a hidden tab notifies a new message naming the buddy and counts it in the 
   await expect(conversation(bea.page, 'Adam Abel').filter({ hasText: 'click me' })).toBeVisible();
   await expect(bea.page.getByLabel('Message to Adam Abel')).toBeVisible();
   await expect(bea.page).toHaveTitle('DIMA');
+
+  // The tone is off until Bea turns it on in Settings; then a message to her hidden tab plays it
+  // (two notes: two Web Audio sources started).
+  expect(await bea.page.evaluate(() => window.__tonesStarted)).toBe(0);
+  await bea.page.getByRole('button', { name: 'Settings' }).click();
+  await bea.page.getByLabel('Play a sound for new messages').check();
+  await bea.page.evaluate(() => window.__setHidden!(true));
+  await sendTo(adam.page, 'Bea Berg', 'ding');
+  await expect.poll(async () => (await notifications(bea.page)).at(-1)?.body, { timeout: 15_000 }).toBe('ding');
+  expect(await bea.page.evaluate(() => window.__tonesStarted)).toBe(2);
 
   await adam.context.close();
   await bea.context.close();
