@@ -92,6 +92,13 @@ export interface OverlayConfig {
   mergeFarHints: number;
   mergeFarDepth: number;
   /**
+   * Island watch (island-watch.ts): a joined node whose leaf set is not full meets a fresh
+   * introduction islandCheckMs after joining or losing a leaf, backing off x4 per check that finds
+   * nothing up to islandCheckMaxMs (a network that is really that small pays a few checks an hour).
+   */
+  islandCheckMs: number;
+  islandCheckMaxMs: number;
+  /**
    * Former leaves whose link failed (not a graceful leave) that a node remembers, and retries with a
    * backoff from lostRetryMs doubling to lostRetryMaxMs, for lostRetryForMs: a partition that lifts
    * heals this way. Only where the transport reaches a peer by id alone (Transport.reachesById).
@@ -153,6 +160,8 @@ export const DEFAULT_CONFIG: OverlayConfig = {
   mergeCooldownMs: 20_000,
   mergeFarHints: 2,
   mergeFarDepth: 4,
+  islandCheckMs: 20_000,
+  islandCheckMaxMs: 30 * 60_000,
   lostPeersMax: 8,
   lostRetryMs: 30_000,
   lostRetryMaxMs: 120_000,

@@ -120,6 +120,11 @@ export class Forwarder {
       node.stats.drop('too many hops');
       return undefined;
     }
+    // A node that left knows no one: it would take every key itself (an app routing after Leave).
+    if (node.hasLeft()) {
+      node.stats.drop('routed after leaving');
+      return undefined;
+    }
     const dead = new Set<NodeId>(avoid);
     // A JOIN is never routed to the joiner: it is linked to its bootstrap node (which may already
     // count it as a leaf) but the root it is looking for is the closest node other than itself.

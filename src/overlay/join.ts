@@ -96,6 +96,10 @@ export class JoinProtocol {
       const leaves = new Set(LeafSet.nearest(node.id, candidates, node.config.leafSetSize));
       tableRounds = this.moreTableRounds(dials.map((d) => d.linked), round);
       await Promise.all(dials.filter((d) => leaves.has(d.peer)).map((d) => d.linked));
+      // Everyone the join named is gone (under churn the introducer and the root can go while we
+      // dial): joined with an empty leaf set we would be a ring of one, and every later newcomer the
+      // bootstrap sent us would join that island. Fail instead; the caller joins afresh.
+      if (node.leafSet.count === 0) throw new Error('join: no node the join named could be linked');
     } catch (error) {
       node.unpin(via);
       throw error;

@@ -20,6 +20,7 @@ export type DropReason =
   | 'routed: neighbour over reverse-path share'
   | 'no usable next hop'
   | 'too many hops'
+  | 'routed after leaving'
   | 'malformed join'
   | 'malformed signal'
   | `signal: ${AnswerRefusal}`
@@ -56,7 +57,7 @@ export class OverlayStats {
    * Ring merging: checks run (lookups through a node of another ring), those that found nodes our
    * leaf set lacked, hints sent to neighbours, dials to remembered lost peers.
    */
-  readonly merge = { checks: 0, merged: 0, hintsSent: 0, retries: 0 };
+  readonly merge = { checks: 0, merged: 0, hintsSent: 0, retries: 0, islandChecks: 0 };
   readonly dropped = new Map<DropReason, number>();
 
   drop(reason: DropReason): void {

@@ -4,6 +4,7 @@
 import type { OverlayConfig } from '../overlay/config.js';
 import type { Signaller } from '../overlay/environment.js';
 import { bytesToId, idToBigInt, isCloser, type NodeId } from '../overlay/id.js';
+import { watchForIslands } from '../overlay/island-watch.js';
 import { PastryNode } from '../overlay/pastry-node.js';
 import { SimNetwork } from '../overlay/transports/sim-transport.js';
 import { SeededRandom } from './seeded-random.js';
@@ -19,6 +20,8 @@ export interface SimulationOptions {
   peerConnectionLimit?: number;
   gcIntervalMs?: number;
   consentTimeoutMs?: number;
+  /** Each node watches for islands (island-watch.ts), introduced by this simulated bootstrap. */
+  islandWatch?: boolean;
 }
 
 export interface LookupResult {
@@ -77,6 +80,7 @@ export class Simulation {
       config: this.options.config,
     });
     node.register(LOOKUP_APP, { deliver: (msg) => this.onLookupDelivered(node.id, msg.body, msg.hops) });
+    if (this.options.islandWatch) watchForIslands(node, { introduce: async () => this.introducer(node) });
     this.nodes.set(id, node);
     this.sortedLive = undefined;
     return node;
@@ -144,9 +148,11 @@ export class Simulation {
    * The simulated bootstrap server: introduces a joiner to one random node that has finished joining
    * (as the real server only keeps joined volunteers). Its answer comes straight back, like a relay.
    */
-  introducer(): Signaller {
+  introducer(asking?: PastryNode): Signaller {
     return async (offer) => {
-      const entry = this.randomLiveNode();
+      let entry = this.randomLiveNode();
+      if (entry === asking) entry = this.randomLiveNode(); // a node is not introduced to itself
+      if (entry === asking) entry = undefined;
       if (!entry) throw new Error('no joined node to introduce to');
       return entry.transport.answer(null, offer);
     };
@@ -273,8 +279,12 @@ export class Simulation {
       results.push(result);
       const id = `L${this.lookupCounter++}`;
       this.clock.setTimer(i * spacing, () => {
+        // Under churn the origin drawn may have gone by its turn: another live node sends it.
+        const sender = origin.state === 'joined' && this.network.isAlive(origin.id) ? origin : this.randomLiveNode();
+        if (!sender) return;
+        result.origin = sender.id;
         this.inFlight.set(id, { result, sentAt: this.clock.now() });
-        origin.route(key, LOOKUP_APP, { lookup: id });
+        sender.route(key, LOOKUP_APP, { lookup: id });
       });
     }
     const deadline = this.clock.now() + count * spacing + (options.timeoutMs ?? 30_000);
