@@ -166,9 +166,9 @@ export class Messenger {
     this.events.emit('state', 'online');
   }
 
-  /** Graceful leave (pagehide): tells online buddies we are offline. Call before the node leaves. */
+  /** Graceful leave (pagehide): tells online buddies we are offline and passes on the mail held here. Call before the node leaves. */
   stop(): void {
-    this.mailbox.stop();
+    this.mailbox.leave();
     if (!this.running) return;
     this.running = false;
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);

@@ -43,4 +43,9 @@ export class ImRelay {
   stop(): void {
     this.mailbox.stop();
   }
+
+  /** Graceful leave: the mail held here goes to the holders that stay. Call before the node leaves. */
+  leave(): void {
+    this.mailbox.leave();
+  }
 }

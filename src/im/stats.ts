@@ -56,6 +56,7 @@ type MailCounter =
   | 'mail deleted by ack'
   | 'mail expired'
   | 'mail passed on: no longer a holder'
+  | 'mail passed on: leaving'
   | 'mail handed over'
   | 'mail copies sent'
   | 'mail copies unsent: no link'

@@ -1,20 +1,21 @@
-// Mail for the offline on the real simulator (tests/sim/mail-scenario.ts): 1,000 nodes, 200 pairs
-// whose sender leaves before the recipient returns, 20% of the storing nodes crashing meanwhile
-// (and as many joining). MAIL_SIM_SMALL=1 runs 300 nodes / 60 pairs for quick iteration; the
-// bench (bench/mailbox.bench.ts) runs larger variants and reports delivery times.
+// Mail for the offline on the real simulator (tests/sim/mail-scenario.ts): 100 nodes, 20 pairs
+// whose sender leaves before the recipient returns, 20% of the storing nodes crashing meanwhile (and
+// as many joining); 40% of the nodes are users, as in the bench. The 1,000-node, several-seed figures
+// come from bench/mailbox.bench.ts; this keeps the same shape small (the waits for the returning
+// users end once everyone has what they should, stopWhenDone). Profiled at 300 nodes: ~30% ed25519
+// (noble, pure JS), ~45% overlay upkeep, ~9% GC: cost is nodes x virtual time, so fewer nodes.
 
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAILBOX_CONFIG } from '../../src/im/config.js';
 import { runMailScenario } from './mail-scenario.js';
 
-const SMALL = process.env.MAIL_SIM_SMALL === '1';
-const NODES = SMALL ? 300 : 1_000;
-const PAIRS = SMALL ? 60 : 200;
+const NODES = 100;
+const PAIRS = 20;
 const MESSAGES = 3;
 
 describe('mail for the offline on the simulator', () => {
   it(`${PAIRS} pairs on ${NODES} nodes, the sender gone before the recipient returns, 20% churn among the holders: shown once, in order; storage bounded; receipts reach the returning sender`, async () => {
-    const result = await runMailScenario({ seed: 15, nodes: NODES, pairs: PAIRS, messages: MESSAGES, churn: 0.2 });
+    const result = await runMailScenario({ seed: 15, nodes: NODES, pairs: PAIRS, messages: MESSAGES, churn: 0.2, stopWhenDone: true });
     const maxBytes = Math.max(...result.bytesPerNode);
     const maxItems = Math.max(...result.itemsPerNode);
     console.log(
@@ -33,5 +34,5 @@ describe('mail for the offline on the simulator', () => {
     expect(result.counters['mail handed over']).toBeGreaterThan(0);
     expect(result.counters['mail deleted by ack']).toBeGreaterThan(0);
     expect(result.outboxesEmptied / PAIRS).toBeGreaterThanOrEqual(0.999);
-  }, 3_600_000);
+  }, 300_000);
 });
