@@ -24,8 +24,9 @@ import { conversationEpoch } from './epoch.js';
 import { chatMessage, receipt, receiptIsAuthentic } from './messages.js';
 import type { Outbox } from './outbox.js';
 import type { PresenceTable } from './presence.js';
+import { Resync } from './resync.js';
 import type { ImStats } from './stats.js';
-import type { BuddyRecord, HistoryEntry, ImStorage } from './storage.js';
+import type { BuddyRecord, HistoryEntry, ImStorage, OutboxEntry } from './storage.js';
 import type { VerifyBudget } from './verify-budget.js';
 import type { ChatMessage, ImMessage, Receipt } from './wire.js';
 
@@ -67,8 +68,12 @@ export interface ChatDependencies {
 export class ChatService {
   /** Digests of chats whose signature checked out (insertion order: the oldest go first). */
   private readonly verified = new Set<string>();
+  /** Catching up when our counters are behind the buddy's (a restored backup). */
+  readonly resync: Resync;
 
-  constructor(private readonly deps: ChatDependencies) {}
+  constructor(private readonly deps: ChatDependencies) {
+    this.resync = new Resync(deps, (peer, buddy) => this.epochOf(peer, buddy), (peer) => this.flush(peer, false));
+  }
 
   /**
    * Recovers the outbox after a reload; seqs already queued are never handed out again. An entry
@@ -83,6 +88,10 @@ export class ChatService {
         continue;
       }
       await this.deps.conversations.with(entry.peer, entry.message.epoch, (c) => c.commitSend(entry.seq));
+    }
+    for (const peer of this.deps.buddies.accepted()) {
+      const restored = await this.deps.conversations.with(peer, this.epochOf(peer, this.deps.buddies.get(peer)), (c) => c.restoredFrom);
+      if (restored !== undefined) this.resync.hold(peer);
     }
   }
 
@@ -109,7 +118,14 @@ export class ChatService {
 
   /** Hands queued messages to the overlay: all of them when the buddy just came online. */
   flush(peer: NodeId, everything: boolean): void {
+    // Restored from a backup: our seqs may be used already; the buddy's answer renumbers, then sends.
+    if (this.resync.isHeld(peer)) return this.resync.suspect(peer);
     for (const entry of this.deps.outbox.takeDue(peer, everything)) this.deps.ask(peer, entry.message);
+  }
+
+  /** What may go to a mailbox for an offline buddy: nothing while a restored conversation is unconfirmed. */
+  sendable(peer: NodeId): readonly OutboxEntry[] {
+    return this.resync.isHeld(peer) ? [] : this.deps.outbox.pending(peer);
   }
 
   /** Resends what went unacknowledged for resendMs to buddies that are online now. */
@@ -134,6 +150,8 @@ export class ChatService {
     const key = await deps.keyRing.keyFor(message.from, buddy.publicKey);
     const result = await deps.conversations.with(message.from, epoch, async (conversation) => {
       // An authentic duplicate is acknowledged again without decrypting: its receipt may have been lost.
+      // A resent chat still waiting in the buffer: the gap before it is not filling, we may be behind.
+      if (conversation.isBuffered(message.seq)) this.resync.suspect(message.from);
       if (conversation.isDuplicate(message.seq)) return { ack: conversation.cumulativeAck, ready: [], news: false, settled: true };
       const opened = await decryptChat(key, message);
       if (!opened.ok) {
@@ -165,8 +183,11 @@ export class ChatService {
     if (message.epoch !== epoch) return (deps.stats.count('receipt rejected: other conversation'), true);
     if (!deps.budget.take(message.from)) return (deps.stats.count('im.receipt over verify budget'), false);
     if (!receiptIsAuthentic(message, deps.identity.id, buddy.publicKey)) return (deps.stats.count('receipt rejected'), true);
-    const progressed = await deps.conversations.with(message.from, epoch, (c) => c.acknowledge(message.ack));
-    if (!progressed) return true;
+    const outcome = await deps.conversations.with(message.from, epoch, (c) => (c.acknowledge(message.ack) ? 'news' : c.needsResync(message.ack) ? 'ahead' : 'old'));
+    // It acknowledges seqs we never sent (a copy of us from a newer backup used them), or we are
+    // restored and cannot tell. Maybe a replay: it only makes us ask.
+    if (outcome === 'ahead') this.resync.suspect(message.from);
+    if (outcome !== 'news') return true;
     if (!mailed) deps.presence.heardFrom(message.from);
     await deps.outbox.acknowledge(message.from, message.ack);
     deps.acknowledged(message.from, message.ack);
@@ -195,6 +216,7 @@ export class ChatService {
     this.deps.keyRing.forget(peer);
     this.deps.presence.forget(peer);
     this.deps.budget.forget(peer);
+    this.resync.forget(peer);
   }
 
   private epochOf(peer: NodeId, buddy: BuddyRecord | undefined): string {

@@ -102,4 +102,28 @@ describe('conversation sequence numbers', () => {
     ]);
     expect(order).toEqual(['first start', 'first end', 'second']);
   });
+
+  it('restored from a backup, takes no ack until confirmed, then skips what the buddy holds acknowledged and shows the buffer after it', () => {
+    const conversation = new Conversation<string>({ epoch: EPOCH, nextSendSeq: 3, delivered: 1, acked: 2, fromBackup: 3 }, 256);
+    expect(conversation.acknowledge(2)).toBe(false);
+    conversation.commitSend(3);
+    expect(conversation.acknowledge(3)).toBe(false);
+    expect(conversation.needsResync(3)).toBe(true);
+    expect(conversation.receive(7, 'seven')).toEqual({ kind: 'accepted', ready: [] });
+    expect(conversation.receive(5, 'five')).toEqual({ kind: 'accepted', ready: [] });
+    expect(conversation.skipShownTo(5)).toEqual([]);
+    expect(conversation.receive(6, 'six')).toEqual({ kind: 'accepted', ready: [{ seq: 6, item: 'six' }, { seq: 7, item: 'seven' }] });
+    conversation.rebaseSend(9, 12);
+    conversation.confirm();
+    expect(conversation.counters()).toEqual({ epoch: EPOCH, nextSendSeq: 12, delivered: 7, acked: 9 });
+    expect(conversation.acknowledge(11)).toBe(true);
+  });
+
+  it('skips any distance at the cost of its buffer, never of the jump', () => {
+    const conversation = new Conversation<string>(freshCounters(EPOCH), 256);
+    conversation.receive(3, 'three');
+    expect(conversation.skipShownTo(Number.MAX_SAFE_INTEGER - 1)).toEqual([]);
+    expect(conversation.isDuplicate(3)).toBe(true);
+    expect(conversation.receive(Number.MAX_SAFE_INTEGER, 'last')).toEqual({ kind: 'accepted', ready: [{ seq: Number.MAX_SAFE_INTEGER, item: 'last' }] });
+  });
 });

@@ -20,6 +20,8 @@ export class Conversation<T> {
   private nextSendSeq: number;
   private delivered: number;
   private acked: number;
+  /** Restored from a backup, not yet confirmed: the first seq we hand out (resync.ts). */
+  private fromBackup: number | undefined;
   private readonly reorderBuffer = new Map<number, T>();
 
   constructor(counters: ConversationCounters, private readonly window: number) {
@@ -27,10 +29,20 @@ export class Conversation<T> {
     this.nextSendSeq = counters.nextSendSeq;
     this.delivered = counters.delivered;
     this.acked = counters.acked;
+    this.fromBackup = counters.fromBackup;
   }
 
   counters(): ConversationCounters {
-    return { epoch: this.epoch, nextSendSeq: this.nextSendSeq, delivered: this.delivered, acked: this.acked };
+    const counters = { epoch: this.epoch, nextSendSeq: this.nextSendSeq, delivered: this.delivered, acked: this.acked };
+    return this.fromBackup === undefined ? counters : { ...counters, fromBackup: this.fromBackup };
+  }
+
+  /**
+   * Restored from a backup and not yet confirmed by the buddy (resync.ts): the first seq handed
+   * out here; lower ones are the old browser's (queued in the backup's outbox, sent as they are).
+   */
+  get restoredFrom(): number | undefined {
+    return this.fromBackup;
   }
 
   /** Cumulative acknowledgement to send back: every seq up to it has been shown. */
@@ -60,19 +72,62 @@ export class Conversation<T> {
     if (this.isDuplicate(seq)) return { kind: 'duplicate' };
     if (seq > this.delivered + this.window) return { kind: 'beyond-window' };
     this.reorderBuffer.set(seq, item);
+    return { kind: 'accepted', ready: this.drain() };
+  }
+
+  private drain(): { seq: number; item: T }[] {
     const ready: { seq: number; item: T }[] = [];
     for (let next = this.delivered + 1; this.reorderBuffer.has(next); next++) {
       ready.push({ seq: next, item: this.reorderBuffer.get(next) as T });
       this.reorderBuffer.delete(next);
       this.delivered = next;
     }
-    return { kind: 'accepted', ready };
+    return ready;
+  }
+
+  /** A chat already waiting in the reorder buffer: its sender resent it, so the gap before it persists. */
+  isBuffered(seq: number): boolean {
+    return this.reorderBuffer.has(seq);
+  }
+
+  /** An ack of seqs we never sent in this conversation: the buddy is ahead of us (we were restored from a backup). */
+  isAhead(ack: number): boolean {
+    return ack >= this.nextSendSeq;
+  }
+
+  /** An ack we cannot take as is: the buddy may be ahead, so ask it where it stands (resync.ts). */
+  needsResync(ack: number): boolean {
+    return this.fromBackup !== undefined || this.isAhead(ack);
+  }
+
+  /**
+   * The buddy will never resend what it holds acknowledged up to `settled` (a previous copy of us
+   * showed it): take that as shown, and show what the buffer holds after it. Work is bounded by
+   * the buffer, whatever the jump.
+   */
+  skipShownTo(settled: number): { seq: number; item: T }[] {
+    if (settled <= this.delivered) return [];
+    this.delivered = settled;
+    for (const seq of [...this.reorderBuffer.keys()]) if (seq <= settled) this.reorderBuffer.delete(seq);
+    return this.drain();
+  }
+
+  /** The buddy has shown seqs up to `shown` from a previous copy of us: ours continue at `next`. */
+  rebaseSend(shown: number, next: number): void {
+    this.acked = Math.max(this.acked, shown);
+    this.nextSendSeq = Math.max(this.nextSendSeq, next);
+  }
+
+  /** The buddy told us where it stands: these counters are current again. */
+  confirm(): void {
+    this.fromBackup = undefined;
   }
 
   /** A receipt arrived; true when it acknowledges something new. Acks are cumulative and only grow. */
   acknowledge(ack: number): boolean {
     // An ack beyond what we ever sent is forged or from a previous life of the conversation.
-    if (ack <= this.acked || ack >= this.nextSendSeq) return false;
+    // Restored from a backup, any ack may count the old browser's messages with our seqs, not ours.
+    if (this.fromBackup !== undefined || ack <= this.acked || ack >= this.nextSendSeq) return false;
     this.acked = ack;
     return true;
   }

@@ -3,34 +3,11 @@
 // message twice, hide a real one, fake a buddy's presence, or earn a signed answer.
 
 import { describe, expect, it } from 'vitest';
-import type { NodeId } from '../overlay/id.js';
 import { DEFAULT_IM_CONFIG } from './config.js';
 import { notOnline } from './messages.js';
+import { captured, mallory, MALLORY } from './testing/hostile.js';
 import { world, type Person } from './testing/world.js';
 import type { BuddyNotice, ChatMessage, ImMessage, Presence } from './wire.js';
-
-type World = ReturnType<typeof world>;
-
-const MALLORY = 'ee'.repeat(16) as NodeId;
-
-/** A node of the overlay run by the attacker: it replays, forges, and records what it is answered. */
-function mallory(w: World, deliver: (body: ImMessage, reply?: (body: unknown) => void) => void = () => undefined) {
-  const host = w.overlay.join(MALLORY);
-  const replies: ImMessage[] = [];
-  const endpoint = host.register('dima.im', { deliver: (m) => deliver(m.body as ImMessage, m.reply) });
-  return {
-    replies,
-    /** Sends `body` to key `to` as a request, keeping any answer. */
-    ask(to: NodeId, body: unknown) {
-      endpoint.request(to, body, { timeoutMs: 1_000 }).then((r) => replies.push(r.body as ImMessage), () => undefined);
-    },
-  };
-}
-
-/** Everything routed so far (as any node on the way saw it) of type `t` from `from` to `to`. */
-function captured<T extends ImMessage>(w: World, t: T['t'], from: Person, to: Person): T[] {
-  return (w.overlay.seen as ImMessage[]).filter((m): m is T => m.t === t && 'from' in m && m.from === from.identity.id && m.to === to.identity.id);
-}
 
 const isOnline = (viewer: Person, buddy: Person) => viewer.messenger.buddies().find((b) => b.uid === buddy.identity.id)?.online;
 

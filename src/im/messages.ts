@@ -3,7 +3,7 @@
 
 import type { NodeId } from '../overlay/id.js';
 import { bytesToHex, checkChat, publicKeyMatchesUid, sign, textDigest, verify, type Identity, type SealedChat } from './crypto.js';
-import type { BuddyNotice, BuddyNoticeKind, ChatMessage, MailAck, MailItem, NotOnline, Presence, PresenceState, Receipt } from './wire.js';
+import type { BuddyNotice, BuddyNoticeKind, ChatMessage, MailAck, MailItem, NotOnline, Presence, PresenceState, Receipt, ResyncRequest, ResyncState } from './wire.js';
 
 export function chatMessage(sealed: SealedChat): ChatMessage {
   return { t: 'im.chat', ...sealed };
@@ -18,6 +18,26 @@ export function receipt(identity: Identity, to: NodeId, epoch: string, ack: numb
 
 export function receiptIsAuthentic(r: Receipt, localUid: NodeId, senderPublicKey: string): boolean {
   return r.to === localUid && verify(senderPublicKey, receiptFields(r), r.sig);
+}
+
+const resyncFields = (r: Omit<ResyncRequest, 't' | 'sig'>) => ['resync', r.from, r.to, r.epoch, r.challenge];
+
+export function resyncRequest(identity: Identity, to: NodeId, epoch: string, challenge: string): ResyncRequest {
+  const body = { from: identity.id, to, epoch, challenge };
+  return { t: 'im.resync', ...body, sig: sign(identity, resyncFields(body)) };
+}
+
+const resyncStateFields = (r: Omit<ResyncState, 't' | 'sig'>) => ['resync state', r.from, r.to, r.epoch, r.challenge, r.shown, r.settled];
+
+export function resyncState(identity: Identity, request: ResyncRequest, shown: number, settled: number): ResyncState {
+  const body = { from: identity.id, to: request.from, epoch: request.epoch, challenge: request.challenge, shown, settled };
+  return { t: 'im.resyncState', ...body, sig: sign(identity, resyncStateFields(body)) };
+}
+
+/** A resync request or its answer, addressed to us and signed by the buddy's key. */
+export function resyncIsAuthentic(r: ResyncRequest | ResyncState, localUid: NodeId, senderPublicKey: string): boolean {
+  const fields = r.t === 'im.resync' ? resyncFields(r) : resyncStateFields(r);
+  return r.to === localUid && verify(senderPublicKey, fields, r.sig);
 }
 
 /** The echo of a presence sent before we heard the recipient's session. */

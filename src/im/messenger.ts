@@ -99,7 +99,7 @@ export class Messenger {
       requestTimeoutMs: this.config.requestTimeoutMs,
       notOnline: (peer, body) => {
         this.presence.notOnline(peer);
-        if (body.t === 'im.chat' || body.t === 'im.presence') this.mail.offline(peer, this.outbox.pending(peer));
+        if (body.t === 'im.chat' || body.t === 'im.presence') this.mail.offline(peer, this.chat.sendable(peer));
       },
       answered: (answer) => this.handle(answer),
     });
@@ -305,6 +305,8 @@ export class Messenger {
       switch (message.t) {
         case 'im.chat': return this.chat.receive(message, answer);
         case 'im.receipt': return this.chat.receipt(message);
+        case 'im.resync': return this.chat.resync.request(message, answer);
+        case 'im.resyncState': return this.chat.resync.state(message);
         case 'im.presence': return this.presence.receive(message, answer);
         case 'im.buddy': return this.notices.receive(message, answer);
         default: return this.stats.count(`unexpected ${message.t}`);

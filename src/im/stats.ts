@@ -23,7 +23,7 @@ export type ImCounter =
   | 'failed storing notice'
   | 'buddy notice rejected'
   | 'buddy request refused: too many waiting'
-  | `${'im.chat' | 'im.receipt' | 'im.presence' | 'im.buddy'} over verify budget`
+  | `${'im.chat' | 'im.receipt' | 'im.presence' | 'im.buddy' | 'im.resync' | 'im.resyncState'} over verify budget`
   | 'presence unproven'
   | 'presence from a non-buddy'
   | 'presence rejected'
@@ -34,6 +34,7 @@ export type ImCounter =
   | 'receipt rejected: other conversation'
   | 'receipt from a non-buddy'
   | 'receipt rejected'
+  | ResyncCounter
   | 'overlay refused request'
   | 'overlay refused route'
   | 'request timed out'
@@ -43,6 +44,17 @@ export type ImCounter =
   | 'direct link failed'
   | `direct link closed: ${DirectCloseReason}`
   | MailCounter;
+
+/** Counters behind a restored backup (resync.ts). */
+type ResyncCounter =
+  | 'resync asked'
+  | 'resync from a non-buddy'
+  | 'resync rejected: other conversation'
+  | 'resync rejected'
+  | 'resync state unasked'
+  | 'resync jump refused'
+  | 'resync skipped shown messages'
+  | 'resync moved send seq';
 
 /** The mailbox (mailbox.ts: the storing role; mail-client.ts: sender and recipient). */
 type MailCounter =

@@ -80,6 +80,12 @@ export const ConversationCounters = v.strictObject({
   delivered: count,
   /** Highest outgoing seq the peer acknowledged. */
   acked: count,
+  /**
+   * Written by a backup restore: the first seq this browser hands out (the backup's next seq). The
+   * buddy may be ahead of these counters (resync.ts), so nothing is sent until it has told us
+   * where it stands. Cleared by its answer.
+   */
+  fromBackup: v.optional(v.pipe(count, v.minValue(1))),
 });
 export type ConversationCounters = v.InferOutput<typeof ConversationCounters>;
 
@@ -98,6 +104,7 @@ export interface ImStorage {
   putHistory(entry: HistoryEntry): Promise<void>;
   listHistory(peer: NodeId): Promise<HistoryEntry[]>;
   deleteHistory(peer: NodeId): Promise<void>;
+  deleteHistoryEntry(peer: NodeId, direction: HistoryEntry['direction'], seq: number): Promise<void>;
   putOutbox(entry: OutboxEntry): Promise<void>;
   deleteOutbox(peer: NodeId, seq: number): Promise<void>;
   listOutbox(): Promise<OutboxEntry[]>;
@@ -195,6 +202,10 @@ export class RecordStorage implements ImStorage {
     }
   }
 
+  async deleteHistoryEntry(peer: NodeId, direction: HistoryEntry['direction'], seq: number) {
+    await this.backend.delete(KEY.historyEntry({ peer, direction, seq, text: '', sentAt: 0 }));
+  }
+
   async putOutbox(entry: OutboxEntry) {
     const record = checked(OutboxEntry, entry, 'outbox entry');
     await this.backend.set(KEY.outboxEntry(record.peer, record.seq), record);
@@ -221,6 +232,7 @@ export class RecordStorage implements ImStorage {
       nextSendSeq: Math.max(stored.nextSendSeq, next.nextSendSeq),
       delivered: Math.max(stored.delivered, next.delivered),
       acked: Math.max(stored.acked, next.acked),
+      ...(next.fromBackup !== undefined && { fromBackup: next.fromBackup }),
     });
   }
 
@@ -257,6 +269,13 @@ export class MemoryBackend implements KeyValueBackend {
   async valuesWithPrefix(prefix: string) {
     const keys = [...this.values.keys()].filter((k) => k.startsWith(prefix)).sort();
     return keys.map((k) => structuredClone(this.values.get(k)));
+  }
+
+  /** A copy of everything stored now (tests: a backup taken at this moment). */
+  copy(): MemoryBackend {
+    const copy = new MemoryBackend();
+    for (const [key, value] of this.values) copy.values.set(key, structuredClone(value));
+    return copy;
   }
 }
 

@@ -51,6 +51,22 @@ export const Receipt = v.strictObject({
 });
 export type Receipt = v.InferOutput<typeof Receipt>;
 
+/** A fresh random value per resync request, echoed by its answer. */
+const challenge = hex(32);
+
+/**
+ * `from` thinks its counters of the conversation `epoch` may be behind (a restored backup): it asks
+ * `to` where the conversation stands. `challenge` is fresh per request, so the answer is too.
+ * ResyncState answers it, echoing the challenge: `from` (the answerer) has shown `to`'s messages up
+ * to seq `shown`, and `to` has acknowledged `from`'s up to `settled` (`from` never resends those).
+ */
+export const ResyncRequest = v.strictObject({ t: v.literal('im.resync'), from: uid, to: uid, epoch, challenge, sig: signature });
+export type ResyncRequest = v.InferOutput<typeof ResyncRequest>;
+export const ResyncState = v.strictObject({
+  t: v.literal('im.resyncState'), from: uid, to: uid, epoch, challenge, shown: counter, settled: counter, sig: signature,
+});
+export type ResyncState = v.InferOutput<typeof ResyncState>;
+
 /** The root of a uid key answers this when its own id is not that uid (the buddy is offline). */
 export const NotOnline = v.strictObject({
   t: v.literal('im.notOnline'),
@@ -130,7 +146,7 @@ export const MailAck = v.strictObject({
 });
 export type MailAck = v.InferOutput<typeof MailAck>;
 
-const ImMessage = v.variant('t', [ChatMessage, Receipt, NotOnline, Presence, BuddyNotice, NoticeTaken, MailPut, MailStored, MailCopies, MailAck]);
+const ImMessage = v.variant('t', [ChatMessage, Receipt, ResyncRequest, ResyncState, NotOnline, Presence, BuddyNotice, NoticeTaken, MailPut, MailStored, MailCopies, MailAck]);
 export type ImMessage = v.InferOutput<typeof ImMessage>;
 
 export function decodeImMessage(body: unknown): ImMessage | undefined {

@@ -1,16 +1,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { buddyButton, conversation, expect, newContext, onboard, openTab, searchFor, sendTo, test, waitJoined } from './real-tabs.js';
 
 // Identity backup across browsers: Åsa backs up her identity in one browser context, closes it, and
 // restores it in a fresh one (its own, empty IndexedDB): the same uid, her buddy and history are
-// there, and the chat carries on both ways with receipts.
+// there, and the chat carries on both ways with receipts. Second test: the file is older than the
+// last messages of the old browser (both sides chatted after it); what both send after the restore
+// is shown once each, in order, on both sides.
 
 const PASSPHRASE = 'rain on the fjord at noon';
 
 async function exportBackup(page: Page, path: string): Promise<void> {
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('button', { name: 'Back up this identity…' }).click();
+  const open = page.getByRole('button', { name: 'Back up this identity…' });
+  if (!(await open.isVisible())) await page.getByRole('button', { name: 'Settings' }).click();
+  await open.click();
   const dialog = page.getByRole('dialog', { name: 'Back up this identity' });
   await expect(dialog).toContainText('Anyone with this file and its passphrase can be you');
   await dialog.getByLabel('Passphrase (at least 10 characters)').fill(PASSPHRASE);
@@ -22,22 +25,56 @@ async function exportBackup(page: Page, path: string): Promise<void> {
   await dialog.getByRole('button', { name: 'Close' }).click();
 }
 
-test('an identity backed up in one browser is restored in another: same uid, buddies present, chats continue', async ({ browser, ring }, testInfo) => {
-  test.setTimeout(180_000);
+type Ring = Parameters<typeof openTab>[1];
+
+/** Åsa and Bo, buddies, one message each way. */
+async function buddies(browser: Browser, ring: Ring) {
   const asa = await openTab(browser, ring);
   await onboard(asa.page, { name: 'Åsa Berg', city: 'Kiruna' });
   const bo = await openTab(browser, ring);
   await onboard(bo.page, { name: 'Bo Ek', words: 'skiing' });
-
   const hit = await searchFor(asa.page, 'bo', 'Bo Ek');
   await hit.getByRole('button', { name: 'Add Bo Ek as buddy' }).click();
   const request = bo.page.getByRole('region', { name: 'Buddy requests' }).getByRole('listitem').filter({ hasText: 'Åsa Berg' });
   await request.getByRole('button', { name: 'Accept' }).click({ timeout: 20_000 });
   await expect(buddyButton(asa.page, 'Bo Ek')).toContainText('online', { timeout: 20_000 });
   await sendTo(asa.page, 'Bo Ek', 'before the backup');
-  await expect(conversation(asa.page, 'Bo Ek').filter({ hasText: 'before the backup' }).getByLabel('delivered')).toHaveText('✓✓', { timeout: 15_000 });
+  await delivered(asa.page, 'Bo Ek', 'before the backup');
   await sendTo(bo.page, 'Åsa Berg', 'got it');
   await expect(conversation(asa.page, 'Bo Ek').filter({ hasText: 'got it' })).toBeVisible({ timeout: 15_000 });
+  return { asa, bo };
+}
+
+async function delivered(page: Page, buddy: string, text: string): Promise<void> {
+  await expect(conversation(page, buddy).filter({ hasText: text }).getByLabel('delivered')).toHaveText('✓✓', { timeout: 20_000 });
+}
+
+/** Sends each text and waits until the other side shows it. */
+async function chat(from: Page, to: string, peer: Page, peerSeesAs: string, texts: string[]): Promise<void> {
+  for (const text of texts) {
+    await sendTo(from, to, text);
+    await expect(conversation(peer, peerSeesAs).filter({ hasText: text })).toHaveCount(1, { timeout: 20_000 });
+  }
+}
+
+/** A fresh browser context restores `file` from onboarding; returns its page once it runs as `uid`. */
+async function restoreInFreshBrowser(browser: Browser, ring: Ring, file: string, uid: string) {
+  const context = await newContext(browser, ring);
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByText('Restore from backup').click();
+  await page.getByLabel('Backup file').setInputFiles(file);
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Restore' }).click();
+  expect(await waitJoined(page, 90_000)).toBe(uid);
+  await expect(buddyButton(page, 'Bo Ek')).toContainText('online', { timeout: 20_000 });
+  await buddyButton(page, 'Bo Ek').click();
+  return { context, page };
+}
+
+test('an identity backed up in one browser is restored in another: same uid, buddies present, chats continue', async ({ browser, ring }, testInfo) => {
+  test.setTimeout(180_000);
+  const { asa, bo } = await buddies(browser, ring);
 
   const file = testInfo.outputPath('asa.dima-backup.json');
   await exportBackup(asa.page, file);
@@ -87,6 +124,44 @@ test('an identity backed up in one browser is restored in another: same uid, bud
   await sendTo(bo.page, 'Åsa Berg', 'welcome back');
   await expect(conversation(page, 'Bo Ek').filter({ hasText: 'welcome back' })).toBeVisible({ timeout: 15_000 });
   await expect(conversation(bo.page, 'Åsa Berg').locator('.text')).toHaveText(['before the backup', 'got it', 'restored in a new browser', 'welcome back']);
+
+  await context.close();
+  await bo.context.close();
+});
+
+test('a backup older than the last messages: after the restore the new messages of both sides are shown once each, in order; settings come back', async ({ browser, ring }, testInfo) => {
+  test.setTimeout(240_000);
+  const { asa, bo } = await buddies(browser, ring);
+  // Settings the user chose go into the file (sound on, direct links off: every message routed).
+  await asa.page.getByRole('button', { name: 'Settings' }).click();
+  await asa.page.getByRole('checkbox', { name: /Direct links for active chats/ }).uncheck();
+  await asa.page.getByRole('checkbox', { name: 'Play a sound for new messages' }).check();
+  const file = testInfo.outputPath('asa-old.dima-backup.json');
+  await exportBackup(asa.page, file);
+
+  // Both chat on after the backup: the old browser uses seqs 2 and 3, and acknowledges Bo's 2 and 3.
+  await buddyButton(asa.page, 'Bo Ek').click();
+  await chat(asa.page, 'Bo Ek', bo.page, 'Åsa Berg', ['after the backup 1', 'after the backup 2']);
+  await delivered(asa.page, 'Bo Ek', 'after the backup 2');
+  await chat(bo.page, 'Åsa Berg', asa.page, 'Bo Ek', ['Bo after the backup 1', 'Bo after the backup 2']);
+  await asa.context.close();
+  await expect(buddyButton(bo.page, 'Åsa Berg')).toContainText('offline', { timeout: 20_000 });
+
+  const { context, page } = await restoreInFreshBrowser(browser, ring, file, asa.id);
+  // The restored history is the file's: what the old browser sent and showed after it is not there.
+  await expect(conversation(page, 'Bo Ek').locator('.text')).toHaveText(['before the backup', 'got it']);
+  await chat(page, 'Bo Ek', bo.page, 'Åsa Berg', ['restored 1', 'restored 2']);
+  await delivered(page, 'Bo Ek', 'restored 2');
+  await chat(bo.page, 'Åsa Berg', page, 'Bo Ek', ['Bo to the restored 1', 'Bo to the restored 2']);
+  await expect(conversation(bo.page, 'Åsa Berg').locator('.text')).toHaveText([
+    'before the backup', 'got it', 'after the backup 1', 'after the backup 2', 'Bo after the backup 1', 'Bo after the backup 2',
+    'restored 1', 'restored 2', 'Bo to the restored 1', 'Bo to the restored 2',
+  ]);
+  await expect(conversation(page, 'Bo Ek').locator('.text')).toHaveText(['before the backup', 'got it', 'restored 1', 'restored 2', 'Bo to the restored 1', 'Bo to the restored 2']);
+  await delivered(page, 'Bo Ek', 'restored 1');
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByRole('checkbox', { name: /Direct links for active chats/ })).not.toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Play a sound for new messages' })).toBeChecked();
 
   await context.close();
   await bo.context.close();

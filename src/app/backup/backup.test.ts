@@ -3,23 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBackend, memoryStorage, RecordStorage, type BuddyRecord, type ImStorage } from '../../im/storage.js';
 import { generateIdentity, storeIdentity } from '../../overlay/identity.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { Profile } from '../../ui/messenger-port.js';
+import type { Preferences, Profile } from '../../ui/messenger-port.js';
 import type { ProfileStore } from '../profile-store.js';
 import { BACKUP_LIMITS, BackupError, type BackupProblem, type Payload } from './format.js';
 import { openBackup, sealBackup } from './sealing.js';
-import { restoreSnapshot, takeSnapshot } from './snapshot.js';
+import { restoreSnapshot, takeSnapshot, type AppRecords } from './snapshot.js';
 
 // Fast scrypt for most cases (the import accepts N >= 2^14); one round trip uses the export cost.
 const FAST = { scrypt: { N: 2 ** 14, r: 8, p: 1 } };
 const PASS = 'correct horse battery staple';
 const EPOCH = 'ab'.repeat(16);
 
-function memoryProfileStore(): ProfileStore & { saved?: Profile } {
-  const store: ProfileStore & { saved?: Profile } = {
+function memoryProfileStore(): ProfileStore & { saved?: Profile; preferences: Preferences } {
+  const store: ProfileStore & { saved?: Profile; preferences: Preferences } = {
+    preferences: DEFAULT_PREFERENCES,
     load: async () => store.saved,
     save: async (profile) => void (store.saved = profile),
-    loadPreferences: async () => DEFAULT_PREFERENCES,
-    savePreferences: async () => undefined,
+    loadPreferences: async () => store.preferences,
+    savePreferences: async (preferences) => void (store.preferences = preferences),
   };
   return store;
 }
@@ -30,7 +31,7 @@ function buddy(name: string, status: BuddyRecord['status'] = 'accepted'): BuddyR
 }
 
 /** A used profile: identity, names, two buddies, a conversation with counters, history and outbox. */
-async function usedStorage(): Promise<{ storage: ImStorage; bob: BuddyRecord; profile: Profile }> {
+async function usedStorage(): Promise<{ storage: ImStorage; bob: BuddyRecord; profile: Profile; app: AppRecords }> {
   const storage = memoryStorage();
   await storage.putIdentity(storeIdentity(generateIdentity()));
   await storage.putProfile({ name: 'Åsa', keywords: [] });
@@ -42,7 +43,10 @@ async function usedStorage(): Promise<{ storage: ImStorage; bob: BuddyRecord; pr
   await storage.putHistory({ peer: bob.uid, direction: 'in', seq: 1, text: 'hi\nthere', sentAt: 11 });
   const message = { t: 'im.chat' as const, from: bob.uid, to: bob.uid, seq: 3, epoch: EPOCH, nonce: '00'.repeat(12), ct: 'ff'.repeat(20), sig: '11'.repeat(64) };
   await storage.putOutbox({ peer: bob.uid, seq: 3, message, createdAt: 12 });
-  return { storage, bob, profile: { fields: { name: 'Åsa', city: 'Umeå' }, published: ['name'] } };
+  const profile: Profile = { fields: { name: 'Åsa', city: 'Umeå' }, published: ['name'] };
+  // The settings the user chose in Settings (notificationsAsked is this browser's own).
+  const preferences: Preferences = { directLinks: false, notificationSound: true, notificationsAsked: true };
+  return { storage, bob, profile, app: { profile, preferences } };
 }
 
 /** The IM store of a browser profile, which the app empties with IndexedDB's clear(). */
@@ -70,15 +74,15 @@ async function problem(promise: Promise<unknown>): Promise<BackupProblem | 'no e
 }
 
 async function sealedUsed() {
-  const { storage, profile } = await usedStorage();
-  const payload = await takeSnapshot(storage, profile, 1_000);
+  const { storage, app } = await usedStorage();
+  const payload = await takeSnapshot(storage, app, 1_000);
   return { payload, file: await sealBackup(payload, PASS, FAST) };
 }
 
 describe('identity backup', () => {
-  it('round-trips identity, profiles, buddies, counters, history and outbox into a fresh browser, at the export cost', async () => {
-    const { storage, bob, profile } = await usedStorage();
-    const file = await sealBackup(await takeSnapshot(storage, profile, 1_000), PASS);
+  it('round-trips identity, profiles, settings, buddies, counters, history and outbox into a fresh browser, at the export cost', async () => {
+    const { storage, bob, profile, app } = await usedStorage();
+    const file = await sealBackup(await takeSnapshot(storage, app, 1_000), PASS);
     expect(file).not.toContain('Åsa'); // sealed: no names, keys or texts in the clear
     expect(file).not.toContain(bob.uid);
     const target = { storage: memoryStorage(), wipe: async () => {}, profileStore: memoryProfileStore() };
@@ -86,8 +90,10 @@ describe('identity backup', () => {
     expect(await target.storage.getIdentity()).toEqual(await storage.getIdentity());
     expect(await target.storage.getProfile()).toEqual({ name: 'Åsa', keywords: [] });
     expect(target.profileStore.saved).toEqual(profile);
+    expect(target.profileStore.preferences).toEqual({ directLinks: false, notificationSound: true, notificationsAsked: false });
     expect(await target.storage.listBuddies()).toEqual(await storage.listBuddies());
-    expect(await target.storage.getCounters(bob.uid)).toEqual({ epoch: EPOCH, nextSendSeq: 4, delivered: 2, acked: 2 });
+    // Marked restored: nothing goes to bob before he says where the conversation stands (src/im/resync.ts).
+    expect(await target.storage.getCounters(bob.uid)).toEqual({ epoch: EPOCH, nextSendSeq: 4, delivered: 2, acked: 2, fromBackup: 4 });
     expect(await target.storage.listHistory(bob.uid)).toEqual(await storage.listHistory(bob.uid));
     expect(await target.storage.listOutbox()).toEqual(await storage.listOutbox());
   }, 30_000);
@@ -144,6 +150,19 @@ describe('identity backup', () => {
       const opened = await openBackup(await sealBackup(hostile, PASS, FAST), PASS);
       expect(await problem(restoreSnapshot(opened, target))).toBe('invalid contents');
       expect(await target.storage.getIdentity()).toBeUndefined(); // nothing half-restored
+    }
+  });
+
+  it('restores a file made before settings were backed up, keeping this browser\'s settings, and refuses a settings record out of schema', async () => {
+    const { payload } = await sealedUsed();
+    const { preferences: _, ...old } = payload;
+    const target = { storage: memoryStorage(), wipe: async () => {}, profileStore: memoryProfileStore() };
+    await restoreSnapshot(await openBackup(await sealBackup(old, PASS, FAST), PASS), target);
+    expect((await target.storage.getIdentity())?.secretKey).toBe(payload.identity.secretKey);
+    expect(target.profileStore.preferences).toEqual(DEFAULT_PREFERENCES);
+    for (const preferences of [{ directLinks: 'no', notificationSound: true }, { directLinks: true, notificationSound: true, theme: 'x'.repeat(100) }]) {
+      const file = await sealBackup({ ...payload, preferences } as unknown as Payload, PASS, FAST);
+      expect(await problem(openBackup(file, PASS))).toBe('invalid contents');
     }
   });
 

@@ -13,7 +13,8 @@ export function browserBackup(profileName: string): BackupPort {
   const profileStore = indexedDbProfileStore(profileName);
   return {
     async exportBackup(passphrase, onProgress): Promise<BackupFile> {
-      const payload = await takeSnapshot(storage, await profileStore.load(), Date.now());
+      const app = { profile: await profileStore.load(), preferences: await profileStore.loadPreferences() };
+      const payload = await takeSnapshot(storage, app, Date.now());
       const text = await sealBackup(payload, passphrase, { onProgress });
       const day = new Date(payload.createdAt).toISOString().slice(0, 10);
       return { blob: new Blob([text], { type: 'application/json' }), name: `dima-identity-${payload.uid.slice(0, 8)}-${day}.json` };

@@ -4,8 +4,8 @@
 // ciphertext. The key comes from the passphrase through scrypt with the parameters the envelope
 // names; the envelope's header is the cipher's additional data, so changing a parameter, the salt
 // or the version fails decryption like a wrong passphrase does. Inside is the payload: everything a
-// new browser needs to be the same uid and carry on (identity, profiles, buddies with their
-// conversation epochs and counters, recent history, the outbox).
+// new browser needs to be the same uid and carry on (identity, profiles, settings, buddies with
+// their conversation epochs and counters, recent history, the outbox).
 //
 // A file is input from anywhere (a download folder, a chat attachment): every field is bounded and
 // checked, and a file outside the bounds is refused with a fixed reason, never half-restored.
@@ -69,6 +69,10 @@ export const AppProfile = v.strictObject({
   published: v.pipe(v.array(v.picklist(PROFILE_FIELDS)), v.maxLength(PROFILE_FIELDS.length)),
 });
 
+/** The settings a user chose (ui/messenger-port.ts Preferences) that belong to the person, not the browser. */
+export const BackupPreferences = v.strictObject({ directLinks: v.boolean(), notificationSound: v.boolean() });
+export type BackupPreferences = v.InferOutput<typeof BackupPreferences>;
+
 export const Payload = v.strictObject({
   format: v.literal('dima-identity'),
   version: v.literal(1),
@@ -78,6 +82,8 @@ export const Payload = v.strictObject({
   identity: StoredIdentity,
   imProfile: v.optional(ImProfile),
   appProfile: v.optional(AppProfile),
+  /** Absent in files made before settings were backed up: those restore with this browser's. */
+  preferences: v.optional(BackupPreferences),
   buddies: v.pipe(v.array(BuddyRecord), v.maxLength(BACKUP_LIMITS.maxBuddies)),
   counters: v.pipe(v.array(v.strictObject({ peer: uid, counters: ConversationCounters })), v.maxLength(BACKUP_LIMITS.maxBuddies)),
   history: v.pipe(v.array(HistoryEntry), v.maxLength(BACKUP_LIMITS.maxHistoryEntries)),

@@ -1,19 +1,28 @@
 // What a backup holds, taken from and put back into the stores: the IM records (identity, profile,
-// buddies with their epochs, conversation counters, history, outbox) and the app's profile.
+// buddies with their epochs, conversation counters, history, outbox), the app's profile and the
+// settings the user chose (not "notifications asked": each browser asks for its own permission).
 //
 // Restoring the epochs and counters is what lets chats continue: the buddies still hold the same
-// conversation (same epoch), and our next message gets the seq they expect next. A backup older
-// than the last message sent from the old browser is behind: what the old browser sent after it
-// carries seqs the new one will use again, which the buddy takes for copies (docs/ARCHITECTURE.md).
+// conversation (same epoch). A backup older than the last messages of the old browser is behind
+// them, so every conversation is marked restored: it sends nothing until the buddy has said where
+// it stands, then carries on after that (src/im/resync.ts, docs/ARCHITECTURE.md).
 
 import { publicKeyMatchesUid } from '../../im/crypto.js';
+import { markRestored } from '../../im/resync.js';
 import type { ImStorage } from '../../im/storage.js';
 import { loadIdentity } from '../../overlay/identity.js';
-import type { Profile as AppProfile } from '../../ui/messenger-port.js';
+import type { Preferences, Profile as AppProfile } from '../../ui/messenger-port.js';
 import type { ProfileStore } from '../profile-store.js';
 import { BACKUP_LIMITS, BackupError, type Payload } from './format.js';
 
-export async function takeSnapshot(storage: ImStorage, appProfile: AppProfile | undefined, now: number): Promise<Payload> {
+/** What the app keeps besides the IM records (src/app/profile-store.ts). */
+export interface AppRecords {
+  profile: AppProfile | undefined;
+  preferences: Preferences;
+}
+
+export async function takeSnapshot(storage: ImStorage, app: AppRecords, now: number): Promise<Payload> {
+  const { profile: appProfile, preferences } = app;
   const identity = await storage.getIdentity();
   if (!identity) throw new Error('no identity to back up');
   const buddies = (await storage.listBuddies()).slice(0, BACKUP_LIMITS.maxBuddies);
@@ -31,6 +40,7 @@ export async function takeSnapshot(storage: ImStorage, appProfile: AppProfile | 
     identity,
     imProfile: await storage.getProfile(),
     appProfile: appProfile && { fields: { ...appProfile.fields }, published: [...appProfile.published] },
+    preferences: { directLinks: preferences.directLinks, notificationSound: preferences.notificationSound },
     buddies,
     counters,
     history: newestWithin(history),
@@ -99,6 +109,10 @@ export async function restoreSnapshot(payload: Payload, target: RestoreTarget): 
   for (const { peer, counters } of payload.counters) await storage.putCounters(peer, counters);
   for (const entry of payload.history) await storage.putHistory(entry);
   for (const entry of payload.outbox) await storage.putOutbox(entry);
+  await markRestored(storage, payload.uid);
+  if (payload.preferences) {
+    await target.profileStore.savePreferences({ ...(await target.profileStore.loadPreferences()), ...payload.preferences });
+  }
   // Last: a stored app profile is what tells boot that onboarding is done, so a restore cut short
   // shows onboarding again (and may be redone, above).
   const appProfile = payload.appProfile ?? (payload.imProfile && { fields: { name: payload.imProfile.name }, published: ['name' as const] });

@@ -15,7 +15,7 @@ export type Diversion = (message: { origin: NodeId; key: NodeId; body: unknown }
 
 export class FakeOverlay {
   private readonly live = new Map<NodeId, Map<string, OverlayApplication>>();
-  /** Every body routed, as an eavesdropping intermediate node would see it. */
+  /** Every body routed and every answer, as an eavesdropping node on the way would see it. */
   readonly seen: unknown[] = [];
   plan: DeliveryPlan;
   divert: Diversion = () => undefined;
@@ -73,6 +73,7 @@ export class FakeOverlay {
       });
       const reply = (from: NodeId) => (replyBody: unknown) => {
         const copy = structuredClone(replyBody);
+        this.seen.push(copy); // a node on the reverse path sees the answer too
         this.clock.setTimer(this.latencyMs, () => {
           if (!this.live.has(origin)) return;
           const r = { from, body: copy, hops: 1 };
