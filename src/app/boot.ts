@@ -5,25 +5,26 @@
 //   -> MessengerAdapter handed to <dima-app> -> join through the first entry point that answers
 //   (entry-points.ts: the origin's introducer, another tab of this browser, configured seeds, seeds
 //   learned from the overlay), retried while none does (the app still opens, with history: the PWA
-//   offline case) and again whenever the joined tab lost every link (keepJoined).
+//   offline case) and again whenever the joined tab lost every link (keepJoined, session-start.ts).
 //   pagehide: graceful leave (messenger, directory, leaf set are told).
+//
+// A phone's main thread must never block long (docs/bench/lighthouse.md): this chunk holds only the
+// lock, storage and identity; the network stack (WebRTC, Pastry, SCAN, the messenger) is a chunk of
+// its own, fetched while the identity is derived and evaluated in a task of its own, and each step
+// below ends its task (yieldToMain).
 
 import { loadOrCreateIdentity } from '../im/identity.js';
 import { indexedDbStorage } from '../im/idb-storage.js';
-import { PeerConnectionBudget } from '../overlay/transports/peer-connection-budget.js';
+import { useSmallBaseTable } from '../overlay/identity.js';
 import type { DimaApp } from '../ui/app.js';
-import { RETRY_JOIN_EVENT } from '../ui/components/connection-status.js';
-import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
-import { openBroadcastChannel, sameBrowserEntryPoint } from './broadcast-introducer.js';
 import { tabIceLoader } from './ice-config.js';
-import { APP_CONFIG, bootstrapUrl, configuredSeeds, iceServers, overlayShape, profileName } from './config.js';
-import { introducerEntryPoint, type EntryPoint } from './entry-points.js';
-import { indexedDbSeedCache, type SeedCache } from './seed-cache.js';
-import { MessengerAdapter } from './messenger-adapter.js';
+import { bootstrapUrl, configuredSeeds, iceServers, profileName } from './config.js';
+import type { MessengerAdapter } from './messenger-adapter.js';
 import { indexedDbProfileStore } from './profile-store.js';
-import { Session, type SessionOptions } from './session.js';
+import { indexedDbSeedCache } from './seed-cache.js';
 import { takeOver, tryLock } from './single-tab.js';
 import { TabNotice } from './tab-notice.js';
+import { yieldToMain } from './yield-to-main.js';
 
 export async function boot(app: DimaApp): Promise<MessengerAdapter> {
   const profile = profileName(location.search);
@@ -34,176 +35,31 @@ export async function boot(app: DimaApp): Promise<MessengerAdapter> {
     lock = await takeOver(profile);
     notice.hide();
   }
+  // simple-peer's bundle is the biggest module of the network stack: evaluated in a task before it.
+  const network = import('simple-peer').then(() => import('./session-start.js'));
+  await yieldToMain();
 
   const storage = indexedDbStorage(profile);
+  useSmallBaseTable();
   const identity = await loadOrCreateIdentity(storage);
-  const profileStore = indexedDbProfileStore(profile);
-  const origin = bootstrapUrl(location);
-  const seedCache = indexedDbSeedCache();
+  await yieldToMain();
+
   const seeds = configuredSeeds(document.querySelector<HTMLMetaElement>('meta[name="dima-seeds"]')?.content, location.search);
-  const canBroadcast = typeof BroadcastChannel === 'function';
   // STUN/TURN from the server that served us (GET /ice, short-lived TURN credentials), else the last
   // good answer kept in this browser, else the page's meta tag. At most 5 s; never throws.
   const ice = tabIceLoader(location.href, iceServers(document));
-  await ice.load();
-  const options: SessionOptions = {
+  const [{ startSession }] = await Promise.all([network, ice.load()]);
+  await yieldToMain();
+  return startSession(app, {
+    profile,
+    lock,
+    notice,
     identity,
     storage,
-    bootstrapUrl: origin,
-    entryPoints: () => entryPoints(origin, seeds, seedCache, canBroadcast),
-    seedCache,
-    // Without Web Locks (an insecure context) every joined tab answers; the joiner takes the first.
-    sameBrowser: canBroadcast ? { openChannel: openBroadcastChannel, locks: navigator.locks } : undefined,
-    iceServers: () => ice.current(),
-    overlay: overlayShape(location.search),
-    // One per page, whatever number of sessions keepJoined goes through (Chromium's limit is per page).
-    peerConnections: new PeerConnectionBudget(),
-  };
-
-  let running = true;
-  /** Each keepJoined loop runs only while it is the newest: one left asleep in its backoff must not wake beside a rejoin's. */
-  let loop = 0;
-  const adapter = await MessengerAdapter.create(await Session.open(options), {
-    profile: await profileStore.load(),
-    profileStore,
-    preferences: await profileStore.loadPreferences(),
-    onLeave: () => (running = false),
-    // "Rejoin" after "Leave the network": the adapter follows a fresh session, kept joined as at boot.
-    onRejoin: () => {
-      running = true;
-      const mine = ++loop;
-      void keepJoined(adapter, options, () => running && loop === mine);
-    },
-    openSession: () => Session.open(options),
+    profileStore: indexedDbProfileStore(profile),
+    origin: bootstrapUrl(location),
+    seedCache: indexedDbSeedCache(),
+    seeds,
+    ice,
   });
-  app.port = adapter;
-  // window.__dima reads chats in plaintext and cuts links: only in builds made for tests and benches
-  // (`npm run build:test`); Vite folds the condition, so a production build carries none of it.
-  if (import.meta.env.VITE_DIMA_TEST_HANDLE === '1') {
-    const { installTestHandle } = await import('./test-handle.js');
-    installTestHandle(adapter, identity, seedCache);
-  }
-
-  void lock.lost.then(() => {
-    running = false;
-    adapter.current.stop();
-    notice.takenOver(profile);
-  });
-  addEventListener('pagehide', () => {
-    running = false;
-    adapter.current.leave();
-  });
-  // Back from the back/forward cache the node is gone (it left on pagehide): start afresh.
-  addEventListener('pageshow', (event) => {
-    if (event.persisted) location.reload();
-  });
-
-  void keepJoined(adapter, options, () => running && loop === 0);
-  return adapter;
-}
-
-/**
- * Every way in this tab knows, in the order they are tried: the origin's introducer (the only one
- * that may say "you are first"), another tab of this browser (no server needed), seeds the page
- * names, then seeds learned from the overlay, freshest first.
- */
-async function entryPoints(origin: string, configured: readonly string[], cache: SeedCache, canBroadcast: boolean): Promise<EntryPoint[]> {
-  const introducer = { WebSocketImpl: WebSocket, timeoutMs: APP_CONFIG.bootstrapTimeoutMs };
-  const entries: EntryPoint[] = [introducerEntryPoint('origin', origin, { ...introducer, mayBeFirst: true })];
-  if (canBroadcast) entries.push(sameBrowserEntryPoint({ openChannel: openBroadcastChannel, clock: realClock, random: cryptoRandom }));
-  const tried = new Set([origin]);
-  const add = (kind: string, url: string) => {
-    if (tried.has(url)) return;
-    tried.add(url);
-    entries.push(introducerEntryPoint(`${kind} ${url}`, url, introducer));
-  };
-  for (const url of configured) add('seed', url);
-  for (const { url } of await cache.load().catch(() => [])) add('learned', url);
-  return entries;
-}
-
-/**
- * Keeps this tab in the network: joins, and while no entry point answers retries with backoff
- * (capped at retryMaxMs; at once on 'online', on the tab becoming visible, and on "Retry now").
- * A joined session that lost every link is replaced by a new one that rejoins at once: a Pastry
- * node joins only once. So is one whose join failed half-way.
- */
-async function keepJoined(adapter: MessengerAdapter, options: SessionOptions, running: () => boolean): Promise<void> {
-  let delay: number = APP_CONFIG.retryMs;
-  const wake = new Wake();
-  /** True from losing the links of a joined session until joined again ("Reconnecting…"). */
-  let rejoin = false;
-  // The new session is followed before the old one stops, so the header goes from "Reconnecting…"
-  // to "Reconnecting…" and not through the old one's "Offline". Nothing dials before join().
-  const replace = async () => {
-    const old = adapter.current;
-    const next = await Session.open({ ...options, rejoin });
-    await adapter.attach(next);
-    old.stop();
-  };
-  while (running()) {
-    const session = adapter.current;
-    const outcome = await session.join();
-    if (!running()) return;
-    if (outcome === 'stopped') {
-      if (adapter.current !== session) continue; // replaced while joining (an invite): keep the new one joined
-      return;
-    }
-    if (outcome === 'joined') {
-      delay = APP_CONFIG.retryMs;
-      rejoin = false;
-      await lost(session);
-      if (!running()) return;
-      if (adapter.current !== session) continue; // replaced on purpose (an invite): follow the new one
-      rejoin = true;
-      await replace();
-      continue;
-    }
-    if (outcome === 'failed') await replace();
-    await wake.after(delay);
-    delay = Math.min(delay * 2, APP_CONFIG.retryMaxMs);
-  }
-}
-
-/** Resolves when the joined session lost every link (see Session 'lost'), or when it ended. */
-function lost(session: Session): Promise<void> {
-  return new Promise((resolve) => {
-    const offLost = session.events.on('lost', () => done());
-    const offPhase = session.events.on('phase', (phase) => (phase === 'offline' || phase === 'left') && done());
-    // Back from sleep or offline: links that died meanwhile may not have been noticed yet.
-    const check = () => session.node.links.size === 0 && !session.first && done();
-    const onWake = () => document.visibilityState === 'visible' && check();
-    addEventListener('online', check);
-    document.addEventListener('visibilitychange', onWake);
-    function done() {
-      offLost();
-      offPhase();
-      removeEventListener('online', check);
-      document.removeEventListener('visibilitychange', onWake);
-      resolve();
-    }
-  });
-}
-
-/** A backoff wait that ends early on 'online', on the tab becoming visible, and on "Retry now". */
-class Wake {
-  private wakeUp: (() => void) | null = null;
-
-  constructor() {
-    const now = () => this.wakeUp?.();
-    addEventListener('online', now);
-    document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && now());
-    document.addEventListener(RETRY_JOIN_EVENT, now);
-  }
-
-  after(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wakeUp?.(), ms);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        this.wakeUp = null;
-        resolve();
-      };
-    });
-  }
 }

@@ -14,6 +14,7 @@ import type { BackupPort } from '../ui/backup-port.js';
 import { START_EVENT } from '../ui/backup-port.js';
 import { profileName } from './profile-name.js';
 import { indexedDbProfileStore } from './profile-store.js';
+import { afterNextPaint } from './yield-to-main.js';
 
 /** An untouched first visit starts its node after this long (a test tab, a user reading the welcome). */
 const IDLE_BOOT_MS = 3_000;
@@ -41,7 +42,8 @@ async function start(app: DimaApp): Promise<void> {
     });
   };
   const onboarded = await indexedDbProfileStore(profile).load().catch(() => undefined);
-  if (onboarded) return bootNow();
+  // The shell ("Starting DIMA…") is painted before the boot chunk is evaluated.
+  if (onboarded) return afterNextPaint().then(bootNow);
   app.onboarding = true;
   app.addEventListener(START_EVENT, bootNow, { once: true });
   app.addEventListener('dima-profile', bootNow, { once: true });

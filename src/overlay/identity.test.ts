@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Random } from './environment.js';
 import {
   generateIdentity,
   identityFromSecretKey,
   loadIdentity,
   storeIdentity,
+  useSmallBaseTable,
   verifySignature,
 } from './identity.js';
 import { isNodeId } from './id.js';
@@ -62,5 +63,16 @@ describe('identity', () => {
     expect(() => loadIdentity({ version: 1, secretKey: 'zz' })).toThrow();
     expect(() => loadIdentity({ version: 2 } as never)).toThrow();
     expect(() => identityFromSecretKey(new Uint8Array(31))).toThrow();
+  });
+
+  // Last in the file: it changes the table noble caches for the rest of this module's run.
+  it('gives the same keys and signatures with the small base-point table (RFC 8032 test 1)', () => {
+    useSmallBaseTable();
+    const identity = identityFromSecretKey(hexToBytes('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'));
+    expect(bytesToHex(identity.publicKey)).toBe('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+    const signature = identity.sign(new Uint8Array());
+    expect(bytesToHex(signature)).toBe('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b');
+    expect(verifySignature(identity.publicKey, new Uint8Array(), signature)).toBe(true);
+    expect(verifySignature(identity.publicKey, message, signature)).toBe(false);
   });
 });

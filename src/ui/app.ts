@@ -16,20 +16,16 @@ import { browserNotifierEnvironment } from './notifier-browser.js';
 import type { BackupPort } from './backup-port.js';
 import { theme } from './theme.js';
 import type { BuddyList } from './components/buddy-list.js';
-import './components/backup-dialog.js';
 import './components/buddy-list.js';
 import { BUDDY_ADDED_EVENT } from './components/buddy-requests.js';
-import './components/chat-view.js';
 import type { ConfirmDialog } from './components/confirm-dialog.js';
 import './components/confirm-dialog.js';
 import { REJOIN_EVENT } from './components/connection-status.js';
 import './components/connection-status.js';
-import type { InviteMode } from './components/invite-dialog.js';
-import './components/invite-dialog.js';
 import './components/onboarding.js';
-import './components/overlay-view.js';
 import './components/search-box.js';
-import './components/settings-panel.js';
+import type { InviteMode } from './components/invite-dialog.js';
+import { loadView, preloadViewsWhenIdle } from './lazy-views.js';
 
 type View = { name: 'home' } | { name: 'chat'; uid: Uid } | { name: 'overlay' } | { name: 'settings' };
 
@@ -105,6 +101,7 @@ export class DimaApp extends LitElement {
   private readonly media = window.matchMedia(NARROW);
   private readonly onMedia = () => (this.narrow = this.media.matches);
   private subscribed: MessengerPort | undefined;
+  private viewsPreloaded = false;
   /** Incoming requests already seen (a new one notifies). */
   private knownRequests = new Set<string>();
   /** Notifications, title count and badge (notifier.ts); a click opens the chat. */
@@ -179,6 +176,13 @@ export class DimaApp extends LitElement {
     }
   }
 
+  /** The main view is up: the views not on screen are fetched while the page is idle (lazy-views.ts). */
+  protected override updated(): void {
+    if (this.viewsPreloaded || !this.port || !this.profile) return;
+    this.viewsPreloaded = true;
+    preloadViewsWhenIdle();
+  }
+
   private subscribe(port: MessengerPort | undefined): void {
     // `as never`: each handler matches its own event, which a loop over the keys cannot express.
     const events = Object.keys(this.handlers) as (keyof MessengerEvents)[];
@@ -206,10 +210,10 @@ export class DimaApp extends LitElement {
     const header = html`<header>
       <h1>DIMA</h1>
       ${this.demo ? html`<span class="demo" title="In-memory DemoMessenger: not connected to any network">DEMO<span class="long"> DATA</span></span>` : ''}
-      <dima-connection-status .state=${this.connection} @dima-join-with-invite=${() => this.openInvite('join')}></dima-connection-status>
+      <dima-connection-status .state=${this.connection} @dima-join-with-invite=${() => void this.openInvite('join')}></dima-connection-status>
       ${this.profile ? html`<nav aria-label="Views">
-        <button class="quiet" aria-haspopup="dialog" aria-label="Invite someone" @click=${() => this.openInvite('invite')}><span class="long">Invite someone</span><span class="short">Invite</span></button>
-        <button class="quiet" aria-haspopup="dialog" aria-label="Join with an invite" @click=${() => this.openInvite('join')}><span class="long">Join with an invite</span><span class="short">Join</span></button>
+        <button class="quiet" aria-haspopup="dialog" aria-label="Invite someone" @click=${() => void this.openInvite('invite')}><span class="long">Invite someone</span><span class="short">Invite</span></button>
+        <button class="quiet" aria-haspopup="dialog" aria-label="Join with an invite" @click=${() => void this.openInvite('join')}><span class="long">Join with an invite</span><span class="short">Join</span></button>
         <button class="quiet" data-view="overlay" aria-pressed=${this.view.name === 'overlay'} @click=${() => this.toggle('overlay')}>Network</button>
         <button class="quiet" data-view="settings" aria-pressed=${this.view.name === 'settings'} @click=${() => this.toggle('settings')}>Settings</button>
       </nav>` : ''}
@@ -267,7 +271,7 @@ export class DimaApp extends LitElement {
     this.port.markRead(uid);
     this.port.chatOpened(uid);
     this.show({ name: 'chat', uid });
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('dima-chat-view')?.focus());
+    void Promise.all([this.updateComplete, loadView('chat')]).then(() => this.renderRoot.querySelector<HTMLElement>('dima-chat-view')?.focus());
   }
 
   /** Back (the chat's ← or Escape): to the buddy the chat was opened from, or the view's own button. */
@@ -321,7 +325,8 @@ export class DimaApp extends LitElement {
   }
 
   /** The serverless invite (src/app/invite): either side of it, in a modal dialog. */
-  private openInvite(mode: InviteMode): void {
+  private async openInvite(mode: InviteMode): Promise<void> {
+    await loadView('invite');
     void this.renderRoot.querySelector('dima-invite-dialog')?.open(mode);
   }
 
@@ -332,6 +337,7 @@ export class DimaApp extends LitElement {
   }
 
   private show(view: View): void {
+    if (view.name !== 'home') void loadView(view.name);
     this.view = view;
     this.notifier.setOpenChat(view.name === 'chat' ? view.uid : undefined);
   }
