@@ -16,10 +16,10 @@ import type { Clock, Random, SignalBlob, Signaller, TimerHandle } from '../overl
 import { MAX_SIGNAL_CHARS } from '../overlay/transports/frame-codec.js';
 import type { EntryPoint } from './entry-points.js';
 
-export const BROADCAST_CHANNEL_NAME = 'dima-introducer';
-export const SAME_BROWSER_ENTRY = 'same-browser';
+const BROADCAST_CHANNEL_NAME = 'dima-introducer';
+const SAME_BROWSER_ENTRY = 'same-browser';
 
-export const BROADCAST_LIMITS = {
+const BROADCAST_LIMITS = {
   /**
    * A joiner gives up on the channel when no tab is ready within this long (nobody joined here). A
    * tab of the same browser answers within milliseconds; failing early lets the next entry point

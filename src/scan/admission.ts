@@ -23,7 +23,7 @@ type Limits = Pick<
 /** Most senders with a bucket of their own: far above a leaf set plus slack, so never reached honestly. */
 const MAX_SENDER_BUCKETS = 64;
 
-export class TokenBucket {
+class TokenBucket {
   private tokens: number;
   private at: number;
 

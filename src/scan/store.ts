@@ -36,7 +36,7 @@ export interface StoreCounts {
 
 export type StoreLimits = Pick<ScanConfig, 'maxEntries' | 'maxBytes' | 'maxEntriesPerOwner' | 'maxBytesPerOwner' | 'fairEviction'>;
 
-export const DEFAULT_STORE_LIMITS: StoreLimits = {
+const DEFAULT_STORE_LIMITS: StoreLimits = {
   maxEntries: 50_000, maxBytes: 48 * 1024 * 1024, maxEntriesPerOwner: 16, maxBytesPerOwner: 32 * 1024, fairEviction: true,
 };
 

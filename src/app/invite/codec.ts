@@ -34,8 +34,8 @@ import {
 } from './bytes.js';
 import type { Candidate, CandidateType, SdpEssentials, SetupRole } from './sdp-essentials.js';
 
-export const CODE_BRAND = 'DIMA';
-export const CODE_VERSION = 1;
+const CODE_BRAND = 'DIMA';
+const CODE_VERSION = 1;
 export type CodeKind = 'invite' | 'reply';
 const KIND_LETTER: Record<CodeKind, string> = { invite: 'I', reply: 'R' };
 

@@ -137,7 +137,7 @@ export class SimNetwork {
   }
 }
 
-export class SimLink implements Link {
+class SimLink implements Link {
   other!: SimLink;
   open = true;
 
@@ -187,7 +187,7 @@ interface SimOffer {
 /** How long an answered offer's connection waits for the dialler's handshake before it is closed. */
 const ANSWER_WAIT_MS = 30_000;
 
-export class SimTransport implements Transport {
+class SimTransport implements Transport {
   events: TransportEvents | undefined;
   alive = true;
   started = false;
