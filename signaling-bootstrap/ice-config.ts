@@ -22,7 +22,7 @@ import { ICE_LIMITS, IceAnswer, IceServer, isTurnUrl, IceUrl, urlList } from '..
 import type { Clock } from '../src/overlay/environment.js';
 import { realClock } from '../src/overlay/transports/real-environment.js';
 
-const ICE_DEPLOYMENT_LIMITS = {
+export const ICE_DEPLOYMENT_LIMITS = {
   defaultTtlS: 3_600,
   minTtlS: 60,
   /** A week: the tab's refresh timer must stay under setTimeout's 24.8-day ceiling. */

@@ -14,7 +14,7 @@ import type { Introducer } from './introducer.js';
  */
 const WS_MAX_PAYLOAD = 4 * MAX_INTRO_FRAME_BYTES;
 /** Volunteers keep a socket open for hours; ping it so dead ones (a closed laptop) are dropped. */
-const HEARTBEAT_MS = 30_000;
+export const HEARTBEAT_MS = 30_000;
 
 export interface IntroductionSocketServer {
   /** Hands an HTTP upgrade on the introduction path to the WebSocket server. */

@@ -44,7 +44,7 @@ export interface ServerOptions {
 }
 
 /** Deadlines for a request's headers and the whole request: a slowloris client is cut off by then. */
-const HTTP_LIMITS = { headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, checkEveryMs: 1_000, socketsPerAddress: 256 } as const;
+export const HTTP_LIMITS = { headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, checkEveryMs: 1_000, socketsPerAddress: 256 } as const;
 
 export interface RunningServer {
   /** http://host:port/ */

@@ -19,7 +19,7 @@ import type { EntryPoint } from './entry-points.js';
 const BROADCAST_CHANNEL_NAME = 'dima-introducer';
 const SAME_BROWSER_ENTRY = 'same-browser';
 
-const BROADCAST_LIMITS = {
+export const BROADCAST_LIMITS = {
   /**
    * A joiner gives up on the channel when no tab is ready within this long (nobody joined here). A
    * tab of the same browser answers within milliseconds; failing early lets the next entry point

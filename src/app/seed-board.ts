@@ -35,7 +35,7 @@ export interface SeedBoardConfig {
   lookupTimeoutMs: number;
 }
 
-const DEFAULT_SEED_BOARD_CONFIG: SeedBoardConfig = {
+export const DEFAULT_SEED_BOARD_CONFIG: SeedBoardConfig = {
   replicas: 4,
   maxRecords: 32,
   announceMs: 5 * 60_000,

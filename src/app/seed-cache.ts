@@ -17,7 +17,7 @@ export interface SeedCache {
   remember(urls: readonly string[], now: number): Promise<LearnedSeed[]>;
 }
 
-const MAX_LEARNED_SEEDS = 6;
+export const MAX_LEARNED_SEEDS = 6;
 /** A seed unseen for this long is forgotten even if nothing fresher replaced it. */
 const LEARNED_SEED_MAX_AGE_MS = 14 * 24 * 60 * 60_000;
 

@@ -35,7 +35,7 @@ export type SessionPhase = 'joining' | 'reconnecting' | 'joined' | 'offline' | '
 /** Only one tab of a browser answers same-browser joins: the one holding this Web Lock. */
 const INTRODUCER_LOCK = 'dima-introducer';
 /** After joining, the seed board is read this long after, then at each later delay, then every last one. */
-const SEED_LOOKUP_DELAYS_MS = [2_000, 15_000, 60_000, 10 * 60_000] as const;
+export const SEED_LOOKUP_DELAYS_MS = [2_000, 15_000, 60_000, 10 * 60_000] as const;
 
 /** What a session needs of navigator.locks. */
 export interface LockManagerLike {

@@ -25,7 +25,7 @@ interface BuddyPresence {
 }
 
 /** Earlier sessions of a buddy remembered per buddy: it would have to restart this often during ours to get one replayed. */
-const PAST_SESSIONS = 32;
+export const PAST_SESSIONS = 32;
 
 /** What a fresh presence (one echoing our session) told us. */
 export type PresenceNews = 'replay' | 'news' | 'new session';

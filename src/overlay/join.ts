@@ -49,8 +49,8 @@ export interface JoinComponents
  * 64, not 32: many candidates are hubs at their link cap that turn the joiner away, and a wider pool
  * leaves fewer routing-table holes (so shorter routes).
  */
-const LINKED_PEERS_OFFERED = 64;
-const JOIN_DIAL_ROUNDS = 8;
+export const LINKED_PEERS_OFFERED = 64;
+export const JOIN_DIAL_ROUNDS = 8;
 
 export class JoinProtocol {
   private readonly answers: AnswerBudget;

@@ -7,7 +7,7 @@
 import type { Clock } from './environment.js';
 import type { NodeId } from './id.js';
 
-const SWALLOWER_LIMITS = { strikes: 2, strikeWindowMs: 10 * 60_000, avoidMs: 10 * 60_000, maxTracked: 64 } as const;
+export const SWALLOWER_LIMITS = { strikes: 2, strikeWindowMs: 10 * 60_000, avoidMs: 10 * 60_000, maxTracked: 64 } as const;
 
 export class Swallowers {
   private readonly strikes = new Map<NodeId, number[]>();

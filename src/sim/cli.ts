@@ -94,7 +94,7 @@ export interface SimReport extends LookupFigures {
   heapMB: number;
 }
 
-const DEFAULT_OPTIONS: SimOptions = {
+export const DEFAULT_OPTIONS: SimOptions = {
   nodes: 1000,
   seed: 1,
   lookups: 1000,

@@ -47,7 +47,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
  * when consent expires (30 s, RFC 7675); 5 s more rides out a brief loss without stalling routed
  * traffic for half a minute.
  */
-const DEFAULT_ICE_DISCONNECTED_GRACE_MS = 5_000;
+export const DEFAULT_ICE_DISCONNECTED_GRACE_MS = 5_000;
 
 
 export interface WebRtcTransportOptions {
