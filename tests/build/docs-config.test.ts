@@ -89,7 +89,6 @@ const ARCHITECTURE_QUOTES: string[] = [
   `filled a ${n(SCAN.maxEntries)}-entry store`,
   `from a node among the key's k + 1 + ${SCAN.replicaSlack} holders`,
   `${SCAN.verifyPerSecond}/s per node (burst ${SCAN.verifyBurst}), ${SCAN.newOwnerVerifyPerSecond}/s for owners we hold nothing of (burst ${SCAN.newOwnerVerifyBurst}), ${SCAN.replicaVerifyPerSecond}/s per replica holder, ${SCAN.verifyPerFrame} per frame`,
-  `slower than the ${n(SCAN.republishMs / 1000)} s re-publish`,
   `Quotas: ${SCAN.maxEntriesPerOwner} entries and ${kib(SCAN.maxBytesPerOwner)} per owner, ${SCAN.maxBytes / 1024 / 1024} MiB per node`,
   `answers go in parts of at most ${kib(MAX_RESULTS_BYTES)}, a searcher checks at most ${SCAN.verifyPerFrame} signatures per reply frame`,
   `and ${n(SCAN.searchVerifyLimit)} per search`,
@@ -102,7 +101,9 @@ const ARCHITECTURE_QUOTES: string[] = [
   `draws a random ${EPOCH_NONCE_BYTES}-byte nonce`,
   `(the last ${PAST_SESSIONS} per buddy are remembered)`,
   `${DEFAULT_IM_CONFIG.verifyPerBuddyPerSecond} a second per buddy (bursts of ${2 * DEFAULT_IM_CONFIG.verifyPerBuddyPerSecond}), ${DEFAULT_IM_CONFIG.verifyStrangersPerSecond} for strangers' notices, ${DEFAULT_IM_CONFIG.verifyPerSecond} in all`,
-  `cost ${2 * DEFAULT_IM_CONFIG.verifyPerBuddyPerSecond} checks and the real message still arrived`,
+  `cost at most ${2 * DEFAULT_IM_CONFIG.verifyPerBuddyPerSecond + 5} checks (two seconds of the buddy's budget`,
+  `the flood turns the store over in ${n(SCAN.maxEntries / SCAN.newOwnerVerifyPerSecond)} s, slower than the ${n(SCAN.republishMs / 1000)} s re-publish`,
+  `depth ${OVERLAY.mergeFarDepth} (${Array.from({ length: OVERLAY.mergeFarDepth }, (_, i) => OVERLAY.mergeFarHints ** (i + 1)).join(' + ')} = ${Array.from({ length: OVERLAY.mergeFarDepth }, (_, i) => OVERLAY.mergeFarHints ** (i + 1)).reduce((a, b) => a + b)} fronts per ring)`,
   `\`maxIncomingRequests\` (${DEFAULT_IM_CONFIG.maxIncomingRequests})`,
   `chats by hops in ${HOP_BUCKETS + 1} buckets`,
   // The UI

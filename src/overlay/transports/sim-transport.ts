@@ -191,7 +191,7 @@ class SimTransport implements Transport {
   events: TransportEvents | undefined;
   alive = true;
   started = false;
-  /** @internal Open links, unordered (an array: a Set's hash table cost ~2 KB per node at 100,000 nodes). */
+  /** @internal Open links, unordered (an array: a Set per node adds a hash table to every node's heap). */
   readonly links: SimLink[] = [];
   private readonly awaitingAnswer = new Map<number, (answerer: NodeId, answerToken: number) => void>();
   /** Connections constructed for offers we answered, waiting for the dialler's handshake (by token). */
