@@ -11,7 +11,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/e2e/chromium.js';
 
 const PORT = Number(process.env.E2E_PORT ?? 4317);
 const HOST = '127.0.0.1';
-export const BASE_URL = `http://${HOST}:${PORT}`;
+const BASE_URL = `http://${HOST}:${PORT}`;
 
 const serverKind = process.env.DIMA_E2E_SERVER ?? (existsSync('signaling-bootstrap/server.ts') ? 'bootstrap' : 'preview');
 const serverCommand =

@@ -11,7 +11,7 @@ export const browserAliases: Alias[] = [
   { find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' },
 ];
 
-export const THEME_COLOUR = '#121a2b';
+const THEME_COLOUR = '#121a2b';
 
 export default defineConfig({
   resolve: { alias: browserAliases },

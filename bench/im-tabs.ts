@@ -67,7 +67,7 @@ async function warmUpDirect(sender: Page, receiver: Page, senderId: string, rece
 }
 
 /** Sends `texts` one after another from inside the sender's page; `paced`: each waits for the previous receipt. */
-export function sendAll(sender: Page, receiverId: string, texts: string[], paced: boolean) {
+function sendAll(sender: Page, receiverId: string, texts: string[], paced: boolean) {
   return sender.evaluate(
     async ({ peer, texts, paced }) => {
       // No named functions in here: tsx would wrap them in a helper the page does not have.
@@ -89,7 +89,7 @@ export function sendAll(sender: Page, receiverId: string, texts: string[], paced
 }
 
 /** Waits until the receiver has shown every text (or 120 s); returns what it showed of this run, in order. */
-export async function shownAt(receiver: Page, prefix: string, expected: number): Promise<{ text: string; at: number }[]> {
+async function shownAt(receiver: Page, prefix: string, expected: number): Promise<{ text: string; at: number }[]> {
   const read = () => receiver.evaluate((p) => window.__dima!.chatLog().shown.filter((m) => m.text.startsWith(p)).map(({ text, at }) => ({ text, at })), `${prefix} `);
   const deadline = Date.now() + 120_000;
   let shown = await read();

@@ -31,7 +31,7 @@ function byOrder(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
-export function benchNames(): string[] {
+function benchNames(): string[] {
   return readdirSync(benchDir)
     .filter((file) => file.endsWith('.bench.ts'))
     .map((file) => file.slice(0, -'.bench.ts'.length))

@@ -12,7 +12,7 @@ import type { Introducer } from './introducer.js';
  * 'too-large' error frame from the introducer; frames above this are cut off by `ws` (close 1009)
  * before we ever buffer them.
  */
-export const WS_MAX_PAYLOAD = 4 * MAX_INTRO_FRAME_BYTES;
+const WS_MAX_PAYLOAD = 4 * MAX_INTRO_FRAME_BYTES;
 /** Volunteers keep a socket open for hours; ping it so dead ones (a closed laptop) are dropped. */
 export const HEARTBEAT_MS = 30_000;
 

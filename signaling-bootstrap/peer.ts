@@ -44,7 +44,7 @@ import { startServer, type RunningServer } from './server.js';
 /** Overlay application of --echo: replies to every request with its own body (RTT probes, demos). */
 export const ECHO_APPLICATION = 'dima.echo';
 /** The echo peer's IM profile and directory name when --name is not given. */
-export const DEFAULT_ECHO_NAME = 'Echo';
+const DEFAULT_ECHO_NAME = 'Echo';
 
 export interface PeerOptions {
   bootstrap: string | null;

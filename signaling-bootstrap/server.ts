@@ -148,7 +148,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 }
 
 /** Another site's page may not use its visitors' browsers to talk to our introducer. */
-export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[] | '*'): boolean {
+function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[] | '*'): boolean {
   if (origin === undefined || allowed === '*') return true;
   if (allowed.includes(origin)) return true;
   try {
@@ -159,7 +159,7 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 }
 
 /** The deployment's ICE servers from the command line over the environment; exits 2 with the reason when invalid. */
-export function iceFromCommandLine(args: readonly string[], env: Record<string, string | undefined>): IceDeployment {
+function iceFromCommandLine(args: readonly string[], env: Record<string, string | undefined>): IceDeployment {
   try {
     const { values } = parseArgs({ args: [...args], options: ICE_ARG_OPTIONS, strict: true });
     return parseIceDeployment(iceInputsFromArgs(values), iceInputsFromEnv(env));

@@ -16,8 +16,8 @@ import type { Clock, Random, SignalBlob, Signaller, TimerHandle } from '../overl
 import { MAX_SIGNAL_CHARS } from '../overlay/transports/frame-codec.js';
 import type { EntryPoint } from './entry-points.js';
 
-export const BROADCAST_CHANNEL_NAME = 'dima-introducer';
-export const SAME_BROWSER_ENTRY = 'same-browser';
+const BROADCAST_CHANNEL_NAME = 'dima-introducer';
+const SAME_BROWSER_ENTRY = 'same-browser';
 
 export const BROADCAST_LIMITS = {
   /**

@@ -19,7 +19,7 @@ export function directoryFields(profile: Profile): ProfileFields | undefined {
   return Object.keys(fields).length > 0 ? fields : undefined;
 }
 
-export function portFields(fields: ProfileFields): SearchResult['fields'] {
+function portFields(fields: ProfileFields): SearchResult['fields'] {
   const { words, ...rest } = fields;
   return words ? { ...rest, words: words.join(' ') } : rest;
 }

@@ -85,10 +85,10 @@ export interface IceStore {
   save(text: string): void;
 }
 
-export const ICE_STORE_KEY = 'dima.ice-servers';
+const ICE_STORE_KEY = 'dima.ice-servers';
 
 /** localStorage, or nothing where it throws (storage disabled, opaque origins): the loader still works. */
-export function localStorageIceStore(storage: Pick<Storage, 'getItem' | 'setItem'>, key = ICE_STORE_KEY): IceStore {
+function localStorageIceStore(storage: Pick<Storage, 'getItem' | 'setItem'>, key = ICE_STORE_KEY): IceStore {
   return {
     load: () => {
       try {
@@ -295,7 +295,7 @@ export function parseIceAnswer(text: string): IceAnswer | null {
 }
 
 /** When to ask again: most of the way to expiry, never sooner than minRefreshMs; no expiry, no refresh. */
-export function refreshDelay(answer: IceAnswer, now: number): number | null {
+function refreshDelay(answer: IceAnswer, now: number): number | null {
   if (answer.expiresAt === null) return null;
   // setTimeout overflows past 2^31 - 1 ms (24.8 days) and would fire at once.
   return Math.min(2 ** 31 - 1, Math.max(ICE_LIMITS.minRefreshMs, Math.floor((answer.expiresAt - now) * ICE_LIMITS.refreshAtFraction)));

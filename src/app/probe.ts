@@ -5,7 +5,7 @@
 import type { OverlayApplication, OverlayEndpoint, RoutedMessage } from '../overlay/api.js';
 import { isNodeId, type NodeId } from '../overlay/id.js';
 
-export const PROBE_APPLICATION = 'dima.probe';
+const PROBE_APPLICATION = 'dima.probe';
 /** A path longer than the overlay's hop limit is not one a probe could have taken. */
 const MAX_PATH = 64;
 

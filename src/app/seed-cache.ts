@@ -19,7 +19,7 @@ export interface SeedCache {
 
 export const MAX_LEARNED_SEEDS = 6;
 /** A seed unseen for this long is forgotten even if nothing fresher replaced it. */
-export const LEARNED_SEED_MAX_AGE_MS = 14 * 24 * 60 * 60_000;
+const LEARNED_SEED_MAX_AGE_MS = 14 * 24 * 60 * 60_000;
 
 /** Cleans what storage gave back: anything could be there after a version change or a user's edit. */
 export function cleanSeeds(raw: unknown, now: number, max = MAX_LEARNED_SEEDS): LearnedSeed[] {

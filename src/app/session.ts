@@ -33,7 +33,7 @@ import type { SeedCache } from './seed-cache.js';
 export type SessionPhase = 'joining' | 'reconnecting' | 'joined' | 'offline' | 'left';
 
 /** Only one tab of a browser answers same-browser joins: the one holding this Web Lock. */
-export const INTRODUCER_LOCK = 'dima-introducer';
+const INTRODUCER_LOCK = 'dima-introducer';
 /** After joining, the seed board is read this long after, then at each later delay, then every last one. */
 export const SEED_LOOKUP_DELAYS_MS = [2_000, 15_000, 60_000, 10 * 60_000] as const;
 

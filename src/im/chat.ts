@@ -31,7 +31,7 @@ import type { VerifyBudget } from './verify-budget.js';
 import type { ChatMessage, ImMessage, Receipt } from './wire.js';
 
 /** Chats whose signature we checked, remembered so a resent copy is not checked again. */
-const VERIFIED_MEMORY = 512;
+export const VERIFIED_MEMORY = 512;
 
 export interface IncomingMessage {
   from: NodeId;

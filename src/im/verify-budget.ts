@@ -1,7 +1,6 @@
-// How many signatures the IM layer checks per second. An Ed25519 check (noble) took 7 ms of main
-// thread on our shared 2-core machine under load 8-12 (a 4 KB message; an idle core should take
-// 1-2 ms, not measured here), and anyone can send a chat or presence
-// claiming a buddy's uid: without a bound, a flood of forgeries would cost a check each. Token
+// How many signatures the IM layer checks per second. An Ed25519 check (noble) costs milliseconds
+// of main thread (about 3 ms on the shared bench machine: bench/results/directory-flood.md, 50,000
+// checks in 152.5 CPU s), and anyone can send a chat or presence claiming a buddy's uid: without a bound, a flood of forgeries would cost a check each. Token
 // buckets: one per buddy (only accepted buddies get one, so the map is bounded by the list), one
 // for strangers (buddy requests: uids cost nothing to make, so they share one bucket and cannot
 // starve the buddies), and one for the whole messenger. Over budget, the message is dropped

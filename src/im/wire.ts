@@ -112,7 +112,7 @@ export type BuddyNotice = v.InferOutput<typeof BuddyNotice>;
 export type BuddyNoticeKind = BuddyNotice['kind'];
 
 /** A buddy notice reached its addressee (the reply to a BuddyNotice request). */
-export const NoticeTaken = v.strictObject({
+const NoticeTaken = v.strictObject({
   t: v.literal('im.noticeTaken'),
 });
 export type NoticeTaken = v.InferOutput<typeof NoticeTaken>;
@@ -132,7 +132,7 @@ const mailDigest = hex(64);
 export const MailPut = v.strictObject({ t: v.literal('mail.put'), item: MailItem });
 export type MailPut = v.InferOutput<typeof MailPut>;
 /** A holder took the item (the answer to a MailPut). */
-export const MailStored = v.strictObject({ t: v.literal('mail.stored') });
+const MailStored = v.strictObject({ t: v.literal('mail.stored') });
 /** Sent directly: replicas to holders, or the recipient's own items handed over to it. */
 export const MailCopies = v.strictObject({ t: v.literal('mail.copies'), items: v.pipe(v.array(MailItem), v.maxLength(MAIL_BATCH)) });
 export type MailCopies = v.InferOutput<typeof MailCopies>;

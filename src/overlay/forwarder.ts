@@ -17,7 +17,7 @@ import type { OverlayStats } from './stats.js';
 import { Swallowers } from './swallowers.js';
 
 /** A routed frame whose next hop stayed silent is sent again along another route at most this often. */
-const MAX_REROUTES = 3;
+export const MAX_REROUTES = 3;
 /** Next hops tried when sending fails under our feet (the link closed as we sent). */
 const SEND_TRIES = 4;
 

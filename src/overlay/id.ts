@@ -7,7 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export const ID_BITS = 128;
-export const ID_HEX_LENGTH = ID_BITS / 4;
+const ID_HEX_LENGTH = ID_BITS / 4;
 const RING = 1n << BigInt(ID_BITS);
 const HALF_RING = RING >> 1n;
 
@@ -64,7 +64,7 @@ export function bytesToId(bytes: Uint8Array): NodeId {
  * comparing characters; a freshly concatenated id is a rope that each comparison walks (the
  * simulator spent a tenth of its time in LeafSet.has). Interned strings are still collected when unused.
  */
-export function internId<T extends string>(id: T): T {
+function internId<T extends string>(id: T): T {
   return Object.keys({ [id]: 0 })[0] as T;
 }
 
@@ -98,7 +98,7 @@ export function withDigit(id: NodeId, index: number, value: number, bitsPerDigit
 }
 
 /** Number of leading bits two ids share (128 when equal). */
-export function sharedPrefixBits(a: NodeId, b: NodeId): number {
+function sharedPrefixBits(a: NodeId, b: NodeId): number {
   for (let i = 0; i < ID_HEX_LENGTH; i++) {
     if (a.charCodeAt(i) !== b.charCodeAt(i)) {
       const x = hexValue(a.charCodeAt(i)) ^ hexValue(b.charCodeAt(i));

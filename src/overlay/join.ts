@@ -49,8 +49,8 @@ export interface JoinComponents
  * 64, not 32: many candidates are hubs at their link cap that turn the joiner away, and a wider pool
  * leaves fewer routing-table holes (so shorter routes).
  */
-const LINKED_PEERS_OFFERED = 64;
-const JOIN_DIAL_ROUNDS = 8;
+export const LINKED_PEERS_OFFERED = 64;
+export const JOIN_DIAL_ROUNDS = 8;
 
 export class JoinProtocol {
   private readonly answers: AnswerBudget;
@@ -91,7 +91,7 @@ export class JoinProtocol {
         return fresh.map((peer) => ({ peer, linked: node.connect(peer, { firstHop: via, purpose: withLeaves ? 'leaf' : 'table' }) }));
       };
       // The join is done once the leaf set is linked (routing to us is then correct, as in MSPastry);
-      // the table's links keep coming in the background. Waiting for them too made a join take ~10 s.
+      // the table's links keep coming in the background. Waiting for them too made every join wait for its slowest table dial.
       const dials = round(true);
       const leaves = new Set(LeafSet.nearest(node.id, candidates, node.config.leafSetSize));
       tableRounds = this.moreTableRounds(dials.map((d) => d.linked), round);

@@ -29,14 +29,14 @@ export interface MaintenanceComponents
 
 const RTT_SMOOTHING = 0.25;
 /** After a join, how many more row asks a node may spend on holes whose candidate failed. */
-const HOLE_ASK_RETRIES = 6;
+export const HOLE_ASK_RETRIES = 6;
 /** When, after a join, the holes still open are looked up directly (the row asks have settled). */
-const HOLE_PROBE_DELAY_MS = 5_000;
+export const HOLE_PROBE_DELAY_MS = 5_000;
 /** Probe a row's holes only where a block holds this many nodes on average (most holes fillable). */
-const HOLE_PROBE_MIN_BLOCK = 3;
-const MAX_HOLE_PROBES = 8;
+export const HOLE_PROBE_MIN_BLOCK = 3;
+export const MAX_HOLE_PROBES = 8;
 /** A leaf candidate someone named is dialled after 1-2 times this (see dialLeafSoon). */
-const LEAF_DIAL_WAIT_MS = 1_500;
+export const LEAF_DIAL_WAIT_MS = 1_500;
 
 export class Maintenance {
   private tickTimer: unknown;

@@ -27,7 +27,7 @@ interface PendingRequest {
 }
 
 /** Copies of an unanswered request sent around the first hops taken before (Forwarder.sendWithRetries). */
-const RETRIES_AROUND = 2;
+export const RETRIES_AROUND = 2;
 
 export class Requests {
   /** Our own requests awaiting a reply, by message id. */

@@ -52,7 +52,7 @@ export interface RingMergeComponents
 }
 
 /** A meet() refused because this node spent its merge checks for the period. */
-export class MergeBudgetSpent extends Error {
+class MergeBudgetSpent extends Error {
   constructor() {
     super('merge checks for this period are spent');
     this.name = 'MergeBudgetSpent';

@@ -19,7 +19,7 @@ export const MAX_QUERY_WORDS = 8;
  */
 export const MAX_RESULTS_BYTES = MAX_FRAME_BYTES - 16 * 1024;
 /** Most parts one node's answer may be split into. */
-export const MAX_RESULT_PARTS = 256;
+const MAX_RESULT_PARTS = 256;
 
 const item = v.object({ keyword, record: v.unknown() });
 

@@ -19,7 +19,7 @@ export interface WalkLimits {
 }
 
 /** This node's ring neighbours, taken from its leaf set (itself when alone). */
-export function ringNeighbours(self: NodeId, leafSet: readonly NodeId[]): { predecessor: NodeId; successor: NodeId } {
+function ringNeighbours(self: NodeId, leafSet: readonly NodeId[]): { predecessor: NodeId; successor: NodeId } {
   let predecessor = self;
   let successor = self;
   for (const leaf of leafSet) {

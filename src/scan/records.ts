@@ -174,7 +174,7 @@ export function validateRecord(raw: unknown, now: number, verify: SignatureVerif
 
 /**
  * A verifier that remembers valid (key, message, signature) triples. Ed25519 verification costs
- * ~1-3 ms in JS; a node re-receiving the same record (replicas, handover, re-publish) pays once.
+ * milliseconds in JS (bench/results/directory-flood.md); a node re-receiving the same record (replicas, handover, re-publish) pays once.
  * The whole triple is the cache key, so a cached signature never vouches for another message.
  */
 export function memoizedVerifier(capacity = 10_000, verify: SignatureVerifier = verifySignature): SignatureVerifier {

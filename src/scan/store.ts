@@ -15,7 +15,7 @@ import { inRange, type KeyMapping, type KeyRange } from './keys.js';
 import type { Keyword } from './normalize.js';
 import type { RecordKind, SignedRecord } from './records.js';
 import { OwnerIndex } from './owner-index.js';
-import type { ScanConfig } from './config.js';
+import { DEFAULT_SCAN_CONFIG, type ScanConfig } from './config.js';
 
 export interface StoredEntry {
   /** keywordKey(keyword, record.uid): where on the ring this entry belongs. */
@@ -36,9 +36,8 @@ export interface StoreCounts {
 
 export type StoreLimits = Pick<ScanConfig, 'maxEntries' | 'maxBytes' | 'maxEntriesPerOwner' | 'maxBytesPerOwner' | 'fairEviction'>;
 
-export const DEFAULT_STORE_LIMITS: StoreLimits = {
-  maxEntries: 50_000, maxBytes: 48 * 1024 * 1024, maxEntriesPerOwner: 16, maxBytesPerOwner: 32 * 1024, fairEviction: true,
-};
+const { maxEntries, maxBytes, maxEntriesPerOwner, maxBytesPerOwner, fairEviction } = DEFAULT_SCAN_CONFIG;
+const DEFAULT_STORE_LIMITS: StoreLimits = { maxEntries, maxBytes, maxEntriesPerOwner, maxBytesPerOwner, fairEviction };
 
 interface Held extends StoredEntry {
   readonly bytes: number;

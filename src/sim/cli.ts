@@ -113,7 +113,7 @@ export const DEFAULT_OPTIONS: SimOptions = {
   tableRepair: DEFAULT_CONFIG.tableRepair,
 };
 
-export async function runSimulation(options: SimOptions, log: (line: string) => void = () => {}): Promise<SimReport> {
+async function runSimulation(options: SimOptions, log: (line: string) => void = () => {}): Promise<SimReport> {
   const config: Partial<OverlayConfig> = { tableRepair: options.tableRepair, ...(options.maintenance ? {} : { keepAliveMs: Infinity }) };
   const sim = new Simulation({
     seed: options.seed,
@@ -199,7 +199,7 @@ export async function runSimulation(options: SimOptions, log: (line: string) => 
   return report;
 }
 
-export function formatSummary(r: SimReport): string {
+function formatSummary(r: SimReport): string {
   const s = (x: Summary) => `mean ${x.mean}, p50 ${x.p50}, p99 ${x.p99}, max ${x.max}`;
   const lines = [
     `DIMA overlay simulation: ${r.nodes.toLocaleString('en-US')} nodes, seed ${r.seed}, b=${r.b}, L=${r.leafSet}, ` +
@@ -238,7 +238,7 @@ export function formatSummary(r: SimReport): string {
   return lines.join('\n');
 }
 
-export function hopHistogramSvg(r: SimReport): string {
+function hopHistogramSvg(r: SimReport): string {
   return barChartSvg({
     title: `Hops per lookup: ${r.nodes.toLocaleString('en-US')} nodes, ${r.lookups.toLocaleString('en-US')} lookups (seed ${r.seed})`,
     xLabel: 'hops',
@@ -248,7 +248,7 @@ export function hopHistogramSvg(r: SimReport): string {
 }
 
 /** Parses argv (without node and script). Throws on unknown flags or bad values. */
-export function parseOptions(argv: string[]): SimOptions & { out?: string; svg?: string; quiet: boolean } {
+function parseOptions(argv: string[]): SimOptions & { out?: string; svg?: string; quiet: boolean } {
   const { values } = parseArgs({
     args: argv,
     strict: true,

@@ -51,7 +51,7 @@ export function summarize(values: readonly number[]): Summary {
 }
 
 /** Stretch of each delivered lookup whose root is not its origin (the Pastry paper's "relative distance"). */
-export function stretches(results: readonly LookupResult[]): number[] {
+function stretches(results: readonly LookupResult[]): number[] {
   const out: number[] = [];
   for (const r of results) {
     if (r.latencyMs !== undefined && r.directMs !== undefined && r.directMs > 0) out.push(r.latencyMs / r.directMs);

@@ -47,7 +47,7 @@ export class VirtualClock implements Clock {
     for (;;) {
       let next = this.heap[0];
       // Before time moves on, let every promise continuation run: an answer that arrived at t must
-      // be handled before a timeout due later fires. A full drain costs a macrotask (~3 us), so it
+      // be handled before a timeout due later fires. A full drain costs a macrotask, so it
       // happens once per DRAIN_WINDOW_MS of virtual time; within a window a few microtask turns
       // run after each timer. Continuations may thus see a clock up to a window late (deterministic).
       if (!next || next.time > drainedAt + DRAIN_WINDOW_MS) {

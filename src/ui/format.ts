@@ -26,7 +26,7 @@ export function statusMark(status: MessageStatus): { mark: string; label: string
 }
 
 /** Local calendar day of `at`, as a comparable key. */
-export function dayKey(at: number): string {
+function dayKey(at: number): string {
   const d = new Date(at);
   return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
 }

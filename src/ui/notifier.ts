@@ -13,7 +13,7 @@ export const NOTIFY_PREVIEW_CHARS = 140;
 /** Tones closer together than this are one tone (a burst of messages is not a drum roll). */
 export const SOUND_GAP_MS = 2_000;
 /** Message ids remembered so a repeated event (a status change of the same id) never notifies twice. */
-export const NOTIFIED_MEMORY = 500;
+const NOTIFIED_MEMORY = 500;
 /**
  * At most this many system notifications per NOTIFY_WINDOW_MS: a buddy (or a flood of requests)
  * cannot make the desktop flicker; beyond it only the title count and badge move.

@@ -25,7 +25,7 @@ import { eventually, expectedLeafSet, expectedRoot, randomKey, registerWhoAmI, s
 
 export const HONEST = 7;
 export const LEAF_SET = 4;
-export const RING_CONFIG: Partial<OverlayConfig> = {
+const RING_CONFIG: Partial<OverlayConfig> = {
   leafSetSize: LEAF_SET,
   keepAliveMs: 1_000,
   failureTimeoutMs: 6_000,
@@ -99,14 +99,14 @@ export async function stopHostileRing(ring: HostileRing | undefined): Promise<vo
 }
 
 /** The honest peer the hostile one is linked to (the victim of frames sent over that link). */
-export function victim(ring: HostileRing): RunningPeer {
+function victim(ring: HostileRing): RunningPeer {
   const linked = ring.honest.find((p) => ring.hostile.node.links.has(p.node.id));
   if (!linked) throw new Error('the hostile peer holds no link to an honest peer');
   return linked;
 }
 
 /** Sends frames over the hostile peer's link to `to`; returns how many went before it closed. */
-export function sendRaw(ring: HostileRing, to: NodeId, frames: Iterable<unknown>): number {
+function sendRaw(ring: HostileRing, to: NodeId, frames: Iterable<unknown>): number {
   let sent = 0;
   for (const frame of frames) {
     const link = ring.hostile.node.links.get(to)?.link;

@@ -13,7 +13,7 @@ const LAB = join(ROOT, 'scripts', 'nat-lab.sh');
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 export const PUBLIC_IP = '203.0.113.1';
 export const SERVER_URL = `http://${PUBLIC_IP}:8080`;
-export const NAMESPACES = ['pub', 'rtr-a', 'home-a', 'rtr-b', 'home-b'] as const;
+const NAMESPACES = ['pub', 'rtr-a', 'home-a', 'rtr-b', 'home-b'] as const;
 
 /** Why the lab cannot run here, or null. */
 export function labUnavailable(): string | null {

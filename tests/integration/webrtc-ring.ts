@@ -67,7 +67,7 @@ export function expectedLeafSet(self: NodeId, liveIds: readonly NodeId[], leafSe
   return [...members].sort();
 }
 
-export function sortedLeafSet(node: PastryNode): NodeId[] {
+function sortedLeafSet(node: PastryNode): NodeId[] {
   return [...node.leafSet.members()].sort();
 }
 

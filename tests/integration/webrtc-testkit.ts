@@ -13,7 +13,7 @@ import { WebRtcTransport, type WebRtcTransportOptions, type WrtcImplementation }
 export const nodeWrtc = wrtc as unknown as WrtcImplementation;
 
 /** What a test observes of a transport: every event, in order. */
-export class EventLog implements TransportEvents {
+class EventLog implements TransportEvents {
   readonly links: Link[] = [];
   readonly frames: { from: NodeId; frame: unknown }[] = [];
   readonly closed: Link[] = [];

@@ -29,7 +29,7 @@ export interface Person {
 }
 
 /** `count` realistic people, reproducible from `seed` (each person seeds faker on its own). */
-export function fakerPeople(count: number, seed: number): Person[] {
+function fakerPeople(count: number, seed: number): Person[] {
   return Array.from({ length: count }, (_, i) => {
     const faker = FAKER_LOCALES[i % FAKER_LOCALES.length];
     faker.seed(seed * 1_000_003 + i);

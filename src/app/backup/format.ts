@@ -64,7 +64,7 @@ export type Envelope = v.InferOutput<typeof Envelope>;
 /** The app's profile (src/app/profile-store.ts): every field as typed, and which are published. */
 const profileText = v.optional(v.pipe(v.string(), v.maxLength(256)));
 /** The app's profile (src/app/profile-store.ts): every field as typed, and which are published. */
-export const AppProfile = v.strictObject({
+const AppProfile = v.strictObject({
   fields: v.strictObject({ name: profileText, nickname: profileText, city: profileText, email: profileText, words: profileText }),
   published: v.pipe(v.array(v.picklist(PROFILE_FIELDS)), v.maxLength(PROFILE_FIELDS.length)),
 });

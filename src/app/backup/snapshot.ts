@@ -62,7 +62,7 @@ function newestWithin(entries: Payload['history']): Payload['history'] {
 }
 
 /** Checks what the schema cannot: keys belong to their uids, and every record to a buddy in the file. */
-export function checkConsistent(payload: Payload): void {
+function checkConsistent(payload: Payload): void {
   let uid: string;
   try {
     uid = loadIdentity(payload.identity).id;

@@ -34,8 +34,8 @@ import {
 } from './bytes.js';
 import type { Candidate, CandidateType, SdpEssentials, SetupRole } from './sdp-essentials.js';
 
-export const CODE_BRAND = 'DIMA';
-export const CODE_VERSION = 1;
+const CODE_BRAND = 'DIMA';
+const CODE_VERSION = 1;
 export type CodeKind = 'invite' | 'reply';
 const KIND_LETTER: Record<CodeKind, string> = { invite: 'I', reply: 'R' };
 
@@ -110,7 +110,7 @@ function checkBytes(kind: CodeKind, body: Uint8Array): Uint8Array {
   return sha256(all).slice(0, CHECK_BYTES);
 }
 
-const CHECK_BYTES = 4;
+export const CHECK_BYTES = 4;
 /**
  * Preset dictionary for DEFLATE: what recurs between codes that the packing leaves as text (the
  * common ufrag/pwd alphabet does not help; private address prefixes and mDNS do).
@@ -122,8 +122,8 @@ const DIGEST_BYTES = [20, 28, 32, 48, 64];
 const SETUP_ROLES: readonly SetupRole[] = ['actpass', 'active', 'passive'];
 const CANDIDATE_TYPES: readonly CandidateType[] = ['host', 'srflx', 'prflx', 'relay'];
 // The values every browser writes take no bytes, only a flag: the SCTP port and libwebrtc's size.
-const COMMON_SCTP_PORT = 5000;
-const COMMON_MAX_MESSAGE = 262144;
+export const COMMON_SCTP_PORT = 5000;
+export const COMMON_MAX_MESSAGE = 262144;
 const PORT_GIVEN = 16;
 const enum MaxMessage {
   Absent = 0,

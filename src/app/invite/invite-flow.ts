@@ -40,7 +40,7 @@ interface PendingInvite {
 }
 
 /** Slack past the expiry for ICE and DTLS after an answer pasted at the last second. */
-const CONNECT_SLACK_MS = 20_000;
+export const CONNECT_SLACK_MS = 20_000;
 
 export class InviteFlow {
   private readonly pending = new Map<string, PendingInvite>();

@@ -49,7 +49,7 @@ export const ClientFrame = v.variant('type', [
   v.strictObject({ type: v.literal('pong') }),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
-export const CLIENT_FRAME_TYPES: ReadonlySet<string> = new Set([
+const CLIENT_FRAME_TYPES: ReadonlySet<string> = new Set([
   'join', 'offer', 'volunteer', 'answer', 'decline', 'meet-offer', 'meet-declined', 'ping', 'pong',
 ]);
 

@@ -18,7 +18,7 @@ import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/
 import { idFromPublicKey, type NodeId } from '../id.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, verifySignature, type Identity } from '../identity.js';
 
-export const LINK_AUTH_DOMAIN = 'dima/link-auth/v1';
+const LINK_AUTH_DOMAIN = 'dima/link-auth/v1';
 export const NONCE_BYTES = 32;
 
 export interface HelloMessage {
@@ -52,7 +52,7 @@ function fingerprints(sdp: string): string {
     .join('|');
 }
 
-export function proofPayload(peerNonce: Uint8Array, signer: NodeId, verifier: NodeId, binding: Uint8Array): Uint8Array {
+function proofPayload(peerNonce: Uint8Array, signer: NodeId, verifier: NodeId, binding: Uint8Array): Uint8Array {
   return concatBytes(utf8ToBytes(LINK_AUTH_DOMAIN), peerNonce, utf8ToBytes(signer), utf8ToBytes(verifier), binding);
 }
 

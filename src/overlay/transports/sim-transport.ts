@@ -137,7 +137,7 @@ export class SimNetwork {
   }
 }
 
-export class SimLink implements Link {
+class SimLink implements Link {
   other!: SimLink;
   open = true;
 
@@ -187,11 +187,11 @@ interface SimOffer {
 /** How long an answered offer's connection waits for the dialler's handshake before it is closed. */
 const ANSWER_WAIT_MS = 30_000;
 
-export class SimTransport implements Transport {
+class SimTransport implements Transport {
   events: TransportEvents | undefined;
   alive = true;
   started = false;
-  /** @internal Open links, unordered (an array: a Set's hash table cost ~2 KB per node at 100,000 nodes). */
+  /** @internal Open links, unordered (an array: a Set per node adds a hash table to every node's heap). */
   readonly links: SimLink[] = [];
   private readonly awaitingAnswer = new Map<number, (answerer: NodeId, answerToken: number) => void>();
   /** Connections constructed for offers we answered, waiting for the dialler's handshake (by token). */

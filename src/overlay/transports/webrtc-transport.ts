@@ -40,7 +40,7 @@ import { describe, PeerSession, type SessionHost, type WebRtcTransportStats, typ
 export { selectedPath, type IceServerSource, type LinkPath } from './ice.js';
 export { WebRtcLink, type LinkCloseReason, type WebRtcTransportStats, type WrtcImplementation } from './peer-session.js';
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /**
  * How long an open link may stay ICE `disconnected` before we close it. Chromium reports
  * `disconnected` about 2.5-5 s after the last STUN response on the selected pair and `failed` only

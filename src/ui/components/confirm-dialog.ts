@@ -65,7 +65,7 @@ export class ConfirmDialog extends LitElement {
 }
 
 /** The focused element, looking into shadow roots (document.activeElement stops at the first host). */
-export function deepActiveElement(): HTMLElement | undefined {
+function deepActiveElement(): HTMLElement | undefined {
   let active = document.activeElement;
   while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
   return active instanceof HTMLElement ? active : undefined;

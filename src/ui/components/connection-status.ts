@@ -20,7 +20,7 @@ export const RETRY_JOIN_EVENT = 'dima-retry-join';
 /** Asks to join again after "Leave the network". */
 export const REJOIN_EVENT = 'dima-rejoin';
 /** Asks for the invite flow (wired by whoever provides it; nothing happens without a listener). */
-export const JOIN_WITH_INVITE_EVENT = 'dima-join-with-invite';
+const JOIN_WITH_INVITE_EVENT = 'dima-join-with-invite';
 
 /** What the header says of this tab's place in the network, and how many overlay links it holds. */
 @customElement('dima-connection-status')
