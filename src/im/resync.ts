@@ -31,7 +31,7 @@ import type { ResyncRequest, ResyncState } from './wire.js';
 /** Largest jump of a counter one answer may cause (more than anyone types in one browser). */
 export const MAX_SEQ_JUMP = 1_000_000;
 /** Least time between two requests to one buddy. */
-export const RESYNC_INTERVAL_MS = 2_000;
+const RESYNC_INTERVAL_MS = 2_000;
 
 type ResyncDependencies = Pick<ChatDependencies,
   'identity' | 'storage' | 'clock' | 'random' | 'keyRing' | 'buddies' | 'outbox' | 'conversations' | 'stats' | 'budget' | 'ask' | 'tell' | 'shown'>;

@@ -51,7 +51,7 @@ const MODEL_PATHS = /\.ledger(\.|$)/;
 const ISLAND_SAMPLE_MS = 10_000;
 
 /** How many rings `nodes` form: components of the graph whose edges are leaf-set entries among them. */
-export function ringsAmong(nodes: readonly PastryNode[]): number {
+function ringsAmong(nodes: readonly PastryNode[]): number {
   const parent = new Map(nodes.map((node) => [node.id, node.id]));
   const find = (id: NodeId): NodeId => {
     let root = id;

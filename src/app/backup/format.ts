@@ -70,8 +70,8 @@ const AppProfile = v.strictObject({
 });
 
 /** The settings a user chose (ui/messenger-port.ts Preferences) that belong to the person, not the browser. */
-export const BackupPreferences = v.strictObject({ directLinks: v.boolean(), notificationSound: v.boolean() });
-export type BackupPreferences = v.InferOutput<typeof BackupPreferences>;
+const BackupPreferences = v.strictObject({ directLinks: v.boolean(), notificationSound: v.boolean() });
+type BackupPreferences = v.InferOutput<typeof BackupPreferences>;
 
 export const Payload = v.strictObject({
   format: v.literal('dima-identity'),

@@ -187,7 +187,7 @@ interface SimOffer {
 /** How long an answered offer's connection waits for the dialler's handshake before it is closed. */
 const ANSWER_WAIT_MS = 30_000;
 
-class SimTransport implements Transport {
+export class SimTransport implements Transport {
   events: TransportEvents | undefined;
   alive = true;
   started = false;
