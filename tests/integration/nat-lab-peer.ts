@@ -84,7 +84,9 @@ async function main(): Promise<void> {
   setInterval(() => {
     const open = peer.transport.openLinks;
     const { iceDisconnected, iceRecovered, iceDisconnectedClosed, iceFailedClosed, linksClosed, closedBy } = peer.transport.stats;
-    const stats = { iceDisconnected, iceRecovered, iceDisconnectedClosed, iceFailedClosed, linksClosed, closedBy: { ...closedBy } };
+    // peersFailed: links the overlay gave up on (keep-alive silence); duplicateLinks: a second link to a peer already linked.
+    const { peersFailed, duplicateLinks } = peer.node.stats;
+    const stats = { iceDisconnected, iceRecovered, iceDisconnectedClosed, iceFailedClosed, linksClosed, closedBy: { ...closedBy }, peersFailed, duplicateLinks };
     const now = JSON.stringify({ open, stats });
     if (now === last) return;
     last = now;

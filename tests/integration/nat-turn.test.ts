@@ -95,18 +95,27 @@ describe.skipIf(skipReason !== null)('two homes behind symmetric NATs (network n
 
     // A brief loss (4 s: less than ICE needs to report `disconnected` and the 5 s grace to run out,
     // and than the overlay's 15 s keep-alive failure): the link stays and carries requests after.
+    // Only closes for lost connectivity (or an error) count against the claim: a node may also close a
+    // link it chose to (a second link, as a bootstrap meet makes, let go when idle: closedBy.local/remote),
+    // which once landed inside this window on CI and failed the old count of all closes.
     const latest = (p: LabProcess) => [...p.events].reverse().find((e) => e.e === 'links')!;
+    const lost = (p: LabProcess) => {
+      const { closedBy, iceDisconnectedClosed, iceFailedClosed, peersFailed } = latest(p).stats;
+      return { connectivity: closedBy.connectivity, error: closedBy.error, iceDisconnectedClosed, iceFailedClosed, peersFailed };
+    };
     expect(latest(home).open).toBeGreaterThanOrEqual(1);
-    const closedBefore = [latest(home).stats.linksClosed, latest(b).stats.linksClosed];
+    const lostBefore = [lost(home), lost(b)];
     lab.block('b');
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     lab.unblock('b');
     await new Promise((resolve) => setTimeout(resolve, 6_000));
-    expect([latest(home).stats.linksClosed, latest(b).stats.linksClosed]).toEqual(closedBefore);
+    expect([lost(home), lost(b)]).toEqual(lostBefore);
+    expect(latest(home).open).toBeGreaterThanOrEqual(1);
+    expect(latest(b).open).toBeGreaterThanOrEqual(1);
     const echoes = b.events.filter((e) => e.e === 'echo').length;
     b.send('echo');
     await b.until(() => b.events.filter((e) => e.e === 'echo').length > echoes || undefined, 10_000, 'an echo after the loss');
-    console.info(`[nat-turn] brief loss (4 s): link kept on both sides, ICE disconnected/recovered ${JSON.stringify([latest(home).stats.iceDisconnected, latest(home).stats.iceRecovered])} on the first home`);
+    console.info(`[nat-turn] brief loss (4 s): link kept on both sides, ICE disconnected/recovered ${JSON.stringify([latest(home).stats.iceDisconnected, latest(home).stats.iceRecovered])} on the first home, duplicate links ${JSON.stringify([latest(home).stats.duplicateLinks, latest(b).stats.duplicateLinks])}`);
 
     // The second home's network dies (its router drops everything): no close frame, no FIN, nothing.
     // The first home's link closes by itself: ICE (disconnected past the grace, or failed) or, when
