@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { bootstrapSignaller, keepVolunteering } from '../src/overlay/bootstrap/client.js';
 import { generateIdentity, type Identity } from '../src/overlay/identity.js';
+import { watchForIslands } from '../src/overlay/island-watch.js';
 import type { OverlayConfig } from '../src/overlay/config.js';
 import { PastryNode } from '../src/overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../src/overlay/transports/real-environment.js';
@@ -125,6 +126,12 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
       })
     : null;
 
+  // A leaf set that is not full may mean a ring of our own (island-watch.ts): meet a fresh introduction.
+  const bootstrapUrl = options.bootstrap;
+  const islandWatch = bootstrapUrl
+    ? watchForIslands(node, { introduce: async () => (await bootstrapSignaller(bootstrapUrl, WebSocket, { clock: realClock })) ?? undefined })
+    : null;
+
   let seed: RunningServer | null = null;
   let seedIntroducer: Introducer | null = null;
   let seedUrl: string | null = null;
@@ -139,6 +146,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningPeer> {
 
   const shutDown = async (tellPeers: boolean) => {
     volunteering?.stop();
+    islandWatch?.stop();
     seeds.stop();
     // A crash stops the node first, so the messenger's "offline" notices go nowhere.
     if (!tellPeers) node.stop();

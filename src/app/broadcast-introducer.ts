@@ -17,7 +17,7 @@ import { MAX_SIGNAL_CHARS } from '../overlay/transports/frame-codec.js';
 import type { EntryPoint } from './entry-points.js';
 
 const BROADCAST_CHANNEL_NAME = 'dima-introducer';
-const SAME_BROWSER_ENTRY = 'same-browser';
+export const SAME_BROWSER_ENTRY = 'same-browser';
 
 export const BROADCAST_LIMITS = {
   /**

@@ -10,8 +10,9 @@
 
 import { keepVolunteering } from '../overlay/bootstrap/client.js';
 import type { OverlayConfig } from '../overlay/config.js';
-import type { Introduction } from '../overlay/environment.js';
+import type { Introduction, Signaller } from '../overlay/environment.js';
 import type { Identity } from '../overlay/identity.js';
+import { watchForIslands, type IslandWatch } from '../overlay/island-watch.js';
 import { PastryNode } from '../overlay/pastry-node.js';
 import { cryptoRandom, realClock } from '../overlay/transports/real-environment.js';
 import type { PeerConnectionBudget } from '../overlay/transports/peer-connection-budget.js';
@@ -22,7 +23,7 @@ import { Messenger } from '../im/messenger.js';
 import type { ImStorage } from '../im/storage.js';
 import { SCAN_APPLICATION, ScanDirectory } from '../scan/directory.js';
 import type { ProfileFields } from '../scan/records.js';
-import { BroadcastIntroducer, type OpenChannel } from './broadcast-introducer.js';
+import { BroadcastIntroducer, SAME_BROWSER_ENTRY, type OpenChannel } from './broadcast-introducer.js';
 import { APP_CONFIG } from './config.js';
 import { enterThroughAny, NoEntryPoint, type EntryPoint } from './entry-points.js';
 import { Probe } from './probe.js';
@@ -85,6 +86,7 @@ export class Session {
   lastSeedLookup: string[] = [];
   private currentPhase: SessionPhase = 'offline';
   private volunteering: { stop(): void } | undefined;
+  private islandWatch: IslandWatch | undefined;
   private introducer: BroadcastIntroducer | undefined;
   private directoryFields: ProfileFields | undefined;
   private ended = false;
@@ -181,6 +183,7 @@ export class Session {
         onMeet: (signal) => void this.node.meet(signal).catch(() => {}),
       });
       this.introduceSameBrowserTabs();
+      this.islandWatch = watchForIslands(this.node, { introduce: () => this.introduceForIslandCheck() });
       this.lookUpSeeds(0);
       this.setPhase('joined');
       return 'joined';
@@ -236,6 +239,7 @@ export class Session {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.volunteering?.stop();
+    this.islandWatch?.stop();
     this.introducer?.stop();
     this.seeds.stop();
   }
@@ -255,6 +259,17 @@ export class Session {
     this.later(APP_CONFIG.lostGraceMs, () => {
       if (this.node.links.size === 0 && this.currentPhase === 'joined') this.events.emit('lost', undefined);
     });
+  }
+
+  /**
+   * A fresh introduction for the island watch (island-watch.ts: our leaf set is not full, so we may be
+   * on a ring of our own). Not through this browser's channel while we answer it ourselves: that
+   * would introduce us to ourselves (the link's proof refuses our own key, two connections spent).
+   */
+  private async introduceForIslandCheck(): Promise<Signaller | undefined> {
+    const entries = (await this.options.entryPoints()).filter((entry) => !(this.introducer && entry.name === SAME_BROWSER_ENTRY));
+    const outcome = await enterThroughAny(entries, { clock: realClock, headStartMs: APP_CONFIG.entryHeadStartMs, signal: this.abort.signal });
+    return outcome.signaller ?? undefined;
   }
 
   /**

@@ -66,6 +66,8 @@ export interface DimaTestHandle {
   learnedSeeds(): Promise<string[]>;
   /** Closes every overlay link of this tab at once, as a network drop would (tests of rejoining). */
   cutLinks(): number;
+  /** Ring-merge counters of the current node: checks, merges, hints, island checks (a copy). */
+  mergeStats(): Record<string, number>;
   /** The selected ICE candidate pair of each open link: relayed (TURN) or direct (bench/nat.bench.ts). */
   linkPaths(): Promise<Record<string, LinkPath>>;
 }
@@ -137,6 +139,7 @@ export function installTestHandle(adapter: MessengerAdapter, identity: Identity,
     phase: () => adapter.state().phase,
     sessions: () => sessions,
     seedLookup: () => [...adapter.current.lastSeedLookup],
+    mergeStats: () => ({ ...adapter.current.node.stats.merge }),
     learnedSeeds: async () => (await seedCache.load()).map((seed) => seed.url),
     cutLinks: () => {
       const links = [...adapter.current.node.links.all()];
