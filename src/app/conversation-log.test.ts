@@ -34,4 +34,15 @@ describe('ConversationLog', () => {
     log.forget(PEER);
     expect(log.has(PEER)).toBe(false);
   });
+
+  it('history loaded while a send is still being stored takes that bubble, oldest first, not a second one', () => {
+    const log = new ConversationLog(() => true);
+    const sending = (id: string, text: string) => log.entries(PEER).push({ id, peer: PEER, direction: 'out', text, at: 1 });
+    sending('local-1', 'same');
+    sending('local-2', 'same');
+    log.load(PEER, [{ direction: 'out', seq: 7, text: 'same', sentAt: 1, delivered: false }]);
+    expect(log.entries(PEER).map((e) => [e.id, e.seq])).toEqual([['local-1', 7], ['local-2', undefined]]);
+    log.load(PEER, [{ direction: 'out', seq: 8, text: 'other', sentAt: 2, delivered: false }]);
+    expect(log.entries(PEER).map((e) => e.id)).toEqual(['local-1', 'local-2', `${PEER}/out/8`]);
+  });
 });

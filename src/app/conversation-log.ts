@@ -43,6 +43,13 @@ export class ConversationLog {
     for (const item of history) {
       if (item.direction === 'out' && item.delivered) acked = Math.max(acked, item.seq);
       if (entries.some((e) => e.direction === item.direction && e.seq === item.seq)) continue;
+      // A message this tab sent whose send() has not answered yet is already stored with its seq:
+      // that entry is this item (the same text, oldest first), not a second bubble.
+      const pending = item.direction === 'out' && entries.find((e) => e.direction === 'out' && e.seq === undefined && e.failed === undefined && e.text === item.text);
+      if (pending) {
+        pending.seq = item.seq;
+        continue;
+      }
       entries.push({ id: `${peer}/${item.direction}/${item.seq}`, peer, direction: item.direction, text: item.text, at: item.sentAt, seq: item.seq });
     }
     entries.sort((a, b) => a.at - b.at);
