@@ -20,6 +20,8 @@ export interface LinkKeeperComponents
   /** A peer is gone: forget it everywhere and start repair (the node's peerGone). */
   peerGone(peer: NodeId, cause: GoneCause): void;
   leafSetChanged(peer: NodeId, joined: boolean): void;
+  /** A nearer node pushed `peer` out of our leaf set (Maintenance.leafEvicted). */
+  leafEvicted(peer: NodeId): void;
   linksChanged(): void;
   /** Asks `peer` whether it would take a link from us (JoinProtocol.mayLink). */
   mayLink(peer: NodeId, firstHop: NodeId | undefined): Promise<boolean>;
@@ -302,6 +304,7 @@ export class LinkKeeper {
       this.node.leafSetChanged(peer, true);
       for (const gone of evicted) {
         this.node.leafSetChanged(gone, false);
+        this.node.leafEvicted(gone);
         this.refreshNeed(gone);
       }
     }

@@ -8,6 +8,7 @@
 import { digit, withDigit, type NodeId } from './id.js';
 import type { AskFrame, NodesFrame, OverlayFrame, PingFrame, PongFrame } from './messages.js';
 import type { ConnectOptions, GoneCause, NodeCore } from './node-core.js';
+import { LeafHints } from './leaf-hints.js';
 import type { Slot } from './routing-table.js';
 
 /** What maintenance needs from its node: sending, the link keeper's dialling and placing, lookups. */
@@ -55,15 +56,22 @@ export class Maintenance {
   /** The leaf-set array last gossiped (LeafSet.members() returns a new array only after a change). */
   private lastGossiped: readonly NodeId[] | undefined;
   private unchangedGossips = 0;
+  /** The leaf-set array whose new members were last sent it (see tellNewLeaves). */
+  private lastToldNew: readonly NodeId[] = [];
 
-  constructor(private readonly node: MaintenanceComponents) {}
+  private readonly hints: LeafHints;
+
+  constructor(private readonly node: MaintenanceComponents) {
+    this.hints = new LeafHints(node);
+  }
 
   start(): void {
     const { keepAliveMs, leafSetGossipMs, routingMaintenanceMs } = this.node.config;
     if (!Number.isFinite(keepAliveMs)) return;
     this.running = true;
     const now = this.node.clock.now();
-    // Spread the periodic work of many nodes over the period instead of synchronising it.
+    // Spread the periodic work of many nodes over the period instead of synchronising it. (Every
+    // leaf still hears our leaf set at the first tick: all are new then, see tellNewLeaves.)
     this.nextGossip = now + this.node.random.next() * leafSetGossipMs;
     this.nextTableRefresh = now + this.node.random.next() * routingMaintenanceMs;
     this.nextNeighbourhoodRefresh = now + this.node.random.next() * this.node.config.leafSetRefreshMs;
@@ -73,6 +81,15 @@ export class Maintenance {
   stop(): void {
     this.running = false;
     if (this.tickTimer !== undefined) this.node.clock.clearTimer(this.tickTimer as never);
+  }
+
+  /**
+   * A nearer node pushed `peer` out of our leaf set: the newcomer lies between us, so `peer`, which
+   * likely holds us as its leaf, lacks it. Of two nodes that joined side by side this tells the
+   * farther one about the nearer one at once.
+   */
+  leafEvicted(peer: NodeId): void {
+    if (this.running) this.hints.hint(peer);
   }
 
   ping(peer: NodeId): void {
@@ -97,8 +114,10 @@ export class Maintenance {
         return;
       }
       case 'nodes':
-        if (frame.what === 'leafset') this.consider([peer, ...frame.ids], false, peer, node.config.tableRepair === 'eager');
-        else this.consider(frame.ids, true, peer);
+        if (frame.what === 'leafset') {
+          this.consider([peer, ...frame.ids], false, peer, node.config.tableRepair === 'eager');
+          if (this.running) this.hints.onPeerLeafSet(peer, frame.ids);
+        } else this.consider(frame.ids, true, peer);
         return;
       default:
         node.stats.drop('unexpected frame');
@@ -288,6 +307,7 @@ export class Maintenance {
     // keep-alives: hop acks route around a silent peer until the transport closes its link.
     if (node.transport.failureDetectionMs === undefined) this.keepAlive(now, stalled);
 
+    this.tellNewLeaves();
     // Leaf-set gossip: concurrent joins and failures leave gaps that a push of our leaf set fills.
     // A leaf set that has not changed is pushed only every third period (the rest is redundant).
     if (now >= this.nextGossip) {
@@ -323,6 +343,18 @@ export class Maintenance {
 
     node.sweepReversePaths();
     this.schedule(keepAliveMs);
+  }
+
+  /**
+   * Leaves added since the last tick get our leaf set now, not at the next gossip period: a new leaf
+   * that knows nodes between us answers with a hint (leaf-hints.ts), and each hint moves us one node
+   * nearer our true neighbour; one hop per gossip period made such a chain take minutes.
+   */
+  private tellNewLeaves(): void {
+    const members = this.node.leafSet.members();
+    if (members === this.lastToldNew) return;
+    for (const leaf of members) if (!this.lastToldNew.includes(leaf)) this.node.send(leaf, { t: 'nodes', what: 'leafset', ids: members } satisfies NodesFrame);
+    this.lastToldNew = members;
   }
 
   /** Keep-alive and failure detection on every link we need (silence = failure after the timeout). */

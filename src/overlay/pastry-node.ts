@@ -143,6 +143,7 @@ export class PastryNode {
       send: (peer, frame) => this.send(peer, frame),
       peerGone: (peer, cause) => this.peerGone(peer, cause),
       leafSetChanged: (peer, joined) => this.emit('leafset', peer, joined),
+      leafEvicted: (peer) => this.maintenance.leafEvicted(peer),
       linksChanged: () => this.emit('links', this.links.size),
       mayLink: (peer, firstHop) => this.join.mayLink(peer, firstHop),
       signal: (peer, offer, firstHop) => this.join.signal(peer, offer, firstHop),

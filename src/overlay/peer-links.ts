@@ -26,6 +26,8 @@ export interface PeerLink {
   suspected: boolean;
   /** An idle-close check is pending for this link. */
   closeScheduled: boolean;
+  /** When we last hinted the peer with our leaf set (leaf-hints.ts: at most one per keep-alive period). */
+  leafHintAt: number | undefined;
 }
 
 export class PeerLinks {
@@ -95,6 +97,7 @@ export class PeerLinks {
       pingOutstanding: undefined,
       suspected: false,
       closeScheduled: false,
+      leafHintAt: previous?.leafHintAt,
     };
   }
 }

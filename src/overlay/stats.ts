@@ -58,6 +58,11 @@ export class OverlayStats {
    * leaf set lacked, hints sent to neighbours, dials to remembered lost peers.
    */
   readonly merge = { checks: 0, merged: 0, hintsSent: 0, retries: 0, islandChecks: 0 };
+  /**
+   * Our leaf set sent to a peer whose leaf set lacked nodes we know, or that a nearer node pushed out
+   * of ours (leaf-hints.ts); and hints held back by the per-link rate.
+   */
+  readonly leafHints = { sent: 0, rateLimited: 0 };
   readonly dropped = new Map<DropReason, number>();
 
   drop(reason: DropReason): void {
