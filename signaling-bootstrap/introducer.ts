@@ -125,16 +125,11 @@ export class Introducer implements ConnectionHost {
 
   async introduce(joiner: Connection, offer: SignalBlob): Promise<void> {
     const tried = new Set<Volunteer>();
-    while (tried.size < this.settings.maxAttempts && joiner.isOpen) {
-      const volunteer = this.pickVolunteer(tried);
-      if (!volunteer) break;
-      tried.add(volunteer);
-      const answer = await this.askWithTimeout(volunteer, offer);
-      if (answer && joiner.isOpen) {
-        this.stats.introductions++;
-        joiner.finish({ type: 'answer', answer: { kind: 'answer', data: answer.data } });
-        return;
-      }
+    const answer = await this.firstAnswer(joiner, offer, tried);
+    if (answer) {
+      this.stats.introductions++;
+      joiner.finish({ type: 'answer', answer: { kind: 'answer', data: answer.data } });
+      return;
     }
     if (!joiner.isOpen) return;
     this.stats.failedIntroductions++;
@@ -172,18 +167,25 @@ export class Introducer implements ConnectionHost {
 
   /** A volunteer we asked to meet sent its offer: relay it to another volunteer, the answer back. */
   async introduceMeet(from: Connection, offer: SignalBlob): Promise<void> {
-    const exclude = new Set(this.volunteers.filter((v) => v.connection === from));
-    for (let attempt = 0; attempt < this.settings.maxAttempts && from.isOpen; attempt++) {
-      const volunteer = this.pickVolunteer(exclude);
+    const answer = await this.firstAnswer(from, offer, new Set(this.volunteers.filter((v) => v.connection === from)));
+    if (!answer) return from.meetFailed();
+    this.stats.meetsIntroduced++;
+    from.meetAnswered(answer);
+  }
+
+  /**
+   * Offers `offer` to one volunteer not in `tried` after another (maxAttempts at most, each added to
+   * `tried`) until one answers while `asker` is still open; undefined when none did.
+   */
+  private async firstAnswer(asker: Connection, offer: SignalBlob, tried: Set<Volunteer>): Promise<SignalBlob | undefined> {
+    for (let attempt = 0; attempt < this.settings.maxAttempts && asker.isOpen; attempt++) {
+      const volunteer = this.pickVolunteer(tried);
       if (!volunteer) break;
-      exclude.add(volunteer);
+      tried.add(volunteer);
       const answer = await this.askWithTimeout(volunteer, offer);
-      if (answer && from.isOpen) {
-        this.stats.meetsIntroduced++;
-        return from.meetAnswered(answer);
-      }
+      if (answer && asker.isOpen) return answer;
     }
-    from.meetFailed();
+    return undefined;
   }
 
   removeVolunteer(volunteer: Volunteer): void {
