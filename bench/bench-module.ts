@@ -4,6 +4,7 @@
 // section into bench/results/README.md. Figures, never pass/fail: a bench fails only if it crashes.
 
 import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 
 export interface BenchContext {
   /** Repository root (absolute). */
@@ -18,6 +19,8 @@ export interface BenchContext {
   stamp: CodeStamp;
   /** When the run started (ISO 8601). */
   date: string;
+  /** os.loadavg() just before this bench started (run.ts sets it per bench; see machineStamp). */
+  loadAtStart: number[];
 }
 
 export interface BenchModule {
@@ -52,4 +55,32 @@ export function codeStamp(root: string): CodeStamp {
 /** How a stamp reads in markdown: the commit, flagged when the tree had uncommitted changes. */
 export function stampLabel(stamp: CodeStamp): string {
   return stamp.dirty ? `${stamp.commit} (dirty tree)` : stamp.commit;
+}
+
+/**
+ * The machine a bench ran on: its cores and CPU model, and the load average when the bench started
+ * and ended, since other work on the same cores inflates CPU and wall times. run.ts adds it to every
+ * bench's JSON that lacks one; a bench whose prose describes the machine takes it itself and renders
+ * that prose with machineLabel, so the words come from the figures.
+ */
+export interface MachineStamp {
+  /** Logical cores (os.cpus().length). */
+  cores: number;
+  /** The first core's model string, as the OS reports it. */
+  cpuModel: string;
+  /** os.loadavg() (1, 5, 15 minutes) at the bench's start and at its end. */
+  loadAtStart: number[];
+  loadAtEnd: number[];
+}
+
+export function machineStamp(context: Pick<BenchContext, 'loadAtStart'>): MachineStamp {
+  const cores = cpus();
+  return { cores: cores.length, cpuModel: cores[0]?.model.trim() ?? 'unknown', loadAtStart: context.loadAtStart, loadAtEnd: loadavg() };
+}
+
+/** How a machine stamp reads in markdown: "2 cores (model), 1-minute load average 1.9 at the start, 2.4 at the end". */
+export function machineLabel(machine: MachineStamp): string {
+  const load = (sample: number[]) => (sample[0] ?? 0).toFixed(1);
+  return `${machine.cores} ${machine.cores === 1 ? 'core' : 'cores'} (${machine.cpuModel}), 1-minute load average ` +
+    `${load(machine.loadAtStart)} at the start, ${load(machine.loadAtEnd)} at the end`;
 }

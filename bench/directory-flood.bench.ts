@@ -21,7 +21,7 @@ import type { SignatureVerifier, SignedRecord } from '../src/scan/records.js';
 import { storeFrames, throwawayRecords } from '../src/scan/testing/flood.js';
 import { scanRing } from '../src/scan/testing/scan-ring.js';
 import { SeededRandom } from '../src/sim/seeded-random.js';
-import { stampLabel, type BenchModule } from './bench-module.js';
+import { machineLabel, machineStamp, stampLabel, type BenchModule } from './bench-module.js';
 
 const HOUR = 60 * 60_000;
 
@@ -122,7 +122,7 @@ export const bench: BenchModule = {
       }
     }
     const results = {
-      commit: context.stamp.commit, dirty: context.stamp.dirty, date: context.date, seed, records, more: moreCount,
+      commit: context.stamp.commit, dirty: context.stamp.dirty, date: context.date, machine: machineStamp(context), seed, records, more: moreCount,
       keywordsPerRecord: flood[0].keywords.length, attackerSignS, maxEntries: DEFAULT_SCAN_CONFIG.maxEntries,
       gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function', runs,
     };
@@ -136,7 +136,7 @@ export const bench: BenchModule = {
         `${results.keywordsPerRecord} keywords (${attackerSignS.toFixed(1)} s for the attacker to make), one store frame per ` +
         `keyword to one victim (store of ${results.maxEntries.toLocaleString('en')} entries); then a real user publishes (1 s later), then ` +
         `${moreCount} more records. "off": UNBOUNDED_SCAN_LIMITS (the old directory). Paced: a record every 100 ms of virtual ` +
-        `time; burst: all at once. CPU is this process's (a shared 2-core machine: absolute figures vary with load)` +
+        `time; burst: all at once. CPU is this process's (${machineLabel(results.machine)}: absolute figures vary with load)` +
         `${results.gcExposed ? '' : '; heap without a forced GC, so growth is approximate'}.`,
       '',
       '| bounds | pacing | frames | signature checks | verify CPU s | handling CPU s | heap growth MB | entries held | real user stored | still held after more |',

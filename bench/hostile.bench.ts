@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
+import { machineLabel, machineStamp, stampLabel, type BenchContext, type BenchModule, type MachineStamp } from './bench-module.js';
 import type { AttackFigures, HostileRun } from './hostile-run.js';
 
 /** Issue 14's figures for the same attacks on the old main (6 honest Node peers + 1 hostile, L = 4). */
@@ -29,6 +29,7 @@ interface HostileResults {
   commit: string;
   dirty: boolean;
   date: string;
+  machine: MachineStamp;
   honestPeers: number;
   leafSetSize: number;
   runs: HostileRun[];
@@ -42,7 +43,7 @@ export const bench: BenchModule = {
     const runs: HostileRun[] = [];
     for (const defences of ['on', 'off'] as const) runs.push(await runChild(context, defences, quick));
     const results: HostileResults = {
-      commit: context.stamp.commit, dirty: context.stamp.dirty, date: context.date, honestPeers: 7, leafSetSize: 4, runs, quotedBefore: QUOTED_BEFORE,
+      commit: context.stamp.commit, dirty: context.stamp.dirty, date: context.date, machine: machineStamp(context), honestPeers: 7, leafSetSize: 4, runs, quotedBefore: QUOTED_BEFORE,
     };
     writeFileSync(join(context.resultsDir, 'hostile.json'), JSON.stringify(results, null, 2) + '\n');
     const md = markdown(results, stampLabel(context.stamp));
@@ -90,13 +91,13 @@ function markdown(r: HostileResults, stamp: string): string {
     '',
     `Code ${stamp}, ${r.date}. A ring of ${r.honestPeers} honest Node peers and one hostile peer over real WebRTC (@roamhq/wrtc), leaf set ${r.leafSetSize};`,
     'the attacks are those of tests/integration/hostile-peer.test.ts (tests/integration/hostile-ring.ts) plus larger variants, one after another in the same ring.',
-    'Per attack, from its start until its checks were done: **CPU s** of the whole ring (all 8 peers share one child process per setting,',
+    `Per attack, from its start until its checks were done: **CPU s** of the whole ring (all ${r.honestPeers + 1} peers share one child process per setting,`,
     'so this is not the victim alone), wall time, process RSS growth (at the end / peak) and heap growth; then **lookups right**:',
     'of 200 lookups between honest peers, those that reached the numerically closest node (keys whose root is the attacker aside);',
-    "**leaf sets wrong (max)**: most of the 7 honest leaf sets not exact or not linked at once (sampled every 250 ms during the attack and its",
+    `**leaf sets wrong (max)**: most of the ${r.honestPeers} honest leaf sets not exact or not linked at once (sampled every 250 ms during the attack and its`,
     "checks); **leaf sets exact after**: from the attack's end until every honest leaf set was exact and linked (cap 30 s); **chat shown**: the",
     "next chat message's echo, shown once is right. The \"no attack\" row is the cost of the checks alone (10 s idle + checks).",
-    'Figures taken on a shared machine (2 cores shared with other agents\' builds and tests): CPU and wall times are inflated and vary between runs.',
+    `Machine: ${machineLabel(r.machine)}; other work on the same cores inflates CPU and wall times, and they vary between runs.`,
     '',
     table(r.runs[0]),
     '',

@@ -4,10 +4,11 @@
 // earlier run of a bench that was not re-run stays, with the commit it was measured at).
 // Figures, never pass/fail: the exit code is non-zero only when a bench crashed.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { codeStamp, stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
+import { codeStamp, machineStamp, stampLabel, type BenchContext, type BenchModule, type MachineStamp } from './bench-module.js';
 
 /** Sections come in this order in README.md; benches not listed follow alphabetically. */
 const ORDER = ['overlay', 'scan', 'directory-flood', 'hostile', 'im', 'mailbox', 'webrtc', 'tab-churn'];
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   const only = args.get('only')?.split(',');
   const context: BenchContext = {
     root, resultsDir: join(root, 'bench/results'), docsDir: join(root, 'docs/bench'), args,
-    stamp: codeStamp(root), date: new Date().toISOString(),
+    stamp: codeStamp(root), date: new Date().toISOString(), loadAtStart: loadavg(),
   };
   console.log(`bench: measuring ${stampLabel(context.stamp)}`);
   mkdirSync(context.resultsDir, { recursive: true });
@@ -56,7 +57,11 @@ async function main(): Promise<void> {
     try {
       const module = (await import(pathToFileURL(join(benchDir, `${name}.bench.ts`)).href)) as { bench?: BenchModule };
       if (!module.bench) throw new Error(`bench/${name}.bench.ts does not export "bench"`);
-      const markdown = await module.bench.run(context);
+      const started = Date.now();
+      const benchContext: BenchContext = { ...context, loadAtStart: loadavg() };
+      const markdown = await module.bench.run(benchContext);
+      const machine = machineStamp(benchContext);
+      for (const dir of [context.resultsDir, context.docsDir]) stampMachine(join(dir, `${name}.json`), started, machine);
       writeFileSync(join(context.resultsDir, `${name}.md`), markdown.trimEnd() + '\n');
       console.log(markdown);
     } catch (error) {
@@ -70,6 +75,18 @@ async function main(): Promise<void> {
     console.error(`crashed: ${crashed.join(', ')}`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * Adds the machine stamp to a bench's JSON written during this run, unless the bench put its own
+ * there. A JSON the bench did not rewrite (re-rendered from old figures) keeps what it had: its
+ * figures were not measured on this machine now.
+ */
+function stampMachine(path: string, started: number, machine: MachineStamp): void {
+  if (!existsSync(path) || statSync(path).mtimeMs < started) return;
+  const results = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  if (typeof results !== 'object' || results === null || Array.isArray(results) || 'machine' in results) return;
+  writeFileSync(path, JSON.stringify({ ...results, machine }, null, 2) + '\n');
 }
 
 /** README.md = every bench's markdown section on disk, in ORDER. */

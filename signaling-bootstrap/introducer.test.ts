@@ -35,21 +35,26 @@ function setup(options: Partial<IntroducerOptions> = {}) {
   // Restart windows are off unless a test is about them: most tests are about one introduction.
   const introducer = new Introducer({ clock, returnWindowMs: 0, meetWindowMs: 0, ...options });
   const settle = (ms = 0) => clock.run({ until: clock.now() + ms });
-  return { clock, introducer, settle, socket: (address?: string) => fakeSocket(introducer, address) };
+  const socket = (address?: string) => fakeSocket(introducer, address);
+  /** A socket that has asked to join, or to volunteer (as most tests' peers do first). */
+  const saying = (hello: unknown) => (address?: string) => {
+    const opened = socket(address);
+    opened.say(hello);
+    return opened;
+  };
+  return { clock, introducer, settle, socket, joining: saying({ type: 'join' }), volunteering: saying({ type: 'volunteer', id: ID }) };
 }
 
 describe('Introducer', () => {
   it('tells the first joiner it is the first node, and relays the next joiner offer to ONE volunteer', async () => {
-    const { introducer, settle, socket } = setup();
-    const first = socket();
-    first.say({ type: 'join' });
+    const { introducer, settle, socket, joining } = setup();
+    const first = joining();
     expect(first.frames).toEqual([{ type: 'first' }]);
     expect(first.closedWith?.code).toBe(1000);
 
     const volunteers = [socket(), socket()];
     for (const v of volunteers) v.say({ type: 'volunteer', id: ID });
-    const joiner = socket();
-    joiner.say({ type: 'join' });
+    const joiner = joining();
     expect(joiner.last()).toEqual({ type: 'ready' });
     joiner.say({ type: 'offer', offer: OFFER });
     await settle();
@@ -67,35 +72,32 @@ describe('Introducer', () => {
   });
 
   it('holds a second early joiner until the first node volunteers, instead of starting a second ring', async () => {
-    const { introducer, settle, socket } = setup({ firstGraceMs: 5_000 });
-    socket().say({ type: 'join' });
-    const second = socket();
-    second.say({ type: 'join' });
+    const { introducer, settle, joining, volunteering } = setup({ firstGraceMs: 5_000 });
+    joining();
+    const second = joining();
     await settle(1_000);
     expect(second.frames).toEqual([]);
-    socket().say({ type: 'volunteer', id: ID });
+    volunteering();
     expect(second.frames).toEqual([{ type: 'ready' }]);
     expect(introducer.stats.firstNodeGrants).toBe(1);
   });
 
   it('lets a held joiner start the ring when the first node never volunteers', async () => {
-    const { introducer, settle, socket } = setup({ firstGraceMs: 5_000 });
-    socket().say({ type: 'join' });
-    const second = socket();
-    second.say({ type: 'join' });
+    const { introducer, settle, joining } = setup({ firstGraceMs: 5_000 });
+    joining();
+    const second = joining();
     await settle(5_001);
     expect(second.frames).toEqual([{ type: 'first' }]);
     expect(introducer.stats.firstNodeGrants).toBe(2);
   });
 
   it('passes the offer to another volunteer when one declines or stays silent', async () => {
-    const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000 });
+    const { introducer, settle, socket, joining } = setup({ answerTimeoutMs: 1_000 });
     const silent = socket();
     const declining = socket();
     const helpful = socket();
     for (const v of [silent, declining, helpful]) v.say({ type: 'volunteer', id: ID });
-    const joiner = socket();
-    joiner.say({ type: 'join' });
+    const joiner = joining();
     joiner.say({ type: 'offer', offer: OFFER });
     await settle(1_001); // silent was asked first (round robin) and timed out
     const toDeclining = declining.last() as Extract<ServerFrame, { type: 'offer' }>;
@@ -109,10 +111,9 @@ describe('Introducer', () => {
   });
 
   it('tells the joiner when no volunteer answers', async () => {
-    const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000, maxAttempts: 2 });
-    for (let i = 0; i < 3; i++) socket().say({ type: 'volunteer', id: ID });
-    const joiner = socket();
-    joiner.say({ type: 'join' });
+    const { introducer, settle, joining, volunteering } = setup({ answerTimeoutMs: 1_000, maxAttempts: 2 });
+    for (let i = 0; i < 3; i++) volunteering();
+    const joiner = joining();
     joiner.say({ type: 'offer', offer: OFFER });
     await settle(2_500);
     expect(joiner.last()).toMatchObject({ type: 'error', code: 'no-answer' });
@@ -130,14 +131,12 @@ describe('Introducer', () => {
   });
 
   it('withdraws a volunteer whose socket closed', async () => {
-    const { introducer, settle, socket } = setup();
-    const v = socket();
-    v.say({ type: 'volunteer', id: ID });
+    const { introducer, settle, joining, volunteering } = setup();
+    const v = volunteering();
     v.drop();
     await settle();
     expect(introducer.stats.volunteers).toBe(0);
-    const joiner = socket();
-    joiner.say({ type: 'join' });
+    const joiner = joining();
     expect(joiner.last()).toEqual({ type: 'first' });
   });
 
@@ -178,10 +177,9 @@ describe('Introducer', () => {
   });
 
   it('serves in-process volunteers (a seed peer) like remote ones', async () => {
-    const { introducer, settle, socket } = setup();
+    const { introducer, settle, joining } = setup();
     const withdraw = introducer.addLocalVolunteer(async () => ANSWER);
-    const joiner = socket();
-    joiner.say({ type: 'join' });
+    const joiner = joining();
     joiner.say({ type: 'offer', offer: OFFER });
     await settle();
     expect(joiner.last()).toEqual({ type: 'answer', answer: ANSWER });
@@ -191,32 +189,28 @@ describe('Introducer', () => {
 
   describe('after a restart', () => {
     it('holds the first joiner for the return window, and introduces it to a volunteer that comes back', async () => {
-      const { introducer, settle, socket } = setup({ returnWindowMs: 3_000 });
-      const joiner = socket();
-      joiner.say({ type: 'join' });
+      const { introducer, settle, joining, volunteering } = setup({ returnWindowMs: 3_000 });
+      const joiner = joining();
       await settle(2_000);
       expect(joiner.frames).toEqual([]); // not "first": the ring may still be out there
-      socket().say({ type: 'volunteer', id: ID });
+      volunteering();
       expect(joiner.frames).toEqual([{ type: 'ready' }]);
       expect(introducer.stats.firstNodeGrants).toBe(0);
     });
 
     it('tells the joiner "first" when nobody came back within the window', async () => {
-      const { introducer, settle, socket } = setup({ returnWindowMs: 3_000 });
-      const joiner = socket();
-      joiner.say({ type: 'join' });
+      const { introducer, settle, joining } = setup({ returnWindowMs: 3_000 });
+      const joiner = joining();
       await settle(3_001);
       expect(joiner.frames).toEqual([{ type: 'first' }]);
       expect(introducer.stats.firstNodeGrants).toBe(1);
     });
 
     it('introduces a returning volunteer to one already there: its offer goes to the other, the answer back', async () => {
-      const { introducer, settle, socket } = setup({ meetWindowMs: 60_000 });
-      const earlier = socket();
-      earlier.say({ type: 'volunteer', id: ID });
+      const { introducer, settle, volunteering } = setup({ meetWindowMs: 60_000 });
+      const earlier = volunteering();
       expect(earlier.frames).toEqual([{ type: 'volunteering' }]); // alone: nobody to meet
-      const returning = socket();
-      returning.say({ type: 'volunteer', id: ID });
+      const returning = volunteering();
       expect(returning.frames).toEqual([{ type: 'volunteering' }, { type: 'meet' }]);
       returning.say({ type: 'meet-offer', offer: OFFER });
       await settle();
@@ -230,11 +224,9 @@ describe('Introducer', () => {
     });
 
     it('says meet-failed when no other volunteer answers, and never relays a meet to the asker itself', async () => {
-      const { settle, socket } = setup({ meetWindowMs: 60_000, answerTimeoutMs: 1_000 });
-      const other = socket();
-      other.say({ type: 'volunteer', id: ID });
-      const asker = socket();
-      asker.say({ type: 'volunteer', id: ID });
+      const { settle, volunteering } = setup({ meetWindowMs: 60_000, answerTimeoutMs: 1_000 });
+      volunteering(); // the other one, which never answers
+      const asker = volunteering();
       asker.say({ type: 'meet-offer', offer: OFFER });
       await settle(1_001 * 3);
       expect(asker.frames.filter((f) => f.type === 'offer')).toEqual([]);
@@ -242,26 +234,23 @@ describe('Introducer', () => {
     });
 
     it('asks for meets only inside the window, which a "first" reopens', async () => {
-      const { introducer, settle, socket } = setup({ meetWindowMs: 10_000 });
+      const { introducer, settle, joining, volunteering } = setup({ meetWindowMs: 10_000 });
       await settle(10_000);
-      socket().say({ type: 'volunteer', id: ID });
-      const late = socket();
-      late.say({ type: 'volunteer', id: ID });
+      volunteering();
+      const late = volunteering();
       expect(late.frames).toEqual([{ type: 'volunteering' }]);
       for (const s of introducer['volunteers'].map((v) => v.connection!)) s.fail('replaced', 'test');
       await settle();
-      const founder = socket();
-      founder.say({ type: 'join' });
+      const founder = joining();
       expect(founder.last()).toEqual({ type: 'first' }); // a new ring was born here: rings may meet again
-      socket().say({ type: 'volunteer', id: ID });
-      const returning = socket();
-      returning.say({ type: 'volunteer', id: ID });
+      volunteering();
+      const returning = volunteering();
       expect(returning.last()).toEqual({ type: 'meet' });
     });
 
     it('bounds meets per minute', async () => {
-      const { introducer, socket } = setup({ meetWindowMs: 60_000, meetsPerMinute: 3 });
-      for (let i = 0; i < 10; i++) socket().say({ type: 'volunteer', id: ID });
+      const { introducer, volunteering } = setup({ meetWindowMs: 60_000, meetsPerMinute: 3 });
+      for (let i = 0; i < 10; i++) volunteering();
       expect(introducer.stats.meetsAsked).toBe(3);
     });
 
@@ -269,10 +258,9 @@ describe('Introducer', () => {
       ['a meet-offer nobody asked for', [{ type: 'meet-offer', offer: OFFER }]],
       ['a second meet-offer', [{ type: 'meet-offer', offer: OFFER }, { type: 'meet-offer', offer: OFFER }]],
     ])('refuses %s', async (_label, frames) => {
-      const { settle, socket } = setup({ meetWindowMs: _label.startsWith('a second') ? 60_000 : 0 });
-      socket().say({ type: 'volunteer', id: ID });
-      const v = socket();
-      v.say({ type: 'volunteer', id: ID });
+      const { settle, volunteering } = setup({ meetWindowMs: _label.startsWith('a second') ? 60_000 : 0 });
+      volunteering();
+      const v = volunteering();
       for (const frame of frames) v.say(frame);
       await settle();
       expect(v.last()).toMatchObject({ type: 'error', code: 'unexpected' });
@@ -284,9 +272,8 @@ describe('Introducer', () => {
     const answering = (v: ReturnType<typeof fakeSocket>) => () => {
       for (const frame of v.frames.splice(0)) if (frame.type === 'offer') v.say({ type: 'answer', intro: frame.intro, answer: ANSWER });
     };
-    const joinOnce = async (socket: (address?: string) => ReturnType<typeof fakeSocket>, settle: (ms?: number) => Promise<unknown>, answer: () => void) => {
-      const joiner = socket('203.0.113.9');
-      joiner.say({ type: 'join' });
+    const joinOnce = async (joining: (address?: string) => ReturnType<typeof fakeSocket>, settle: (ms?: number) => Promise<unknown>, answer: () => void) => {
+      const joiner = joining('203.0.113.9');
       if (joiner.last()?.type !== 'ready') return joiner;
       joiner.say({ type: 'offer', offer: OFFER });
       await settle();
@@ -296,26 +283,21 @@ describe('Introducer', () => {
     };
 
     it('keeps a proven volunteer through 64 fakes that never answer, and joins through it at the first try', async () => {
-      const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000 });
-      const honest = socket('198.51.100.1');
-      honest.say({ type: 'volunteer', id: ID });
+      const { introducer, settle, joining, volunteering } = setup({ answerTimeoutMs: 1_000 });
+      const honest = volunteering('198.51.100.1');
       const answer = answering(honest);
-      expect((await joinOnce(socket, settle, answer)).last()).toEqual({ type: 'answer', answer: ANSWER }); // now proven
-      const fakes = Array.from({ length: 64 }, (_, i) => socket(`192.0.2.${i}`));
-      for (const fake of fakes) fake.say({ type: 'volunteer', id: ID });
+      expect((await joinOnce(joining, settle, answer)).last()).toEqual({ type: 'answer', answer: ANSWER }); // now proven
+      for (let i = 0; i < 64; i++) volunteering(`192.0.2.${i}`);
       expect(honest.closedWith).toBeNull();
-      for (let i = 0; i < 5; i++) expect((await joinOnce(socket, settle, answer)).last()).toEqual({ type: 'answer', answer: ANSWER });
+      for (let i = 0; i < 5; i++) expect((await joinOnce(joining, settle, answer)).last()).toEqual({ type: 'answer', answer: ANSWER });
       expect(introducer.stats).toMatchObject({ introductions: 6, answerTimeouts: 0, firstNodeGrants: 0 });
     });
 
     it('drops a volunteer that stays silent, so it costs one joiner one timeout at most', async () => {
-      const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000 });
-      const silent = socket('192.0.2.1');
-      silent.say({ type: 'volunteer', id: ID });
-      const honest = socket('198.51.100.1');
-      honest.say({ type: 'volunteer', id: ID });
-      const joiner = socket();
-      joiner.say({ type: 'join' });
+      const { introducer, settle, joining, volunteering } = setup({ answerTimeoutMs: 1_000 });
+      const silent = volunteering('192.0.2.1');
+      const honest = volunteering('198.51.100.1');
+      const joiner = joining();
       joiner.say({ type: 'offer', offer: OFFER });
       await settle(1_001);
       answering(honest)();
@@ -326,35 +308,30 @@ describe('Introducer', () => {
     });
 
     it('says "first" to nobody while a ring served here recently, even once every volunteer is gone', async () => {
-      const { introducer, settle, socket } = setup({ answerTimeoutMs: 1_000, servedRecentlyMs: 60_000 });
-      const honest = socket();
-      honest.say({ type: 'volunteer', id: ID });
-      await joinOnce(socket, settle, answering(honest));
+      const { introducer, settle, joining, volunteering } = setup({ answerTimeoutMs: 1_000, servedRecentlyMs: 60_000 });
+      const honest = volunteering();
+      await joinOnce(joining, settle, answering(honest));
       honest.drop();
       await settle();
-      const joiner = socket();
-      joiner.say({ type: 'join' });
+      const joiner = joining();
       await settle(30_000);
       expect(joiner.frames).toEqual([]); // held: the ring is out there
-      const back = socket();
-      back.say({ type: 'volunteer', id: ID });
+      const back = volunteering();
       expect(joiner.last()).toEqual({ type: 'ready' });
       back.drop();
       await settle(60_000);
-      const late = socket();
-      late.say({ type: 'join' });
+      const late = joining();
       await settle(1);
       expect(late.frames).toEqual([{ type: 'first' }]); // nobody served for a minute: a new ring may start
       expect(introducer.stats.firstNodeGrants).toBe(1);
     });
 
     it('caps connections per address, so idle sockets from one host leave room for everyone else', async () => {
-      const { introducer, socket } = setup({ maxConnectionsPerAddress: 64 });
+      const { introducer, socket, joining } = setup({ maxConnectionsPerAddress: 64 });
       const idle = Array.from({ length: 100 }, () => socket('192.0.2.7'));
       expect(idle.filter((s) => s.last()?.type === 'error')).toHaveLength(36);
       expect(introducer.stats.refusedPerAddress).toBe(36);
-      const other = socket('198.51.100.1');
-      other.say({ type: 'join' });
+      const other = joining('198.51.100.1');
       expect(other.last()).toEqual({ type: 'first' });
     });
 
@@ -368,11 +345,10 @@ describe('Introducer', () => {
     });
 
     it('closes idle sockets: no hello within the hello deadline, no offer soon after ready', async () => {
-      const { settle, socket } = setup({ helloTimeoutMs: 3_000, offerTimeoutMs: 10_000 });
-      socket().say({ type: 'volunteer', id: ID });
+      const { settle, socket, joining, volunteering } = setup({ helloTimeoutMs: 3_000, offerTimeoutMs: 10_000 });
+      volunteering();
       const mute = socket();
-      const stalling = socket();
-      stalling.say({ type: 'join' });
+      const stalling = joining();
       expect(stalling.last()).toEqual({ type: 'ready' });
       await settle(3_001);
       expect(mute.last()).toMatchObject({ type: 'error', code: 'timeout' });

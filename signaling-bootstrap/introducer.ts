@@ -9,59 +9,14 @@
 
 import type { Clock, SignalBlob, TimerHandle } from '../src/overlay/environment.js';
 import { ERROR_CODES, type ErrorCode } from '../src/overlay/bootstrap/protocol.js';
+import { introducerSettings, type IntroducerConfig } from './introducer-config.js';
 import { Connection, type ConnectionHost, type IntroducerSocket, type Volunteer } from './introducer-connection.js';
 
 export type { IntroducerSocket } from './introducer-connection.js';
 
-export interface IntroducerOptions {
+/** Any of the limits (DEFAULT_INTRODUCER where not given), and the clock the timers run on. */
+export interface IntroducerOptions extends Partial<IntroducerConfig> {
   clock: Clock;
-  /** Volunteer sockets kept open; the oldest is let go when a new one comes (fresh ones are likelier alive). */
-  maxVolunteers?: number;
-  /** Open connections of any kind; more are refused with 'busy'. */
-  maxConnections?: number;
-  /** Open connections from one network address: 1,000 idle sockets from one host must not fill the rest. */
-  maxConnectionsPerAddress?: number;
-  /** Volunteers from one address; a newer one replaces that address's oldest, so one host holds few slots. */
-  maxVolunteersPerAddress?: number;
-  /**
-   * No "first" while a volunteer answered within this long: its ring is alive and its volunteers may
-   * come back (their sockets dropped in a network blip retry within 10 s), and a "first" would split
-   * it. Short, because the last node of a ring that reloads must not wait long to found it again;
-   * fakes cannot empty the list meanwhile (proven volunteers are never pushed out).
-   */
-  servedRecentlyMs?: number;
-  /**
-   * After telling a joiner "you are the first node", hold further joiners this long, waiting for that
-   * node to volunteer, instead of telling them "first" too (two simultaneous first joins = two rings).
-   */
-  firstGraceMs?: number;
-  /**
-   * After the introducer starts, hold joiners this long before telling anyone "first": a restarted
-   * introducer has an empty list, and the volunteers of the ring that lives on come back within
-   * their first retry (client.ts retries after 2 s). Answering "first" at once started a second ring.
-   */
-  returnWindowMs?: number;
-  /**
-   * For this long after the start, and after each "first" granted, every volunteer that registers is
-   * introduced to one other volunteer ('meet'), so rings born apart while the list was empty find
-   * each other; the nodes find out through that link whether they are one ring (PastryNode.meet).
-   */
-  meetWindowMs?: number;
-  /** Meets started per minute, at most (each costs both volunteers a peer connection). */
-  meetsPerMinute?: number;
-  /** A volunteer that has not answered an offer by then is skipped; the next one gets the offer. */
-  answerTimeoutMs?: number;
-  /** Volunteers tried per join. */
-  maxAttempts?: number;
-  /** A connection must say 'join' or 'volunteer' within this. */
-  helloTimeoutMs?: number;
-  /** A joiner told 'ready' must send its offer within this. */
-  offerTimeoutMs?: number;
-  /** A join must be over (answered or told "first") within this. */
-  joinTimeoutMs?: number;
-  /** Token bucket per connection: burst size and refill per second. Answers to our own offers are free. */
-  rateBurst?: number;
-  ratePerSecond?: number;
 }
 
 export interface IntroducerStats {
@@ -103,7 +58,7 @@ export class Introducer implements ConnectionHost {
     errors: Object.fromEntries(ERROR_CODES.map((code) => [code, 0])) as Record<ErrorCode, number>,
   };
   readonly clock: Clock;
-  readonly settings: Required<Omit<IntroducerOptions, 'clock'>>;
+  readonly settings: IntroducerConfig;
   private readonly open = new Set<Connection>();
   private readonly volunteers: Volunteer[] = [];
   private roundRobin = 0;
@@ -118,24 +73,7 @@ export class Introducer implements ConnectionHost {
 
   constructor(options: IntroducerOptions) {
     this.clock = options.clock;
-    this.settings = {
-      maxVolunteers: options.maxVolunteers ?? 64,
-      maxConnections: options.maxConnections ?? 1024,
-      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
-      maxVolunteersPerAddress: options.maxVolunteersPerAddress ?? 16,
-      servedRecentlyMs: options.servedRecentlyMs ?? 15_000,
-      firstGraceMs: options.firstGraceMs ?? 5_000,
-      returnWindowMs: options.returnWindowMs ?? 3_000,
-      meetWindowMs: options.meetWindowMs ?? 120_000,
-      meetsPerMinute: options.meetsPerMinute ?? 30,
-      answerTimeoutMs: options.answerTimeoutMs ?? 10_000,
-      maxAttempts: options.maxAttempts ?? 3,
-      helloTimeoutMs: options.helloTimeoutMs ?? 3_000,
-      offerTimeoutMs: options.offerTimeoutMs ?? 10_000,
-      joinTimeoutMs: options.joinTimeoutMs ?? 60_000,
-      rateBurst: options.rateBurst ?? 10,
-      ratePerSecond: options.ratePerSecond ?? 2,
-    };
+    this.settings = introducerSettings(options);
     this.firstGrantBlockedUntil = this.clock.now() + this.settings.returnWindowMs;
     this.meetingUntil = this.clock.now() + this.settings.meetWindowMs;
   }
@@ -187,16 +125,11 @@ export class Introducer implements ConnectionHost {
 
   async introduce(joiner: Connection, offer: SignalBlob): Promise<void> {
     const tried = new Set<Volunteer>();
-    while (tried.size < this.settings.maxAttempts && joiner.isOpen) {
-      const volunteer = this.pickVolunteer(tried);
-      if (!volunteer) break;
-      tried.add(volunteer);
-      const answer = await this.askWithTimeout(volunteer, offer);
-      if (answer && joiner.isOpen) {
-        this.stats.introductions++;
-        joiner.finish({ type: 'answer', answer: { kind: 'answer', data: answer.data } });
-        return;
-      }
+    const answer = await this.firstAnswer(joiner, offer, tried);
+    if (answer) {
+      this.stats.introductions++;
+      joiner.finish({ type: 'answer', answer: { kind: 'answer', data: answer.data } });
+      return;
     }
     if (!joiner.isOpen) return;
     this.stats.failedIntroductions++;
@@ -234,18 +167,25 @@ export class Introducer implements ConnectionHost {
 
   /** A volunteer we asked to meet sent its offer: relay it to another volunteer, the answer back. */
   async introduceMeet(from: Connection, offer: SignalBlob): Promise<void> {
-    const exclude = new Set(this.volunteers.filter((v) => v.connection === from));
-    for (let attempt = 0; attempt < this.settings.maxAttempts && from.isOpen; attempt++) {
-      const volunteer = this.pickVolunteer(exclude);
+    const answer = await this.firstAnswer(from, offer, new Set(this.volunteers.filter((v) => v.connection === from)));
+    if (!answer) return from.meetFailed();
+    this.stats.meetsIntroduced++;
+    from.meetAnswered(answer);
+  }
+
+  /**
+   * Offers `offer` to one volunteer not in `tried` after another (maxAttempts at most, each added to
+   * `tried`) until one answers while `asker` is still open; undefined when none did.
+   */
+  private async firstAnswer(asker: Connection, offer: SignalBlob, tried: Set<Volunteer>): Promise<SignalBlob | undefined> {
+    for (let attempt = 0; attempt < this.settings.maxAttempts && asker.isOpen; attempt++) {
+      const volunteer = this.pickVolunteer(tried);
       if (!volunteer) break;
-      exclude.add(volunteer);
+      tried.add(volunteer);
       const answer = await this.askWithTimeout(volunteer, offer);
-      if (answer && from.isOpen) {
-        this.stats.meetsIntroduced++;
-        return from.meetAnswered(answer);
-      }
+      if (answer && asker.isOpen) return answer;
     }
-    from.meetFailed();
+    return undefined;
   }
 
   removeVolunteer(volunteer: Volunteer): void {

@@ -11,15 +11,27 @@ import type { BuddyNotice, ChatMessage, ImMessage, Presence } from './wire.js';
 
 const isOnline = (viewer: Person, buddy: Person) => viewer.messenger.buddies().find((b) => b.uid === buddy.identity.id)?.online;
 
+/** Alice and bob made buddies in world `seed`, with mallory on the overlay from before they met. */
+async function buddiesWatched(seed: string) {
+  const w = world(seed);
+  const [alice, bob] = [await w.person('alice'), await w.person('bob')];
+  const m = mallory(w);
+  await w.befriend(alice, bob);
+  return { w, alice, bob, m };
+}
+
+/** As buddiesWatched, once alice has sent bob 'one'; `chats` is that chat as mallory saw it routed. */
+async function afterFirstChat(seed: string) {
+  const setup = await buddiesWatched(seed);
+  const { w, alice, bob } = setup;
+  await alice.messenger.send(bob.identity.id, 'one');
+  await w.advance(500);
+  return { ...setup, chats: captured<ChatMessage>(w, 'im.chat', alice, bob) };
+}
+
 describe('IM integrity against a hostile node', () => {
   it('rejects an old conversation replayed after the buddy was removed and re-added, and shows the next real message', async () => {
-    const w = world('replay-readd');
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    const m = mallory(w);
-    await w.befriend(alice, bob);
-    await alice.messenger.send(bob.identity.id, 'one');
-    await w.advance(500);
-    const old = captured<ChatMessage>(w, 'im.chat', alice, bob);
+    const { w, alice, bob, m, chats: old } = await afterFirstChat('replay-readd');
     expect(old).toHaveLength(1);
     await bob.messenger.removeBuddy(alice.identity.id);
     await w.advance(500);
@@ -54,28 +66,17 @@ describe('IM integrity against a hostile node', () => {
   });
 
   it('rejects a replay after the receiver reloads', async () => {
-    const w = world('replay-reload');
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    const m = mallory(w);
-    await w.befriend(alice, bob);
-    await alice.messenger.send(bob.identity.id, 'one');
-    await w.advance(500);
+    const { w, bob, m, chats } = await afterFirstChat('replay-reload');
     w.crash(bob);
     const bobAgain = await w.reload(bob);
     await w.advance(1_000);
-    m.ask(bob.identity.id, captured<ChatMessage>(w, 'im.chat', alice, bob)[0]);
+    m.ask(bob.identity.id, chats[0]);
     await w.advance(1_000);
     expect(w.texts(bobAgain)).toEqual([]);
   });
 
   it('checks the signature of a chat with an already-shown seq before answering it or taking it as a sign of life', async () => {
-    const w = world('forged-duplicate');
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    const m = mallory(w);
-    await w.befriend(alice, bob);
-    await alice.messenger.send(bob.identity.id, 'one');
-    await w.advance(500);
-    const [real] = captured<ChatMessage>(w, 'im.chat', alice, bob);
+    const { w, alice, bob, m, chats: [real] } = await afterFirstChat('forged-duplicate');
     w.crash(alice);
     await w.advance(10_000);
     expect(isOnline(bob, alice)).toBe(false);
@@ -93,10 +94,7 @@ describe('IM integrity against a hostile node', () => {
   });
 
   it('rejects a presence replayed from an earlier session of the buddy', async () => {
-    const w = world('presence-old-session');
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    const m = mallory(w);
-    await w.befriend(alice, bob);
+    const { w, alice, bob, m } = await buddiesWatched('presence-old-session');
     await w.advance(10_000);
     const firstSession = captured<Presence>(w, 'im.presence', alice, bob);
     w.crash(alice);
@@ -113,10 +111,7 @@ describe('IM integrity against a hostile node', () => {
   });
 
   it('rejects a presence replayed to a buddy that reloaded since', async () => {
-    const w = world('presence-reload');
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    const m = mallory(w);
-    await w.befriend(alice, bob);
+    const { w, alice, bob, m } = await buddiesWatched('presence-reload');
     await w.advance(10_000);
     const seen = captured<Presence>(w, 'im.presence', alice, bob);
     w.crash(alice);
@@ -149,13 +144,7 @@ describe('IM integrity against a hostile node', () => {
   });
 
   it('spends a bounded number of signature checks on a flood of forgeries in a buddy\'s name, and still shows the real message', async () => {
-    const w = world('verify-flood');
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    const m = mallory(w);
-    await w.befriend(alice, bob);
-    await alice.messenger.send(bob.identity.id, 'one');
-    await w.advance(500);
-    const [real] = captured<ChatMessage>(w, 'im.chat', alice, bob);
+    const { w, alice, bob, m, chats: [real] } = await afterFirstChat('verify-flood');
     for (let seq = 2; seq < 502; seq++) m.ask(bob.identity.id, { ...real, seq, sig: 'ab'.repeat(64) });
     await alice.messenger.send(bob.identity.id, 'two');
     await w.advance(1_000);
@@ -186,10 +175,7 @@ describe('IM integrity against a hostile node', () => {
   });
 
   it('does not take an old buddy request replayed after the buddy was removed', async () => {
-    const w = world('notice-replay');
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    const m = mallory(w);
-    await w.befriend(alice, bob);
+    const { w, alice, bob, m } = await buddiesWatched('notice-replay');
     const [oldRequest] = captured<BuddyNotice>(w, 'im.buddy', alice, bob);
     await bob.messenger.removeBuddy(alice.identity.id);
     await w.advance(500);

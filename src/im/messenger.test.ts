@@ -7,6 +7,14 @@ import { conversationEpoch, LEGACY_EPOCH } from './epoch.js';
 import { chatMessage } from './messages.js';
 import { world } from './testing/world.js';
 
+/** Alice and bob, buddies, in a fresh world. */
+async function buddies(seed?: string) {
+  const w = world(seed);
+  const [alice, bob] = [await w.person('alice'), await w.person('bob')];
+  await w.befriend(alice, bob);
+  return { w, alice, bob };
+}
+
 describe('Messenger', () => {
   it('makes buddies only after the other side accepts, with public keys on both lists', async () => {
     const w = world();
@@ -26,9 +34,7 @@ describe('Messenger', () => {
   });
 
   it('delivers messages in order with cumulative receipts that empty the outbox', async () => {
-    const w = world();
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    await w.befriend(alice, bob);
+    const { w, alice, bob } = await buddies();
     for (const text of ['one', 'two', 'three']) await alice.messenger.send(bob.identity.id, text);
     await w.advance(500);
     expect(w.texts(bob)).toEqual(['one', 'two', 'three']);
@@ -39,9 +45,7 @@ describe('Messenger', () => {
   });
 
   it('shows intermediate nodes nothing but ciphertext and routing fields', async () => {
-    const w = world();
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    await w.befriend(alice, bob);
+    const { w, alice, bob } = await buddies();
     await alice.messenger.send(bob.identity.id, 'the eagle lands at noon');
     await w.advance(500);
     const wire = JSON.stringify(w.overlay.seen);
@@ -69,9 +73,7 @@ describe('Messenger', () => {
   });
 
   it('flushes the stored outbox after the sender reloads, exactly once and with seqs continuing', async () => {
-    const w = world();
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    await w.befriend(alice, bob);
+    const { w, alice, bob } = await buddies();
     await alice.messenger.send(bob.identity.id, 'before');
     await w.advance(500);
     w.crash(bob);
@@ -90,9 +92,7 @@ describe('Messenger', () => {
   });
 
   it('shows messages in order and exactly once over a network that reorders, duplicates and loses', async () => {
-    const w = world('messy');
-    const [alice, bob] = [await w.person('alice'), await w.person('bob')];
-    await w.befriend(alice, bob);
+    const { w, alice, bob } = await buddies('messy');
     const chaos = new SeededRandom('chaos');
     w.overlay.plan = () => (chaos.next() < 0.15 ? [] : chaos.next() < 0.3 ? [chaos.int(400), chaos.int(400)] : [chaos.int(400)]);
     const sent = Array.from({ length: 40 }, (_, i) => `m${i + 1}`);

@@ -24,31 +24,23 @@ const epochNonce = hex(2 * EPOCH_NONCE_BYTES);
 /** A presence session: random per start of a messenger. */
 const session = hex(16);
 
+/**
+ * A message from one person to another, signed by `from`: type tag, both uids, the message's own
+ * fields, and the signature last. Keys keep that order in the parsed output (chat.ts digests it).
+ */
+function signedBetween<T extends string, F extends v.ObjectEntries>(t: T, fields: F) {
+  return v.strictObject({ t: v.literal(t), from: uid, to: uid, ...fields, sig: signature });
+}
+
 /** An end-to-end encrypted chat message, routed to key = recipient uid. */
-export const ChatMessage = v.strictObject({
-  t: v.literal('im.chat'),
-  from: uid,
-  to: uid,
-  seq,
-  epoch,
-  nonce: hex(24),
-  ct: ciphertext,
-  sig: signature,
-});
+export const ChatMessage = signedBetween('im.chat', { seq, epoch, nonce: hex(24), ct: ciphertext });
 export type ChatMessage = v.InferOutput<typeof ChatMessage>;
 
 /**
  * `from` (the recipient of the chat) has shown every message of `to` up to seq `ack` (cumulative)
  * in the conversation `epoch`, signed by `from`.
  */
-export const Receipt = v.strictObject({
-  t: v.literal('im.receipt'),
-  from: uid,
-  to: uid,
-  epoch,
-  ack: counter,
-  sig: signature,
-});
+export const Receipt = signedBetween('im.receipt', { epoch, ack: counter });
 export type Receipt = v.InferOutput<typeof Receipt>;
 
 /** A fresh random value per resync request, echoed by its answer. */
@@ -60,11 +52,9 @@ const challenge = hex(32);
  * ResyncState answers it, echoing the challenge: `from` (the answerer) has shown `to`'s messages up
  * to seq `shown`, and `to` has acknowledged `from`'s up to `settled` (`from` never resends those).
  */
-export const ResyncRequest = v.strictObject({ t: v.literal('im.resync'), from: uid, to: uid, epoch, challenge, sig: signature });
+export const ResyncRequest = signedBetween('im.resync', { epoch, challenge });
 export type ResyncRequest = v.InferOutput<typeof ResyncRequest>;
-export const ResyncState = v.strictObject({
-  t: v.literal('im.resyncState'), from: uid, to: uid, epoch, challenge, shown: counter, settled: counter, sig: signature,
-});
+export const ResyncState = signedBetween('im.resyncState', { epoch, challenge, shown: counter, settled: counter });
 export type ResyncState = v.InferOutput<typeof ResyncState>;
 
 /** The root of a uid key answers this when its own id is not that uid (the buddy is offline). */
@@ -81,32 +71,24 @@ export type NotOnline = v.InferOutput<typeof NotOnline>;
  * is answered with our own presence, which echoes the sender's, and changes nothing
  * (presence-protocol.ts).
  */
-export const Presence = v.strictObject({
-  t: v.literal('im.presence'),
-  from: uid,
-  to: uid,
+export const Presence = signedBetween('im.presence', {
   state: v.picklist(['online', 'alive', 'offline']),
   session,
   tick: counter,
   echo: session,
-  sig: signature,
 });
 export type Presence = v.InferOutput<typeof Presence>;
 export type PresenceState = Presence['state'];
 
 /** Buddy list changes; they carry the sender's public key so the peer can check it against `from`. */
-export const BuddyNotice = v.strictObject({
-  t: v.literal('im.buddy'),
+export const BuddyNotice = signedBetween('im.buddy', {
   kind: v.picklist(['request', 'accept', 'decline', 'remove']),
-  from: uid,
-  to: uid,
   publicKey,
   name: v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS)),
   /** The sender's nonce for this relationship (its half of the conversation epoch). */
   epoch: epochNonce,
   /** Sender's clock; a notice not newer than the last one seen from that uid is a replay. */
   at: counter,
-  sig: signature,
 });
 export type BuddyNotice = v.InferOutput<typeof BuddyNotice>;
 export type BuddyNoticeKind = BuddyNotice['kind'];

@@ -59,6 +59,16 @@ describe.each([FREQUENCY_MAPPING, ASCII_MAPPING])('search over a $name-keyed rin
   });
 });
 
+/** A ring of 80 where the first 40 nodes publish names "M..o Berg" (two letters vary): a prefix 'm' walks many nodes. */
+async function fortyBergs() {
+  const setup = scanRing(80, { seed: 4 });
+  const all = [...setup.directories.values()];
+  const letter = (i: number) => String.fromCharCode(97 + (i % 26));
+  for (let i = 0; i < 40; i++) all[i].publish({ name: `M${letter(i)}${letter(i * 7)}o Berg` });
+  await setup.clock.advance(200);
+  return { setup, all };
+}
+
 describe('search', () => {
   it('streams results while walks are under way', async () => {
     const { setup } = await populated();
@@ -69,22 +79,14 @@ describe('search', () => {
   });
 
   it('walks the ring across many nodes for a short prefix', async () => {
-    const setup = scanRing(80, { seed: 4 });
-    const all = [...setup.directories.values()];
-    const letter = (i: number) => String.fromCharCode(97 + (i % 26));
-    for (let i = 0; i < 40; i++) all[i].publish({ name: `M${letter(i)}${letter(i * 7)}o Berg` });
-    await setup.clock.advance(200);
+    const { setup } = await fortyBergs();
     const result = await search(setup, 'm');
     expect(result.hits).toHaveLength(40);
     expect(setup.ring.delivered.get('scan/query')).toBeGreaterThan(1);
   });
 
   it('waits for every node of a walk when a later node\'s reply overtakes an earlier one', async () => {
-    const setup = scanRing(80, { seed: 4 });
-    const all = [...setup.directories.values()];
-    const letter = (i: number) => String.fromCharCode(97 + (i % 26));
-    for (let i = 0; i < 40; i++) all[i].publish({ name: `M${letter(i)}${letter(i * 7)}o Berg` });
-    await setup.clock.advance(200);
+    const { setup, all } = await fortyBergs();
     // Every reply but the walk's last arrives late (on the overlay: it took a longer reverse path).
     for (const directory of all) {
       const deliver = directory.deliver.bind(directory);

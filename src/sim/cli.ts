@@ -26,6 +26,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { DEFAULT_CONFIG, type OverlayConfig } from '../overlay/config.js';
 import { DEFAULT_CHURN, runChurn, type ChurnFigures } from './churn.js';
+import { valueFlags } from './cli-flags.js';
 import { mergeCli } from './merge-cli.js';
 import { hopHistogram, lookupFigures, overlayShape, round, type LookupFigures, type Summary } from './report.js';
 import { Simulation } from './simulation.js';
@@ -253,24 +254,9 @@ function parseOptions(argv: string[]): SimOptions & { out?: string; svg?: string
     args: argv,
     strict: true,
     options: {
-      nodes: { type: 'string' },
-      seed: { type: 'string' },
-      lookups: { type: 'string' },
-      fail: { type: 'string' },
-      settle: { type: 'string' },
-      signalling: { type: 'string' },
-      maintenance: { type: 'string' },
-      concurrency: { type: 'string' },
-      spacing: { type: 'string' },
-      'churn-median-min': { type: 'string' },
-      minutes: { type: 'string' },
-      graceful: { type: 'string' },
-      'gc-interval-min': { type: 'string' },
-      'consent-timeout-ms': { type: 'string' },
-      'pc-limit': { type: 'string' },
-      'table-repair': { type: 'string' },
-      out: { type: 'string' },
-      svg: { type: 'string' },
+      ...valueFlags('nodes', 'seed', 'lookups', 'fail', 'settle', 'signalling', 'maintenance', 'concurrency', 'spacing'),
+      ...valueFlags('churn-median-min', 'minutes', 'graceful', 'gc-interval-min', 'consent-timeout-ms', 'pc-limit', 'table-repair'),
+      ...valueFlags('out', 'svg'),
       quiet: { type: 'boolean' },
     },
   });

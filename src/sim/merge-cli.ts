@@ -6,6 +6,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { valueFlags } from './cli-flags.js';
 import { DEFAULT_MERGE, DEFAULT_PARTITION, runMerge, runPartition } from './merge.js';
 import { Simulation } from './simulation.js';
 
@@ -13,14 +14,7 @@ export async function mergeCli(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      merge: { type: 'string' },
-      partition: { type: 'string' },
-      seed: { type: 'string' },
-      lookups: { type: 'string' },
-      'limit-min': { type: 'string' },
-      out: { type: 'string' },
-    },
+    options: valueFlags('merge', 'partition', 'seed', 'lookups', 'limit-min', 'out'),
   });
   const count = (name: string, raw: string | undefined, fallback: number) => {
     const v = raw === undefined ? fallback : Number(raw);

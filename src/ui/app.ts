@@ -14,7 +14,7 @@ import type {
 import { Notifier } from './notifier.js';
 import { browserNotifierEnvironment } from './notifier-browser.js';
 import type { BackupPort } from './backup-port.js';
-import { theme } from './theme.js';
+import { phoneLabels, theme } from './theme.js';
 import type { BuddyList } from './components/buddy-list.js';
 import './components/buddy-list.js';
 import { BUDDY_ADDED_EVENT } from './components/buddy-requests.js';
@@ -40,6 +40,7 @@ const NARROW = '(max-width: 719px)';
 export class DimaApp extends LitElement {
   static override styles = [
     theme,
+    phoneLabels,
     css`
       :host { display: grid; grid-template-rows: auto 1fr; height: 100%; background: var(--bg); }
       header { display: flex; align-items: center; gap: 1em; padding: 0.6em 1em; background: var(--surface); border-bottom: 1px solid var(--border); flex-wrap: nowrap; min-width: 0; }
@@ -48,16 +49,12 @@ export class DimaApp extends LitElement {
       .demo { white-space: nowrap; }
       nav { margin-left: auto; display: flex; gap: 0.5em; flex-shrink: 0; }
       nav button[aria-pressed='true'] { background: var(--self); color: var(--on-self); border-color: var(--self); }
-      nav .short { display: none; }
-      /* A phone (390 px) keeps the header on one row: short labels (the long one stays the accessible name). */
+      /* A phone (390 px) keeps the header on one row: tighter, and short labels (phoneLabels). */
       @media (max-width: 560px) {
         header { gap: 0.4em; padding: 0.5em 0.5em; }
         header h1 { font-size: 1rem; letter-spacing: 0.04em; }
         nav { gap: 0.25em; }
         nav button { padding: 0.35em 0.4em; font-size: 0.85rem; }
-        nav .long { display: none; }
-        nav .short { display: inline; }
-        .demo .long { display: none; }
       }
       /* Narrower still, the status matters more than the brand: the title stays for screen readers. */
       @media (max-width: 420px) {

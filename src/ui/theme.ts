@@ -80,3 +80,15 @@ export const theme = css`
   }
   ul.plain { list-style: none; margin: 0; padding: 0; }
 `;
+
+/**
+ * A phone's one-row header (<= 560 px): each `.long` label gives way to its `.short` twin (the long
+ * one stays the accessible name where it matters). Shared by the shell and its connection status.
+ */
+export const phoneLabels = css`
+  .short { display: none; }
+  @media (max-width: 560px) {
+    .long { display: none; }
+    .short { display: inline; }
+  }
+`;

@@ -4,6 +4,7 @@
 // own owners' tests, not here.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_INTRODUCER as INTRODUCER } from '../../signaling-bootstrap/introducer-config.js';
 import { HEARTBEAT_MS } from '../../signaling-bootstrap/introduction-socket.js';
 import { ICE_DEPLOYMENT_LIMITS } from '../../signaling-bootstrap/ice-config.js';
 import { HTTP_LIMITS } from '../../signaling-bootstrap/server.js';
@@ -92,7 +93,13 @@ const ARCHITECTURE_QUOTES: string[] = [
   `Quotas: ${SCAN.maxEntriesPerOwner} entries and ${kib(SCAN.maxBytesPerOwner)} per owner, ${SCAN.maxBytes / 1024 / 1024} MiB per node`,
   `answers go in parts of at most ${kib(MAX_RESULTS_BYTES)}, a searcher checks at most ${SCAN.verifyPerFrame} signatures per reply frame`,
   `and ${n(SCAN.searchVerifyLimit)} per search`,
-  // The introducer (its defaults: signaling-bootstrap/introducer.ts; HTTP: server.ts)
+  // The introducer (its defaults: signaling-bootstrap/introducer-config.ts; HTTP: server.ts)
+  `It now holds joiners for ${s(INTRODUCER.returnWindowMs)} after it starts`,
+  `never within ${s(INTRODUCER.servedRecentlyMs)} of a volunteer's last answer. For ${min(INTRODUCER.meetWindowMs)} minutes after a start or a "first"`,
+  `at most ${INTRODUCER.meetsPerMinute} a minute, one per connection`,
+  `${INTRODUCER.maxVolunteers} fake volunteers that never answer leave a proven one in place`,
+  `${INTRODUCER.maxConnectionsPerAddress} introducer connections and ${INTRODUCER.maxVolunteersPerAddress} volunteer slots per address`,
+  `**Deadlines**: hello ${s(INTRODUCER.helloTimeoutMs)}, offer ${s(INTRODUCER.offerTimeoutMs)} after \`ready\``,
   `${HTTP_LIMITS.socketsPerAddress} TCP sockets per address at the HTTP server`,
   `HTTP headers ${s(HTTP_LIMITS.headersTimeoutMs)} checked every ${HTTP_LIMITS.checkEveryMs === 1_000 ? 'second' : s(HTTP_LIMITS.checkEveryMs)}`,
   // Instant messaging

@@ -34,20 +34,12 @@ export class ByteWriter {
   ice(text: string): this {
     if (text.length > 255) throw new Error('ICE string too long');
     this.u8(text.length);
-    let buffer = 0;
-    let bits = 0;
-    for (const char of text) {
+    const values = [...text].map((char) => {
       const value = ICE_CHARS.indexOf(char);
       if (value < 0) throw new Error('not an ICE character');
-      buffer = (buffer << 6) | value;
-      bits += 6;
-      while (bits >= 8) {
-        this.u8(buffer >>> (bits - 8));
-        bits -= 8;
-      }
-      buffer &= (1 << bits) - 1;
-    }
-    if (bits > 0) this.u8(buffer << (8 - bits));
+      return value;
+    });
+    for (const byte of regroupBits(values, 6, 8, true)) this.u8(byte);
     return this;
   }
   finish(): Uint8Array {
@@ -87,19 +79,11 @@ export class ByteReader {
   ice(): string {
     const length = this.u8();
     const bytes = this.raw(Math.ceil((length * 6) / 8));
-    let out = '';
-    let buffer = 0;
-    let bits = 0;
-    for (const byte of bytes) {
-      buffer = (buffer << 8) | byte;
-      bits += 8;
-      while (bits >= 6 && out.length < length) {
-        out += ICE_CHARS[(buffer >>> (bits - 6)) & 63];
-        bits -= 6;
-      }
-      buffer &= (1 << bits) - 1;
-    }
-    return out;
+    // The last byte's padding can add one more 6-bit group; the length byte says where the text ends.
+    return regroupBits(bytes, 8, 6, false)
+      .slice(0, length)
+      .map((value) => ICE_CHARS[value])
+      .join('');
   }
 }
 
@@ -183,37 +167,37 @@ export function bytesHex(bytes: Uint8Array): string {
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 export function base32(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31];
-  return out;
+  return regroupBits(bytes, 8, 5, true)
+    .map((value) => BASE32[value])
+    .join('');
 }
 
 /** Undefined on any character outside the alphabet (callers upper-case and strip white space first). */
 export function fromBase32(text: string): Uint8Array | undefined {
+  const values = [...text].map((char) => BASE32.indexOf(char));
+  if (values.some((value) => value < 0)) return undefined;
+  return Uint8Array.from(regroupBits(values, 5, 8, false));
+}
+
+/**
+ * Regroups a stream of `fromBits`-wide values into `toBits`-wide ones, most significant bit first.
+ * A final partial group is zero-padded on the right when `padTail` (encoding), dropped otherwise
+ * (decoding, where those bits are the encoder's padding).
+ */
+function regroupBits(values: Iterable<number>, fromBits: number, toBits: number, padTail: boolean): number[] {
   const out: number[] = [];
+  const mask = (1 << toBits) - 1;
   let buffer = 0;
   let bits = 0;
-  for (const char of text) {
-    const value = BASE32.indexOf(char);
-    if (value < 0) return undefined;
-    buffer = (buffer << 5) | value;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((buffer >>> (bits - 8)) & 0xff);
-      bits -= 8;
+  for (const value of values) {
+    buffer = (buffer << fromBits) | value;
+    bits += fromBits;
+    while (bits >= toBits) {
+      out.push((buffer >>> (bits - toBits)) & mask);
+      bits -= toBits;
     }
     buffer &= (1 << bits) - 1;
   }
-  return Uint8Array.from(out);
+  if (padTail && bits > 0) out.push((buffer << (toBits - bits)) & mask);
+  return out;
 }

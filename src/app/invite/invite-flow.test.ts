@@ -43,13 +43,22 @@ function side(clock: { now: number }) {
   return { flow, sessions };
 }
 
+/** An inviter and a newcomer whose flows read one clock (a test moves it). */
+function twoSides() {
+  const clock = { now: Date.UTC(2026, 11, 2, 3) };
+  return { clock, inviter: side(clock), newcomer: side(clock) };
+}
+
+async function createdInvite(inviter: ReturnType<typeof side>) {
+  const invite = await inviter.flow.createInvite();
+  if (!invite.ok) throw new Error(invite.message);
+  return invite;
+}
+
 describe('InviteFlow', () => {
   it('founds a ring for an inviter that is alone, and joins the newcomer through the answered link', async () => {
-    const clock = { now: Date.UTC(2026, 11, 2, 3) };
-    const inviter = side(clock);
-    const newcomer = side(clock);
-    const invite = await inviter.flow.createInvite();
-    if (!invite.ok) throw new Error(invite.message);
+    const { clock, inviter, newcomer } = twoSides();
+    const invite = await createdInvite(inviter);
     expect(inviter.sessions[0].starts).toEqual([null]);
     expect(invite.expiresAt).toBe(clock.now + INVITE_LIMITS.validityMs);
 
@@ -67,11 +76,8 @@ describe('InviteFlow', () => {
   });
 
   it('refuses an expired invite, on the newcomer\'s clock and on the inviter\'s', async () => {
-    const clock = { now: Date.UTC(2026, 11, 2, 3) };
-    const inviter = side(clock);
-    const newcomer = side(clock);
-    const invite = await inviter.flow.createInvite();
-    if (!invite.ok) throw new Error(invite.message);
+    const { clock, inviter, newcomer } = twoSides();
+    const invite = await createdInvite(inviter);
     const answered = await newcomer.flow.joinWithInvite(invite.code);
     if (!answered.ok) throw new Error(answered.message);
     clock.now += INVITE_LIMITS.validityMs;
@@ -82,9 +88,7 @@ describe('InviteFlow', () => {
   });
 
   it('leaves a joined session first, and retires the oldest invite past the bound', async () => {
-    const clock = { now: Date.UTC(2026, 11, 2, 3) };
-    const inviter = side(clock);
-    const newcomer = side(clock);
+    const { inviter, newcomer } = twoSides();
     newcomer.sessions[0].node.state = 'joined';
     const codes: string[] = [];
     for (let i = 0; i <= INVITE_LIMITS.maxPending; i++) {

@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ConnectionState } from '../messenger-port.js';
-import { theme } from '../theme.js';
+import { phoneLabels, theme } from '../theme.js';
 
 /** On a phone's one-row header (<= 560 px) the long labels give way to these. */
 const SHORT = { joining: 'Joining…', reconnecting: 'Reconnecting…', joined: 'Joined', alone: 'Alone', offline: 'Offline', left: 'Left' } as const;
@@ -27,6 +27,7 @@ const JOIN_WITH_INVITE_EVENT = 'dima-join-with-invite';
 export class ConnectionStatus extends LitElement {
   static override styles = [
     theme,
+    phoneLabels,
     css`
       :host { display: inline-flex; align-items: center; gap: 0.45em; font-size: 0.9rem; }
       .dot { width: 0.7em; height: 0.7em; border-radius: 50%; background: var(--offline); }
@@ -34,13 +35,8 @@ export class ConnectionStatus extends LitElement {
       .joined .dot { background: var(--online); }
       .alone .dot { background: var(--self); }
       button { font: inherit; font-size: 0.85em; padding: 0.1em 0.5em; }
-      .short { display: none; }
       :host { min-width: 0; white-space: nowrap; }
       .label { overflow: hidden; text-overflow: ellipsis; }
-      @media (max-width: 560px) {
-        .long { display: none; }
-        .short { display: inline; }
-      }
       @keyframes pulse { 50% { opacity: 0.3; } }
       @media (prefers-reduced-motion: reduce) { .joining .dot, .reconnecting .dot { animation: none; } }
     `,
