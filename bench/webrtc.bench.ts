@@ -18,7 +18,7 @@ import { percentile, round } from '../src/sim/report.js';
 import { startServer } from '../signaling-bootstrap/server.js';
 import type { RunningPeer } from '../signaling-bootstrap/peer.js';
 import { eventually, leafSetMismatches, routeRandomKeys, settled, startRingPeer } from '../tests/integration/webrtc-ring.js';
-import { stampLabel, type BenchContext, type BenchModule } from './bench-module.js';
+import { machineLabel, machineStamp, stampLabel, type BenchContext, type BenchModule, type MachineStamp } from './bench-module.js';
 
 const CHAIN_APP = 'bench.chain';
 const MAX_CHAIN = 8;
@@ -41,6 +41,8 @@ interface WebRtcResults {
   /** The work tree differed from `commit` when the run started (see bench-module.ts). */
   dirty: boolean;
   date: string;
+  /** Cores, CPU model and load around the run (absent in results from before the stamp). */
+  machine?: MachineStamp;
   leafSetSize: number;
   joinMs: Distribution;
   /** From the last peer joined until every leaf set was exact; null: not within LEAF_SETS_EXACT_CAP_MS. */
@@ -122,6 +124,7 @@ async function measure(context: BenchContext, n: number, samples: number): Promi
       commit: context.stamp.commit,
       dirty: context.stamp.dirty,
       date: context.date,
+      machine: machineStamp(context),
       leafSetSize: peers[0].node.config.leafSetSize,
       joinMs: distribution(joinMs),
       leafSetsExactMs: leafSetsExactMs === null ? null : round(leafSetsExactMs, 0),
@@ -219,7 +222,7 @@ function markdown(r: WebRtcResults): string {
   const lines = [
     `## WebRTC: ${r.nodes} Node peers over real data channels (@roamhq/wrtc), L = ${r.leafSetSize}`,
     '',
-    `Real PastryNodes with the default configuration on one host (one process, shared cores), joining one after another ` +
+    `Real PastryNodes with the default configuration on one host (one process; ${r.machine ? machineLabel(r.machine) : 'machine not recorded'}), joining one after another ` +
       `through the bootstrap server on localhost. Commit ${stampLabel(r)}, ${r.date.slice(0, 10)}. ` +
       `Frames per join: every node's overlay frames from the join's start until ${JOIN_SETTLE_MS} ms after it is joined ` +
       `(idle keep-alive traffic is ${r.idleFramesPerNodePerSecond} frames/s per node). Per-hop latency: requests relayed ` +
