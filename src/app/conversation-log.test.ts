@@ -45,4 +45,17 @@ describe('ConversationLog', () => {
     log.load(PEER, [{ direction: 'out', seq: 8, text: 'other', sentAt: 2, delivered: false }]);
     expect(log.entries(PEER).map((e) => e.id)).toEqual(['local-1', 'local-2', `${PEER}/out/8`]);
   });
+
+  it('follows a renumbering all at once (a new seq may be another entry\'s old one), so a receipt marks the right ones', () => {
+    const log = new ConversationLog(() => true);
+    log.load(PEER, [
+      { direction: 'out', seq: 2, text: 'x', sentAt: 1, delivered: false },
+      { direction: 'out', seq: 3, text: 'y', sentAt: 2, delivered: false },
+    ]);
+    expect(log.renumber(PEER, [[2, 3], [3, 4]]).map((e) => e.text)).toEqual(['x', 'y']);
+    expect(log.entries(PEER).map((e) => [e.text, e.seq])).toEqual([['x', 3], ['y', 4]]);
+    // The buddy has shown up to 3: x only (under the old seqs, 2 and 3, both would have been marked).
+    expect(log.acknowledge(PEER, 3).map((e) => e.text)).toEqual(['x']);
+    expect(log.entries(PEER).map((e) => log.status(e))).toEqual(['delivered', 'sent']);
+  });
 });

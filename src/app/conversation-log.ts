@@ -64,6 +64,17 @@ export class ConversationLog {
     return this.entries(peer).filter((e) => e.direction === 'out' && e.seq !== undefined && e.seq > before && e.seq <= seq);
   }
 
+  /**
+   * Our queued messages to `peer` went under new seqs ([old, new] pairs, all at once: a new seq may
+   * be another entry's old one). Answers the entries that moved; their ids stay.
+   */
+  renumber(peer: Uid, seqs: readonly (readonly [number, number])[]): Entry[] {
+    const next = new Map(seqs);
+    const moved = this.entries(peer).filter((e) => e.direction === 'out' && e.seq !== undefined && next.has(e.seq));
+    for (const entry of moved) entry.seq = next.get(entry.seq!);
+    return moved;
+  }
+
   forget(peer: Uid): void {
     this.conversations.delete(peer);
     this.acked.delete(peer);

@@ -107,6 +107,9 @@ export class MessengerAdapter extends Emitter<MessengerEvents> implements Messen
       messenger.on('receipt', ({ to, seq }) => {
         for (const entry of this.log.acknowledge(to, seq)) this.emit('message', this.log.toMessage(entry));
       }),
+      messenger.on('renumbered', ({ to, seqs }) => {
+        for (const entry of this.log.renumber(to, seqs)) this.emit('message', this.log.toMessage(entry));
+      }),
       messenger.on('presence', ({ uid, online }) => {
         if (online) this.online.add(uid);
         else this.online.delete(uid);

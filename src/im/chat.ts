@@ -63,6 +63,8 @@ export interface ChatDependencies {
   tell(peer: NodeId, body: ImMessage): void;
   shown(message: IncomingMessage): void;
   acknowledged(peer: NodeId, seq: number): void;
+  /** Queued messages to `peer` were sealed again under new seqs (resync.ts): [old seq, new seq] pairs. */
+  renumbered(peer: NodeId, seqs: readonly (readonly [number, number])[]): void;
 }
 
 export class ChatService {

@@ -49,6 +49,8 @@ export interface MessengerEvents {
   request: { from: NodeId; name: string; publicKey: string };
   /** The buddy has every message we sent up to `seq`. */
   receipt: { to: NodeId; seq: number };
+  /** Messages we queued to `to` go under new seqs now ([old, new] pairs; after a stale backup's resync). */
+  renumbered: { to: NodeId; seqs: (readonly [number, number])[] };
   state: 'online' | 'stopped';
   /** The buddy list changed (request answered, buddy removed...). */
   buddies: Buddy[];

@@ -88,6 +88,7 @@ export class Messenger {
         this.events.emit('message', message);
       },
       acknowledged: (to, seq) => this.events.emit('receipt', { to, seq }),
+      renumbered: (to, seqs) => this.events.emit('renumbered', { to, seqs: [...seqs] }),
     });
     const endpoint = options.overlay.register(IM_APPLICATION, this.application());
     const eligible = (peer: NodeId) => this.running && this.buddyBook.get(peer)?.status === 'accepted' && this.presenceTable.isOnline(peer);

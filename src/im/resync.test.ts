@@ -64,6 +64,8 @@ describe('a restore from a backup older than the last messages', () => {
 
   it('keeps what the restored side sends to an offline buddy until the buddy says where it stands, then shows it once', async () => {
     const { w, alice, bob } = await staleRestore('stale offline', true);
+    const renumbered: unknown[] = [];
+    alice.messenger.on('renumbered', (event) => renumbered.push(event));
     // As many as the old browser sent after the backup: sent at once, the buddy's ack of the old
     // browser's 2 and 3 would look like an ack of these.
     for (const text of ['a4', 'a5']) await alice.messenger.send(bob.identity.id, text);
@@ -71,6 +73,8 @@ describe('a restore from a backup older than the last messages', () => {
     const bobAgain = await w.reload(bob);
     await w.advance(20_000);
     expect(w.texts(bobAgain)).toEqual(['a4', 'a5']);
+    // Queued as 2 and 3 (the old browser's seqs), sealed again as 4 and 5: the UI is told.
+    expect(renumbered).toEqual([{ to: bob.identity.id, seqs: [[2, 4], [3, 5]] }]);
     expect((await bob.messenger.history(alice.identity.id)).filter((h) => h.direction === 'in').map((h) => [h.seq, h.text])).toEqual([[1, 'a1'], [2, 'a2'], [3, 'a3'], [4, 'a4'], [5, 'a5']]);
     expect(await outSeqs(alice.storage)).toEqual([]);
   });

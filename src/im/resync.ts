@@ -34,7 +34,7 @@ export const MAX_SEQ_JUMP = 1_000_000;
 const RESYNC_INTERVAL_MS = 2_000;
 
 type ResyncDependencies = Pick<ChatDependencies,
-  'identity' | 'storage' | 'clock' | 'random' | 'keyRing' | 'buddies' | 'outbox' | 'conversations' | 'stats' | 'budget' | 'ask' | 'tell' | 'shown'>;
+  'identity' | 'storage' | 'clock' | 'random' | 'keyRing' | 'buddies' | 'outbox' | 'conversations' | 'stats' | 'budget' | 'ask' | 'tell' | 'shown' | 'renumbered'>;
 
 export class Resync {
   /** The challenge of our open request per buddy, and when we asked. */
@@ -159,6 +159,7 @@ export class Resync {
   private async renumber(peer: NodeId, epoch: string, key: CryptoKey, from: number, shown: number): Promise<number> {
     const { deps } = this;
     let seq = shown + 1;
+    const moved: [number, number][] = [];
     for (const entry of deps.outbox.pending(peer).filter((e) => e.seq >= from)) {
       const opened = await decryptChat(key, entry.message);
       if (opened.ok) {
@@ -166,11 +167,14 @@ export class Resync {
         const sealed = await sealChat(deps.identity, key, peer, seq, opened.plaintext, deps.random, epoch);
         await deps.storage.putHistory({ peer, direction: 'out', seq, text, sentAt });
         await deps.outbox.add({ peer, seq, message: chatMessage(sealed), createdAt: entry.createdAt });
+        moved.push([entry.seq, seq]);
         seq++;
       }
       await deps.outbox.discard(peer, entry.seq);
       await deps.storage.deleteHistoryEntry(peer, 'out', entry.seq);
     }
+    // The UI shows these under their old seqs: it must follow, or a receipt marks the wrong ones.
+    if (moved.length > 0) deps.renumbered(peer, moved);
     return seq;
   }
 }
