@@ -10,7 +10,7 @@
 
 import type { NodeId } from './id.js';
 import { LeafSet } from './leaf-set.js';
-import type { NodesFrame, OverlayFrame } from './messages.js';
+import { leafSetFrame, type OverlayFrame } from './messages.js';
 import type { NodeCore } from './node-core.js';
 
 export interface LeafHintComponents extends Pick<NodeCore, 'id' | 'config' | 'clock' | 'stats' | 'leafSet' | 'links'> {
@@ -40,7 +40,7 @@ export class LeafHints {
     }
     entry.leafHintAt = now;
     node.stats.leafHints.sent++;
-    node.send(peer, { t: 'nodes', what: 'leafset', ids: node.leafSet.members() } satisfies NodesFrame);
+    node.send(peer, leafSetFrame(node.leafSet.members()));
   }
 }
 

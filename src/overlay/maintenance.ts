@@ -6,7 +6,7 @@
 // nothing here relies on sub-second timers; a closed data channel is noticed at once anyway.
 
 import { digit, withDigit, type NodeId } from './id.js';
-import type { AskFrame, NodesFrame, OverlayFrame, PingFrame, PongFrame } from './messages.js';
+import { leafSetFrame, type AskFrame, type NodesFrame, type OverlayFrame, type PingFrame, type PongFrame } from './messages.js';
 import type { ConnectOptions, GoneCause, NodeCore } from './node-core.js';
 import { LeafHints } from './leaf-hints.js';
 import type { Slot } from './routing-table.js';
@@ -316,7 +316,7 @@ export class Maintenance {
       if (members !== this.lastGossiped || ++this.unchangedGossips >= 3) {
         this.lastGossiped = members;
         this.unchangedGossips = 0;
-        for (const leaf of members) node.send(leaf, { t: 'nodes', what: 'leafset', ids: members } satisfies NodesFrame);
+        for (const leaf of members) node.send(leaf, leafSetFrame(members));
       }
       if (members.length < node.config.leafSetSize) this.refillLeafSet();
     }
@@ -353,7 +353,7 @@ export class Maintenance {
   private tellNewLeaves(): void {
     const members = this.node.leafSet.members();
     if (members === this.lastToldNew) return;
-    for (const leaf of members) if (!this.lastToldNew.includes(leaf)) this.node.send(leaf, { t: 'nodes', what: 'leafset', ids: members } satisfies NodesFrame);
+    for (const leaf of members) if (!this.lastToldNew.includes(leaf)) this.node.send(leaf, leafSetFrame(members));
     this.lastToldNew = members;
   }
 

@@ -59,6 +59,10 @@ export interface NodesFrame {
   what: 'leafset' | 'row';
   ids: NodeId[];
 }
+/** Our leaf set pushed to a peer: periodic gossip, the push to new leaves, or a hint (leaf-hints.ts). */
+export function leafSetFrame(members: NodeId[]): NodesFrame {
+  return { t: 'nodes', what: 'leafset', ids: members };
+}
 /**
  * The sender has joined: from now on it may be placed in leaf sets and routing tables. Sent over
  * every link when a node finishes joining, and on every new link after that (the paper's "X informs
