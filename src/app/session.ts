@@ -25,7 +25,7 @@ import { SCAN_APPLICATION, ScanDirectory } from '../scan/directory.js';
 import type { ProfileFields } from '../scan/records.js';
 import { BroadcastIntroducer, SAME_BROWSER_ENTRY, type OpenChannel } from './broadcast-introducer.js';
 import { APP_CONFIG } from './config.js';
-import { enterThroughAny, NoEntryPoint, type EntryPoint } from './entry-points.js';
+import { enterThroughAny, NoEntryPoint, type EntryOutcome, type EntryPoint } from './entry-points.js';
 import { Probe } from './probe.js';
 import { SEEDS_APPLICATION, SeedBoard } from './seed-board.js';
 import type { SeedCache } from './seed-cache.js';
@@ -134,8 +134,7 @@ export class Session {
     this.setPhase(this.options.rejoin ? 'reconnecting' : 'joining');
     let outcome;
     try {
-      const entries = await this.options.entryPoints();
-      outcome = await enterThroughAny(entries, { clock: realClock, headStartMs: APP_CONFIG.entryHeadStartMs, signal: this.abort.signal });
+      outcome = await this.enter(await this.options.entryPoints());
     } catch (error) {
       // No entry point (offline, the server down, no seed or tab answering): the node is still idle
       // and may try again, unless an invite started it meanwhile.
@@ -268,8 +267,12 @@ export class Session {
    */
   private async introduceForIslandCheck(): Promise<Signaller | undefined> {
     const entries = (await this.options.entryPoints()).filter((entry) => !(this.introducer && entry.name === SAME_BROWSER_ENTRY));
-    const outcome = await enterThroughAny(entries, { clock: realClock, headStartMs: APP_CONFIG.entryHeadStartMs, signal: this.abort.signal });
-    return outcome.signaller ?? undefined;
+    return (await this.enter(entries)).signaller ?? undefined;
+  }
+
+  /** The first of `entries` to answer, with the app's head starts; stops when the session ends. */
+  private enter(entries: readonly EntryPoint[]): Promise<EntryOutcome> {
+    return enterThroughAny(entries, { clock: realClock, headStartMs: APP_CONFIG.entryHeadStartMs, signal: this.abort.signal });
   }
 
   /**
